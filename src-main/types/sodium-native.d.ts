@@ -1,0 +1,6 @@
+// The few sodium-native functions Tessera calls (the published @types package is years behind).
+declare module 'sodium-native' {
+  export function crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void;
+  export function crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean;
+  export function randombytes_buf(buf: Uint8Array): void;
+}

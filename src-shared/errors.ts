@@ -1,0 +1,41 @@
+/**
+ * Errors are values with a code the UI and the CLI can show. A message never contains
+ * a secret value or name the user did not type on that same command line.
+ */
+export type ErrorCode =
+  | 'TAMPERED' // a MAC, signature or hash chain did not check out
+  | 'MALFORMED' // bytes that do not parse as what they claim to be
+  | 'UNSUPPORTED_VERSION'
+  | 'VAULT_LOCKED'
+  | 'BAD_PASSPHRASE'
+  | 'KEYCHAIN_UNAVAILABLE' // no OS keychain / Secret Service to talk to
+  | 'KEYCHAIN_ENTRY_MISSING' // the keychain answers but holds no device key for this profile
+  | 'NO_UNLOCK_METHOD'
+  | 'NO_PROFILE'
+  | 'PROFILE_EXISTS'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'INVALID_NAME'
+  | 'INVALID_INPUT'
+  | 'NO_ACCESS'
+  | 'DOTENV_SYNTAX'
+  | 'EXPORT_UNREPRESENTABLE'
+  | 'STORE_BUSY'
+  | 'IO';
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, non-secret facts a caller may show (line numbers, counts, hints). */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'TesseraError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isTesseraError(e: unknown, code?: ErrorCode): e is TesseraError {
+  return e instanceof TesseraError && (code === undefined || e.code === code);
+}
