@@ -1,0 +1,108 @@
+/**
+ * The local keyring: the identity's secret keys and every scope key this profile holds,
+ * sealed with the device key into one file. Nothing in it is readable without the
+ * device key (OS keychain or passphrase).
+ */
+import { fromBase64Url, toBase64Url, utf8, wipe } from '../../src-shared/crypto/bytes';
+import { KEY_BYTES, NONCE_BYTES, type CryptoSuite } from '../../src-shared/crypto/suite';
+import { TesseraError } from '../../src-shared/errors';
+import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
+
+export interface VaultKeys {
+  /** Scope id → epoch → 32-byte key. */
+  readonly scopes: Map<string, Map<number, Uint8Array>>;
+  readonly metaScope: string;
+}
+
+export interface KeyringData {
+  readonly signSeed: Uint8Array;
+  readonly boxSecret: Uint8Array;
+  readonly vaults: Map<string, VaultKeys>;
+}
+
+interface SealedKeyringFile {
+  format: 1;
+  nonce: string;
+  sealed: string;
+}
+
+interface KeyringJson {
+  identity: { signSeed: string; boxSecret: string };
+  vaults: Record<string, { metaScope: string; scopes: Record<string, Record<string, string>> }>;
+}
+
+function toJson(k: KeyringData): KeyringJson {
+  const vaults: KeyringJson['vaults'] = {};
+  for (const [vaultId, v] of k.vaults) {
+    const scopes: Record<string, Record<string, string>> = {};
+    for (const [scopeId, epochs] of v.scopes) {
+      scopes[scopeId] = Object.fromEntries([...epochs].map(([e, key]) => [String(e), toBase64Url(key)]));
+    }
+    vaults[vaultId] = { metaScope: v.metaScope, scopes };
+  }
+  return { identity: { signSeed: toBase64Url(k.signSeed), boxSecret: toBase64Url(k.boxSecret) }, vaults };
+}
+
+function key32(s: unknown): Uint8Array {
+  const b = typeof s === 'string' ? fromBase64Url(s) : null;
+  if (!b || b.length !== KEY_BYTES) throw new TesseraError('MALFORMED', 'Keyring holds a key of the wrong size');
+  return b;
+}
+
+function fromJson(j: KeyringJson): KeyringData {
+  const vaults = new Map<string, VaultKeys>();
+  for (const [vaultId, v] of Object.entries(j.vaults ?? {})) {
+    const scopes = new Map<string, Map<number, Uint8Array>>();
+    for (const [scopeId, epochs] of Object.entries(v.scopes ?? {})) {
+      scopes.set(scopeId, new Map(Object.entries(epochs).map(([e, key]) => [Number(e), key32(key)])));
+    }
+    vaults.set(vaultId, { metaScope: String(v.metaScope), scopes });
+  }
+  return { signSeed: key32(j.identity?.signSeed), boxSecret: key32(j.identity?.boxSecret), vaults };
+}
+
+export async function writeKeyring(suite: CryptoSuite, path: string, deviceKey: Uint8Array, data: KeyringData): Promise<void> {
+  const nonce = suite.randomBytes(NONCE_BYTES);
+  const plain = utf8.encode(JSON.stringify(toJson(data)));
+  const sealed = suite.secretbox.seal(plain, nonce, deviceKey);
+  wipe(plain);
+  const file: SealedKeyringFile = { format: 1, nonce: toBase64Url(nonce), sealed: toBase64Url(sealed) };
+  await writeFileAtomic(path, JSON.stringify(file) + '\n');
+}
+
+/** Throws NO_PROFILE when missing, TAMPERED when it does not open with this device key. */
+export async function readKeyring(suite: CryptoSuite, path: string, deviceKey: Uint8Array): Promise<KeyringData> {
+  const raw = await readFileIfExists(path);
+  if (!raw) throw new TesseraError('NO_PROFILE', 'This profile has no keyring (run `tessera init`)');
+  let file: SealedKeyringFile;
+  try {
+    file = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new TesseraError('TAMPERED', 'The keyring file is damaged');
+  }
+  if (file?.format !== 1 || typeof file.nonce !== 'string' || typeof file.sealed !== 'string') {
+    throw new TesseraError('TAMPERED', 'The keyring file is damaged');
+  }
+  const nonce = fromBase64Url(file.nonce);
+  if (nonce.length !== NONCE_BYTES) throw new TesseraError('TAMPERED', 'The keyring file is damaged');
+  const plain = suite.secretbox.open(fromBase64Url(file.sealed), nonce, deviceKey);
+  if (!plain) throw new TesseraError('TAMPERED', 'The keyring does not open with this device key (damaged, or a different device key)');
+  try {
+    return fromJson(JSON.parse(utf8.decode(plain)));
+  } finally {
+    wipe(plain);
+  }
+}
+
+export function wipeKeyring(k: KeyringData): void {
+  wipe(k.signSeed, k.boxSecret);
+  for (const v of k.vaults.values()) for (const epochs of v.scopes.values()) for (const key of epochs.values()) wipe(key);
+}
+
+/** The newest epoch of a scope and its key. */
+export function currentEpoch(keys: VaultKeys, scopeId: string): { epoch: number; key: Uint8Array } | undefined {
+  const epochs = keys.scopes.get(scopeId);
+  if (!epochs || epochs.size === 0) return undefined;
+  const epoch = Math.max(...epochs.keys());
+  return { epoch, key: epochs.get(epoch)! };
+}

@@ -1,0 +1,360 @@
+/**
+ * One scope on disk: sealed snapshots plus append-only logs of envelopes, applied to a
+ * Y.Doc. The folder holds
+ *
+ *   snap-<S>.tse   a snapshot envelope covering every log segment before S
+ *   log-<S>.tse    frames of update envelopes, appended and fsynced one by one
+ *   verified.json  which log prefixes this device already verified (authenticated by the device key)
+ *
+ * Compaction writes snap-<S+1> and starts log-<S+1>; the previous snapshot and the logs
+ * after it are kept, so a damaged newest snapshot falls back to the one before it.
+ * Writers hold the profile lock (see profile-lock.ts); readers never need it.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as Y from 'yjs';
+import { toBase64Url } from '../../src-shared/crypto/bytes';
+import type { CryptoSuite } from '../../src-shared/crypto/suite';
+import {
+  ZERO_HASH, decodeEnvelope, envelopeHash, openVerifiedEnvelope, sealEnvelope, type Envelope, type SigningKey,
+} from '../../src-shared/envelope/envelope';
+import { decodeSnapshot, encodeSnapshot, type ChainHeads } from '../../src-shared/envelope/snapshot';
+import { TesseraError } from '../../src-shared/errors';
+import { ensureDir, syncDir, writeFileAtomic } from '../fs/atomic-file';
+import { encodeFrame, findMagic, frameAt } from './frames';
+import { VerifiedRecords } from './verified-records';
+
+/** Compact after this many updates since the last snapshot. */
+export const COMPACT_AFTER = 256;
+
+/** Something the store had to skip or repair while reading; shown to the user. */
+export interface StoreProblem {
+  readonly file: string;
+  readonly code: 'TAMPERED' | 'MALFORMED' | 'TORN_WRITE' | 'NO_ACCESS' | 'INCOMPLETE';
+  readonly detail: string;
+  readonly bytes?: number;
+}
+
+export interface ScopeKeys {
+  /** The key of `epoch`, or undefined when this profile does not hold it. */
+  key(epoch: number): Uint8Array | undefined;
+  current(): { epoch: number; key: Uint8Array };
+}
+
+export interface ScopeIdentity {
+  readonly vaultId: Uint8Array;
+  readonly scopeId: Uint8Array;
+}
+
+const REMOTE = Symbol('tessera-store');
+const pad = (n: number) => String(n).padStart(8, '0');
+const SNAP = /^snap-(\d{8})\.tse$/;
+const LOG = /^log-(\d{8})\.tse$/;
+
+export class ScopeStore {
+  readonly doc = new Y.Doc();
+  readonly problems: StoreProblem[] = [];
+  /** Author → chain head, over everything applied. */
+  readonly heads: ChainHeads = new Map();
+  private base = 0; // the snapshot's segment number (0: none)
+  private readOffsets = new Map<number, number>(); // segment → bytes applied
+  private updatesSinceSnapshot = 0;
+  private pending: Uint8Array[] = [];
+
+  private constructor(
+    private readonly suite: CryptoSuite,
+    readonly dir: string,
+    private readonly id: ScopeIdentity,
+    private readonly keys: ScopeKeys,
+    private readonly records: VerifiedRecords,
+  ) {
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== REMOTE) this.pending.push(update);
+    });
+  }
+
+  static async open(suite: CryptoSuite, dir: string, id: ScopeIdentity, keys: ScopeKeys, recordKey: Uint8Array): Promise<ScopeStore> {
+    await ensureDir(dir);
+    const s = new ScopeStore(suite, dir, id, keys, new VerifiedRecords(join(dir, 'verified.json'), recordKey, toBase64Url(id.scopeId)));
+    await s.load();
+    return s;
+  }
+
+  get hasPendingChanges(): boolean {
+    return this.pending.length > 0;
+  }
+
+  private async listing(): Promise<{ snaps: number[]; logs: number[] }> {
+    const names = await fs.readdir(this.dir);
+    const snaps: number[] = [];
+    const logs: number[] = [];
+    for (const n of names) {
+      const s = SNAP.exec(n);
+      if (s) snaps.push(Number(s[1]));
+      const l = LOG.exec(n);
+      if (l) logs.push(Number(l[1]));
+    }
+    snaps.sort((a, b) => b - a);
+    logs.sort((a, b) => a - b);
+    return { snaps, logs };
+  }
+
+  private async load(): Promise<void> {
+    await this.records.load();
+    const { snaps, logs } = await this.listing();
+    for (const seg of snaps) if (await this.applySnapshot(seg)) break;
+    for (const seg of logs) if (seg >= this.base) await this.applySegment(seg);
+    this.noteMissingDependencies();
+    await this.records.save();
+  }
+
+  /**
+   * A Yjs update that builds on a damaged or missing one cannot apply yet: Yjs holds it
+   * until the missing change arrives (from sync). Say so, rather than look complete.
+   */
+  private noteMissingDependencies(): void {
+    const pending = this.doc.store.pendingStructs;
+    if (!pending && !this.doc.store.pendingDs) return;
+    if (this.problems.some((p) => p.code === 'INCOMPLETE')) return;
+    this.problems.push({
+      file: '*',
+      code: 'INCOMPLETE',
+      detail: 'later changes build on a damaged one; they stay on disk and apply once sync brings the missing change back',
+    });
+  }
+
+  /** Applies snap-<seg>; false (and a problem noted) when it is damaged. */
+  private async applySnapshot(seg: number): Promise<boolean> {
+    const file = `snap-${pad(seg)}.tse`;
+    try {
+      const bytes = await fs.readFile(join(this.dir, file));
+      const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
+      this.checkScope(envelope);
+      if (envelope.kind !== 'snapshot') throw new TesseraError('TAMPERED', 'not a snapshot');
+      const snap = decodeSnapshot(plaintext);
+      Y.applyUpdate(this.doc, snap.state, REMOTE);
+      for (const [a, h] of snap.heads) {
+        const mine = this.heads.get(a);
+        if (!mine || h.counter > mine.counter) this.heads.set(a, h);
+      }
+      this.base = seg;
+      this.updatesSinceSnapshot = 0;
+      return true;
+    } catch (e) {
+      this.problems.push({ file, code: problemCode(e), detail: messageOf(e) });
+      return false;
+    }
+  }
+
+  /** Applies what other processes wrote since we last looked, including their compactions. */
+  async refresh(): Promise<void> {
+    const { snaps, logs } = await this.listing();
+    const newest = snaps[0] ?? 0;
+    if (newest > this.base) {
+      // Another process compacted. Its snapshot may hold updates it appended just before,
+      // which we never read: apply it (Yjs updates are idempotent), then the logs after it.
+      if (await this.applySnapshot(newest)) this.readOffsets = new Map([...this.readOffsets].filter(([seg]) => seg >= newest));
+    }
+    for (const seg of logs) if (seg >= this.base) await this.applySegment(seg);
+  }
+
+  /**
+   * Applies the frames of log-<seg> from where we stopped. A damaged stretch (a frame that
+   * fails its checks, or bytes that are no frame) is skipped by searching for the next
+   * frame header, so damage never hides the intact changes after it. A stretch that runs to
+   * the end of the file may be a write still in progress (or one torn by a crash): it is
+   * left for the next writer to set aside (repairTail), not reported as damage.
+   */
+  private async applySegment(seg: number): Promise<void> {
+    const file = `log-${pad(seg)}.tse`;
+    const buf = await fs.readFile(join(this.dir, file)).catch(() => null);
+    if (!buf) return;
+    let pos = this.readOffsets.get(seg) ?? 0;
+    if (pos >= buf.length) return;
+    const trusted = pos === 0 ? this.records.trustedPrefix(file, buf) : 0;
+    let good = pos;
+    let verifiedAny = false;
+    let damaged = false;
+    let damage: { start: number; code: StoreProblem['code']; detail: string; complete: boolean } | null = null;
+    const noteDamage = (start: number, code: StoreProblem['code'], detail: string, complete: boolean) => {
+      damage ??= { start, code, detail, complete };
+    };
+    const reportDamage = (end: number) => {
+      if (!damage) return;
+      this.problems.push({ file, code: damage.code, detail: `change at offset ${damage.start}: ${damage.detail}`, bytes: end - damage.start });
+      damaged = true;
+      damage = null;
+    };
+    while (pos < buf.length) {
+      const f = frameAt(buf, pos);
+      if (f.kind !== 'frame') {
+        noteDamage(pos, 'MALFORMED', 'unreadable bytes', false);
+        pos = findMagic(buf, pos + 1);
+        continue;
+      }
+      try {
+        const skip = f.end <= trusted;
+        const { envelope, plaintext } = openVerifiedEnvelope(this.suite, f.body, (e) => this.keyFor(e), { skipSignature: skip });
+        this.checkScope(envelope);
+        if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'snapshot inside a log');
+        reportDamage(f.offset);
+        Y.applyUpdate(this.doc, plaintext, REMOTE);
+        this.advanceHead(envelope, f.body);
+        this.updatesSinceSnapshot++;
+        verifiedAny ||= !skip;
+        pos = good = f.end;
+      } catch (e) {
+        noteDamage(f.offset, problemCode(e), messageOf(e), true);
+        pos = findMagic(buf, f.offset + 1);
+      }
+    }
+    // Damage that reaches the end of the file is reported only if it held a whole frame.
+    if ((damage as { complete: boolean } | null)?.complete) {
+      reportDamage(buf.length);
+      good = buf.length;
+    }
+    this.readOffsets.set(seg, good);
+    if (verifiedAny && !damaged) this.records.record(file, buf.subarray(0, good));
+  }
+
+  private advanceHead(env: Envelope, bytes: Uint8Array): void {
+    const a = toBase64Url(env.author);
+    const h = this.heads.get(a);
+    if (!h || env.counter > h.counter) this.heads.set(a, { counter: env.counter, hash: envelopeHash(bytes) });
+  }
+
+  private keyFor(env: Envelope): Uint8Array {
+    const k = this.keys.key(env.epoch);
+    if (!k) throw new TesseraError('NO_ACCESS', `No key for epoch ${env.epoch} of this scope`);
+    return k;
+  }
+
+  private checkScope(env: Envelope): void {
+    if (toBase64Url(env.vaultId) !== toBase64Url(this.id.vaultId) || toBase64Url(env.scopeId) !== toBase64Url(this.id.scopeId)) {
+      throw new TesseraError('TAMPERED', 'An envelope of another vault or scope was found here');
+    }
+  }
+
+  /**
+   * Seals the changes made to `doc` since the last flush into one update envelope and
+   * appends it durably. Call with the profile lock held, after refresh().
+   */
+  async flush(signer: SigningKey): Promise<Uint8Array | null> {
+    if (this.pending.length === 0) return null;
+    const update = this.pending.length === 1 ? this.pending[0]! : Y.mergeUpdates(this.pending);
+    this.pending = [];
+    const { epoch, key } = this.keys.current();
+    const me = this.heads.get(toBase64Url(signer.publicKey));
+    const bytes = sealEnvelope(
+      this.suite,
+      { kind: 'update', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: (me?.counter ?? 0) + 1, prevHash: me?.hash ?? ZERO_HASH, covers: 0 },
+      update,
+      key,
+      signer,
+    );
+    await this.append(bytes);
+    this.advanceHead(decodeEnvelope(bytes), bytes);
+    this.updatesSinceSnapshot++;
+    if (this.updatesSinceSnapshot >= COMPACT_AFTER) await this.compact(signer);
+    return bytes;
+  }
+
+  /** Stores an envelope made elsewhere (sync) after checking it; applies it to the doc. */
+  async appendVerified(bytes: Uint8Array): Promise<void> {
+    const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
+    this.checkScope(envelope);
+    await this.append(bytes);
+    Y.applyUpdate(this.doc, plaintext, REMOTE);
+    this.advanceHead(envelope, bytes);
+    this.updatesSinceSnapshot++;
+  }
+
+  private currentSegment(): number {
+    const logs = [...this.readOffsets.keys()];
+    return Math.max(this.base, ...logs, 0) || 1;
+  }
+
+  private async append(envelope: Uint8Array): Promise<void> {
+    const seg = this.currentSegment();
+    const path = join(this.dir, `log-${pad(seg)}.tse`);
+    await this.repairTail(seg);
+    const frame = encodeFrame(envelope);
+    const fh = await fs.open(path, 'a', 0o600);
+    let size: number;
+    try {
+      await fh.write(frame);
+      await fh.datasync();
+      size = (await fh.stat()).size;
+    } finally {
+      await fh.close();
+    }
+    if (!this.readOffsets.has(seg)) await syncDir(this.dir);
+    this.readOffsets.set(seg, size);
+  }
+
+  /**
+   * A crash mid-append leaves a partial frame at the end of the log. Before appending after
+   * it, move those bytes aside (kept for inspection, never silently dropped) and truncate.
+   */
+  private async repairTail(seg: number): Promise<void> {
+    const file = `log-${pad(seg)}.tse`;
+    const path = join(this.dir, file);
+    const st = await fs.stat(path).catch(() => null);
+    const applied = this.readOffsets.get(seg) ?? 0;
+    if (!st || st.size <= applied) return;
+    await this.applySegment(seg); // maybe it is a complete frame another writer just finished
+    const good = this.readOffsets.get(seg) ?? 0;
+    if (st.size <= good) return;
+    const fh = await fs.open(path, 'r+');
+    try {
+      const torn = Buffer.alloc(st.size - good);
+      await fh.read(torn, 0, torn.length, good);
+      await writeFileAtomic(join(this.dir, `${file}.torn-${Date.now()}`), torn);
+      await fh.truncate(good);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    this.problems.push({ file, code: 'TORN_WRITE', detail: 'an incomplete write at the end of the log was set aside', bytes: st.size - good });
+  }
+
+  /** Writes a snapshot of the whole doc and drops what the previous snapshot already covered. */
+  async compact(signer: SigningKey): Promise<void> {
+    const { snaps, logs } = await this.listing();
+    const next = Math.max(this.currentSegment(), ...snaps, ...logs) + 1;
+    const { epoch, key } = this.keys.current();
+    const plain = encodeSnapshot(this.heads, Y.encodeStateAsUpdate(this.doc));
+    const bytes = sealEnvelope(
+      this.suite,
+      { kind: 'snapshot', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: 0, prevHash: ZERO_HASH, covers: 0 },
+      plain,
+      key,
+      signer,
+    );
+    await writeFileAtomic(join(this.dir, `snap-${pad(next)}.tse`), bytes);
+    const previous = this.base;
+    this.base = next;
+    this.updatesSinceSnapshot = 0;
+    this.readOffsets = new Map([[next, 0]]);
+    // Keep the previous snapshot and every log after it: the fallback if this one is damaged.
+    for (const s of snaps) if (s < previous) await fs.rm(join(this.dir, `snap-${pad(s)}.tse`), { force: true });
+    for (const l of logs) if (l < previous) await fs.rm(join(this.dir, `log-${pad(l)}.tse`), { force: true });
+    this.records.forget((f) => { const m = LOG.exec(f); return !m || Number(m[1]) < previous; });
+    await this.records.save();
+    await this.listing();
+  }
+
+  /** Saves the record of verified log prefixes (a cache: losing it costs only time). */
+  async saveRecords(): Promise<void> {
+    await this.records.save();
+  }
+}
+
+function problemCode(e: unknown): StoreProblem['code'] {
+  if (e instanceof TesseraError && (e.code === 'NO_ACCESS' || e.code === 'MALFORMED')) return e.code;
+  return 'TAMPERED';
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,126 @@
+/**
+ * What a user does with secrets in one vault: set, get, list, import, export, remove,
+ * history. Each call that changes something is one edit (one envelope per scope touched).
+ */
+import { TesseraError } from '../../src-shared/errors';
+import { assertSecretName } from '../../src-shared/vault/names';
+import type { SecretMeta, SecretVersion } from '../../src-shared/vault/types';
+import { newId, type Vault } from './vault';
+
+export interface SetOptions {
+  description?: string;
+  tags?: string[];
+  note?: string;
+}
+
+export interface SetResult {
+  readonly secret: SecretMeta;
+  readonly version: SecretVersion;
+  readonly created: boolean;
+}
+
+function requireSecret(vault: Vault, name: string): SecretMeta {
+  const s = vault.meta.secretByName(name);
+  if (!s) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
+  return s;
+}
+
+export async function setSecret(vault: Vault, name: string, env: string, value: string, opts: SetOptions = {}): Promise<SetResult> {
+  assertSecretName(name);
+  const { values } = await vault.environment(env);
+  return vault.edit((author) => {
+    let secret = vault.meta.secretByName(name);
+    const created = !secret;
+    const fields = {
+      ...(opts.description !== undefined ? { description: opts.description } : {}),
+      ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+    };
+    if (!secret) secret = vault.meta.createSecret(newId(vault.session), { name, ...fields }, author);
+    else if (Object.keys(fields).length > 0) secret = vault.meta.updateSecret(secret.id, fields, author);
+    const version = values.addVersion(newId(vault.session), secret.id, value, author, opts.note ?? '');
+    return { secret, version, created };
+  });
+}
+
+export async function getValue(vault: Vault, name: string, env: string): Promise<SecretVersion> {
+  const secret = requireSecret(vault, name);
+  const { values } = await vault.environment(env);
+  const v = values.current(secret.id);
+  if (!v) throw new TesseraError('NOT_FOUND', `${name} has no value in ${env}`);
+  return v;
+}
+
+export interface ListedSecret extends SecretMeta {
+  /** Environments where this profile can see a value. */
+  readonly environments: string[];
+}
+
+/** Names and metadata, never values. With `env`, only the secrets that have a value there. */
+export async function listSecrets(vault: Vault, env?: string): Promise<ListedSecret[]> {
+  const scopes = env ? [await vault.environment(env)] : await vault.readableEnvironments();
+  return vault.meta
+    .secrets()
+    .map((s) => ({ ...s, environments: scopes.filter((e) => e.values.current(s.id)).map((e) => e.environment.name) }))
+    .filter((s) => !env || s.environments.length > 0);
+}
+
+export async function history(vault: Vault, name: string, env: string): Promise<readonly SecretVersion[]> {
+  const secret = requireSecret(vault, name);
+  const { values } = await vault.environment(env);
+  return values.history(secret.id);
+}
+
+/** Deletes the secret and purges its values from every environment this profile holds. */
+export async function removeSecret(vault: Vault, name: string): Promise<{ purgedVersions: number }> {
+  const secret = requireSecret(vault, name);
+  const scopes = await vault.readableEnvironments();
+  return vault.edit((author) => {
+    let purgedVersions = 0;
+    for (const s of scopes) purgedVersions += s.values.purge(secret.id);
+    vault.meta.deleteSecret(secret.id, author);
+    return { purgedVersions };
+  });
+}
+
+export interface ImportResult {
+  readonly added: string[];
+  readonly updated: string[];
+  readonly unchanged: string[];
+}
+
+/** Imports all entries in one edit; a value equal to the current one adds no version. */
+export async function importEntries(vault: Vault, env: string, entries: readonly { key: string; value: string }[]): Promise<ImportResult> {
+  entries.forEach((e) => assertSecretName(e.key));
+  const { values } = await vault.environment(env);
+  return vault.edit((author) => {
+    const result: ImportResult = { added: [], updated: [], unchanged: [] };
+    for (const { key, value } of entries) {
+      let secret = vault.meta.secretByName(key);
+      if (!secret) {
+        secret = vault.meta.createSecret(newId(vault.session), { name: key }, author);
+        result.added.push(key);
+      } else if (values.current(secret.id)?.value === value) {
+        result.unchanged.push(key);
+        continue;
+      } else if (values.current(secret.id)) {
+        result.updated.push(key);
+      } else {
+        result.added.push(key);
+      }
+      values.addVersion(newId(vault.session), secret.id, value, author, 'import');
+    }
+    return result;
+  });
+}
+
+/** Current values of the live secrets in one environment, by name. */
+export async function exportEntries(vault: Vault, env: string): Promise<{ key: string; value: string }[]> {
+  const { values } = await vault.environment(env);
+  const out: { key: string; value: string }[] = [];
+  for (const s of vault.meta.secrets()) {
+    if (s.status !== 'active') continue; // retired secrets stay out of exports
+    const v = values.current(s.id);
+    if (v) out.push({ key: s.name, value: v.value });
+  }
+  return out;
+}

@@ -1,0 +1,166 @@
+/**
+ * An open vault: its metadata scope and the values scopes this profile holds keys for,
+ * each backed by a ScopeStore. Every edit runs under the profile lock, first catching up
+ * with what other processes wrote, and becomes one envelope per scope it touched.
+ */
+import { promises as fs } from 'node:fs';
+import { fromHex, toHex } from '../../src-shared/crypto/bytes';
+import { TesseraError } from '../../src-shared/errors';
+import { MetaScope } from '../../src-shared/vault/meta-scope';
+import type { Author, Environment } from '../../src-shared/vault/types';
+import { ValuesScope } from '../../src-shared/vault/values-scope';
+import { currentEpoch } from '../profile/keyring';
+import { profilePaths } from '../profile/paths';
+import type { Session } from '../profile/profile';
+import { withProfileLock } from '../store/profile-lock';
+import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
+import { recordKeyFromDeviceKey } from '../store/verified-records';
+
+// Keys are looked up through the session each time: the keyring object is replaced (and
+// the old one wiped) whenever another vault or key is added.
+function scopeKeys(session: Session, vaultId: string, scopeId: string): ScopeKeys {
+  const keys = () => session.keys.vaults.get(vaultId);
+  return {
+    key: (epoch) => keys()?.scopes.get(scopeId)?.get(epoch),
+    current: () => {
+      const k = keys();
+      const c = k && currentEpoch(k, scopeId);
+      if (!c) throw new TesseraError('NO_ACCESS', 'This profile holds no key for that scope');
+      return c;
+    },
+  };
+}
+
+export interface EnvironmentScope {
+  readonly environment: Environment;
+  readonly values: ValuesScope;
+}
+
+export class Vault {
+  private readonly envStores = new Map<string, ScopeStore>();
+
+  private constructor(
+    readonly session: Session,
+    readonly id: string,
+    private readonly metaStore: ScopeStore,
+    readonly meta: MetaScope,
+  ) {}
+
+  static async open(session: Session, vaultId: string): Promise<Vault> {
+    const keys = session.keys.vaults.get(vaultId);
+    if (!keys) throw new TesseraError('NOT_FOUND', 'No such vault in this profile');
+    const metaStore = await openScope(session, vaultId, keys.metaScope);
+    return new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc));
+  }
+
+  /** Creates the scope folders and writes the first envelopes: the vault's genesis. */
+  static async create(session: Session, vaultId: string, name: string, environments: { scopeId: string; name: string }[]): Promise<Vault> {
+    const vault = await Vault.open(session, vaultId);
+    await vault.edit((author) => {
+      vault.meta.initialize(name, author);
+      vault.meta.setMemberName(author.by, session.profile.name);
+      for (const e of environments) vault.meta.addEnvironment(e.scopeId, e.name, author);
+    });
+    return vault;
+  }
+
+  get name(): string {
+    return this.meta.info().name;
+  }
+
+  environments(): Environment[] {
+    return this.meta.environments();
+  }
+
+  canRead(environmentName: string): boolean {
+    const env = this.meta.environmentByName(environmentName);
+    return Boolean(env && this.session.keys.vaults.get(this.id)?.scopes.has(env.id));
+  }
+
+  /** The values of one environment; NO_ACCESS when this profile may not read it. */
+  async environment(name: string): Promise<EnvironmentScope> {
+    const environment = this.meta.environmentByName(name);
+    if (!environment) {
+      const known = this.environments().map((e) => e.name).join(', ');
+      throw new TesseraError('NOT_FOUND', `No environment ${name} in this vault (it has: ${known})`);
+    }
+    let store = this.envStores.get(environment.id);
+    if (!store) {
+      if (!this.canRead(name)) throw new TesseraError('NO_ACCESS', `You have no access to ${name} in this vault`);
+      store = await openScope(this.session, this.id, environment.id);
+      this.envStores.set(environment.id, store);
+    }
+    return { environment, values: valuesOf(store) };
+  }
+
+  /** Opens every environment this profile can read. */
+  async readableEnvironments(): Promise<EnvironmentScope[]> {
+    const out: EnvironmentScope[] = [];
+    for (const e of this.environments()) if (this.canRead(e.name)) out.push(await this.environment(e.name));
+    return out;
+  }
+
+  /**
+   * Runs `change` under the profile lock after catching up with other writers; what it
+   * changed is sealed into one envelope per scope and appended durably before returning.
+   */
+  async edit<T>(change: (author: Author) => T): Promise<T> {
+    return withProfileLock(this.session.home, async () => {
+      const stores = [this.metaStore, ...this.envStores.values()];
+      for (const s of stores) await s.refresh();
+      // One transaction per document, so each scope's change is one Yjs update.
+      const author = { by: this.session.memberId, at: Date.now() };
+      const inTransactions = (i: number): T => (i === stores.length ? change(author) : stores[i]!.doc.transact(() => inTransactions(i + 1)));
+      const result = inTransactions(0);
+      const signer = this.session.signingKey;
+      for (const s of [this.metaStore, ...this.envStores.values()]) await s.flush(signer);
+      return result;
+    });
+  }
+
+  /** What the stores skipped or repaired while reading (damaged or torn writes). */
+  problems(): StoreProblem[] {
+    return [this.metaStore, ...this.envStores.values()].flatMap((s) => s.problems);
+  }
+
+  async compact(): Promise<void> {
+    await this.readableEnvironments();
+    await withProfileLock(this.session.home, async () => {
+      const signer = this.session.signingKey;
+      for (const s of [this.metaStore, ...this.envStores.values()]) {
+        await s.refresh();
+        await s.compact(signer);
+      }
+    });
+  }
+}
+
+const valuesCache = new WeakMap<ScopeStore, ValuesScope>();
+function valuesOf(store: ScopeStore): ValuesScope {
+  let v = valuesCache.get(store);
+  if (!v) {
+    v = new ValuesScope(store.doc);
+    valuesCache.set(store, v);
+  }
+  return v;
+}
+
+async function openScope(session: Session, vaultId: string, scopeId: string): Promise<ScopeStore> {
+  return ScopeStore.open(
+    session.suite,
+    profilePaths(session.home).scope(vaultId, scopeId),
+    { vaultId: fromHex(vaultId), scopeId: fromHex(scopeId) },
+    scopeKeys(session, vaultId, scopeId),
+    recordKeyFromDeviceKey(session.deviceKeyForRecords),
+  );
+}
+
+/** Ids of the vaults this profile has on disk and keys for. */
+export async function vaultIds(session: Session): Promise<string[]> {
+  const onDisk = new Set(await fs.readdir(profilePaths(session.home).vaults).catch(() => [] as string[]));
+  return [...session.keys.vaults.keys()].filter((id) => onDisk.has(id));
+}
+
+export function newId(session: Session): string {
+  return toHex(session.suite.randomBytes(16));
+}

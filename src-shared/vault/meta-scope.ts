@@ -1,0 +1,287 @@
+/**
+ * The metadata scope of a vault: its name, environments, members' display names, and
+ * every secret's metadata (never values). One Y.Doc; knows nothing of disk or network.
+ *
+ * Secrets are an append-only Y.Array of patches rather than a Y.Map per secret: a map
+ * entry per field made opening a 10,000-secret vault spend ~1 s inside Yjs, while
+ * consecutive appends by one client merge into a single Yjs item. Each patch carries a
+ * Lamport clock; a field's value is that of the patch with the highest (clock, time,
+ * author), which every replica computes alike whatever order the patches arrived in.
+ */
+import * as Y from 'yjs';
+import { TesseraError } from '../errors';
+import { assertEnvironmentName, assertSecretName, assertVaultName } from './names';
+import type { Author, Environment, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
+
+type Patch = readonly ['s', string, number, number, string, SecretFields];
+// ['s', secretId, clock, at, by, fields]
+
+interface FoldedSecret {
+  id: string;
+  fields: Record<string, { value: unknown; key: readonly [number, number, string] }>;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+  updateKey: readonly [number, number, string];
+}
+
+const STATUSES: readonly SecretStatus[] = ['active', 'retired', 'deleted'];
+
+function laterThan(a: readonly [number, number, string], b: readonly [number, number, string]): boolean {
+  return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+}
+
+function isPatch(x: unknown): x is Patch {
+  return (
+    Array.isArray(x) && x.length === 6 && x[0] === 's' && typeof x[1] === 'string' &&
+    Number.isSafeInteger(x[2]) && typeof x[3] === 'number' && typeof x[4] === 'string' &&
+    typeof x[5] === 'object' && x[5] !== null && !Array.isArray(x[5])
+  );
+}
+
+/** Keeps only well-typed fields: a member's client may be buggy or hostile. */
+function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['name', 'description', 'service', 'owner'] as const) if (typeof f[k] === 'string') out[k] = f[k];
+  if (Array.isArray(f.tags) && f.tags.every((t) => typeof t === 'string')) out.tags = f.tags;
+  if (typeof f.status === 'string' && (STATUSES as readonly string[]).includes(f.status)) out.status = f.status;
+  if (typeof f.rotation === 'object' && f.rotation !== null) {
+    const r = f.rotation as Record<string, unknown>;
+    const rot: Record<string, number> = {};
+    for (const k of ['intervalDays', 'lastRotatedAt', 'expiresAt'] as const) if (typeof r[k] === 'number') rot[k] = r[k];
+    out.rotation = rot;
+  }
+  return out;
+}
+
+export class MetaScope {
+  readonly doc: Y.Doc;
+  private readonly patches: Y.Array<Patch>;
+  private folded = new Map<string, FoldedSecret>();
+  /** Live (not deleted) secret ids by name, kept in step with the fold. */
+  private byName = new Map<string, Set<string>>();
+  private clock = 0;
+  private rebuildNeeded = true;
+
+  constructor(doc: Y.Doc) {
+    this.doc = doc;
+    this.patches = doc.getArray<Patch>('secrets');
+    // Inserts fold in incrementally (the fold does not depend on array order); a delete
+    // (compaction of superseded patches) rebuilds on the next read.
+    this.patches.observe((event) => {
+      if (this.rebuildNeeded) return;
+      for (const d of event.changes.delta) {
+        if (d.delete) {
+          this.rebuildNeeded = true;
+          return;
+        }
+      }
+      for (const item of event.changes.added) for (const p of item.content.getContent()) this.foldPatch(p);
+    });
+  }
+
+  // ---- vault ----
+
+  info(): VaultInfo {
+    const m = this.doc.getMap<unknown>('vault');
+    const name = m.get('name');
+    return {
+      name: typeof name === 'string' ? name : '',
+      createdAt: Number(m.get('createdAt') ?? 0),
+      createdBy: String(m.get('createdBy') ?? ''),
+    };
+  }
+
+  initialize(name: string, author: Author): void {
+    assertVaultName(name);
+    this.doc.transact(() => {
+      const m = this.doc.getMap<unknown>('vault');
+      m.set('name', name);
+      m.set('createdAt', author.at);
+      m.set('createdBy', author.by);
+    });
+  }
+
+  rename(name: string): void {
+    assertVaultName(name);
+    this.doc.getMap<unknown>('vault').set('name', name);
+  }
+
+  // ---- environments ----
+
+  environments(): Environment[] {
+    const out: Environment[] = [];
+    this.doc.getMap<Record<string, unknown>>('environments').forEach((v, id) => {
+      if (typeof v?.name === 'string') {
+        out.push({ id, name: v.name, order: Number(v.order ?? 0), createdAt: Number(v.createdAt ?? 0) });
+      }
+    });
+    return out.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+  }
+
+  environmentByName(name: string): Environment | undefined {
+    return this.environments().find((e) => e.name === name);
+  }
+
+  /** Registers an environment whose values scope has id `scopeId`. */
+  addEnvironment(scopeId: string, name: string, author: Author): Environment {
+    assertEnvironmentName(name);
+    if (this.environmentByName(name)) throw new TesseraError('ALREADY_EXISTS', `Environment ${name} already exists`);
+    const order = this.environments().reduce((m, e) => Math.max(m, e.order + 1), 0);
+    const env = { name, order, createdAt: author.at };
+    this.doc.getMap<Record<string, unknown>>('environments').set(scopeId, env);
+    return { id: scopeId, ...env };
+  }
+
+  // ---- members' display names (the membership log itself is separate and signed) ----
+
+  memberName(memberId: string): string | undefined {
+    const v = this.doc.getMap<unknown>('members').get(memberId);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  setMemberName(memberId: string, name: string): void {
+    this.doc.getMap<unknown>('members').set(memberId, name);
+  }
+
+  // ---- secrets ----
+
+  /** Every secret that is not deleted, sorted by name. */
+  secrets(opts: { includeDeleted?: boolean } = {}): SecretMeta[] {
+    const out: SecretMeta[] = [];
+    for (const f of this.fold().values()) {
+      const s = this.materialize(f);
+      if (s && (opts.includeDeleted || s.status !== 'deleted')) out.push(s);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  secretById(id: string): SecretMeta | undefined {
+    const f = this.fold().get(id);
+    return f ? this.materialize(f) : undefined;
+  }
+
+  /**
+   * The live secret called `name`. Two devices may create the same name while offline;
+   * then the older one (by creation time, then id) answers, on every replica alike.
+   */
+  secretByName(name: string): SecretMeta | undefined {
+    let best: SecretMeta | undefined;
+    this.fold();
+    for (const id of this.byName.get(name) ?? []) {
+      const s = this.secretById(id);
+      if (!s) continue;
+      if (!best || s.createdAt < best.createdAt || (s.createdAt === best.createdAt && s.id < best.id)) best = s;
+    }
+    return best;
+  }
+
+  createSecret(id: string, fields: SecretFields & { name: string }, author: Author): SecretMeta {
+    assertSecretName(fields.name);
+    if (this.secretByName(fields.name)) throw new TesseraError('ALREADY_EXISTS', `Secret ${fields.name} already exists`);
+    this.append(id, { description: '', tags: [], service: '', owner: '', status: 'active', rotation: {}, ...fields }, author);
+    return this.secretById(id)!;
+  }
+
+  updateSecret(id: string, fields: SecretFields, author: Author): SecretMeta {
+    const current = this.secretById(id);
+    if (!current || current.status === 'deleted') throw new TesseraError('NOT_FOUND', 'No such secret');
+    if (fields.name !== undefined && fields.name !== current.name) {
+      assertSecretName(fields.name);
+      if (this.secretByName(fields.name)) throw new TesseraError('ALREADY_EXISTS', `Secret ${fields.name} already exists`);
+    }
+    this.append(id, fields, author);
+    return this.secretById(id)!;
+  }
+
+  /**
+   * Marks the secret deleted. The patch stays as a tombstone so that an edit made
+   * concurrently elsewhere cannot bring a half-secret back.
+   */
+  deleteSecret(id: string, author: Author): void {
+    this.updateSecret(id, { status: 'deleted' }, author);
+  }
+
+  private append(id: string, fields: SecretFields, author: Author): void {
+    this.fold();
+    const patch: Patch = ['s', id, this.clock + 1, author.at, author.by, fields];
+    this.patches.push([patch]);
+    // Fold now, not only from the observer: inside a caller's transaction Yjs runs
+    // observers at its end, and the next lookup must already see this patch. Folding
+    // is idempotent, so the observer folding it again changes nothing.
+    this.foldPatch(patch);
+  }
+
+  private fold(): Map<string, FoldedSecret> {
+    if (this.rebuildNeeded) {
+      this.folded = new Map();
+      this.byName = new Map();
+      this.clock = 0;
+      this.rebuildNeeded = false;
+      for (const p of this.patches.toArray()) this.foldPatch(p);
+    }
+    return this.folded;
+  }
+
+  private foldPatch(p: unknown): void {
+    if (!isPatch(p)) return;
+    const [, id, clock, at, by, raw] = p;
+    const key = [clock, at, by] as const;
+    if (clock > this.clock) this.clock = clock;
+    let f = this.folded.get(id);
+    if (f) this.unindex(f);
+    if (!f) {
+      f = { id, fields: {}, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by, updateKey: key };
+      this.folded.set(id, f);
+    }
+    if (at < f.createdAt) {
+      f.createdAt = at;
+      f.createdBy = by;
+    }
+    if (laterThan(key, f.updateKey)) {
+      f.updateKey = key;
+      f.updatedAt = at;
+      f.updatedBy = by;
+    }
+    for (const [k, v] of Object.entries(cleanFields(raw as Record<string, unknown>))) {
+      const cur = f.fields[k];
+      if (!cur || laterThan(key, cur.key) || (!laterThan(cur.key, key) && JSON.stringify(v) > JSON.stringify(cur.value))) {
+        f.fields[k] = { value: v, key };
+      }
+    }
+    this.index(f);
+  }
+
+  private index(f: FoldedSecret): void {
+    const name = f.fields.name?.value;
+    if (typeof name !== 'string' || f.fields.status?.value === 'deleted') return;
+    let ids = this.byName.get(name);
+    if (!ids) this.byName.set(name, (ids = new Set()));
+    ids.add(f.id);
+  }
+
+  private unindex(f: FoldedSecret): void {
+    const name = f.fields.name?.value;
+    if (typeof name === 'string') this.byName.get(name)?.delete(f.id);
+  }
+
+  private materialize(f: FoldedSecret): SecretMeta | undefined {
+    const v = (k: string) => f.fields[k]?.value;
+    if (typeof v('name') !== 'string') return undefined; // patches for a secret whose creation we have not seen
+    return {
+      id: f.id,
+      name: v('name') as string,
+      description: (v('description') as string) ?? '',
+      tags: (v('tags') as string[]) ?? [],
+      service: (v('service') as string) ?? '',
+      owner: (v('owner') as string) ?? '',
+      status: (v('status') as SecretStatus) ?? 'active',
+      rotation: (v('rotation') as SecretMeta['rotation']) ?? {},
+      createdAt: f.createdAt,
+      createdBy: f.createdBy,
+      updatedAt: f.updatedAt,
+      updatedBy: f.updatedBy,
+    };
+  }
+}

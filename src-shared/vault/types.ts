@@ -1,0 +1,72 @@
+/** What a vault holds, in the user's words. Identifiers are lowercase hex. */
+
+export type SecretStatus = 'active' | 'retired' | 'deleted';
+
+export interface RotationPolicy {
+  /** Rotate every N days. */
+  readonly intervalDays?: number;
+  /** Explicitly recorded last rotation (ms since epoch); otherwise the latest version's time. */
+  readonly lastRotatedAt?: number;
+  /** The provider's expiry for the current value (ms since epoch). */
+  readonly expiresAt?: number;
+}
+
+/** The fields a metadata edit may set. */
+export interface SecretFields {
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly service?: string;
+  readonly owner?: string;
+  readonly status?: SecretStatus;
+  readonly rotation?: RotationPolicy;
+}
+
+export interface SecretMeta {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly service: string;
+  readonly owner: string;
+  readonly status: SecretStatus;
+  readonly rotation: RotationPolicy;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  /** Last metadata edit (value changes are per environment: see SecretVersion). */
+  readonly updatedAt: number;
+  readonly updatedBy: string;
+}
+
+export interface SecretVersion {
+  readonly id: string;
+  readonly secretId: string;
+  /** 1, 2, 3… per secret and environment; two devices writing at once may share a number. */
+  readonly n: number;
+  readonly value: string;
+  readonly at: number;
+  readonly by: string;
+  readonly note: string;
+}
+
+export interface Environment {
+  readonly id: string;
+  readonly name: string;
+  readonly order: number;
+  readonly createdAt: number;
+}
+
+export interface VaultInfo {
+  readonly name: string;
+  readonly createdAt: number;
+  readonly createdBy: string;
+}
+
+export interface Author {
+  /** The member id (see identity) of whoever makes the change. */
+  readonly by: string;
+  /** Milliseconds since the epoch, from the caller's clock. */
+  readonly at: number;
+}
+
+export const DEFAULT_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
