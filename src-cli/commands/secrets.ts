@@ -1,0 +1,97 @@
+/** `tessera set|get|list|rm|history`: one secret at a time. */
+import type { Command } from 'commander';
+import { TesseraError } from '../../src-shared/errors';
+import { assertSecretName } from '../../src-shared/vault/names';
+import { getValue, history, listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
+import { withVault, type CliContext } from '../context';
+import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+export function registerSecretCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('set <key>')
+    .description('set a secret; the value comes from stdin or a hidden prompt, never from the command line')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--env <env>', 'environment')
+    .option('--description <text>', 'what it is for')
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .action(async (key: string, o: { vault: string; env: string; description?: string; tag: string[] }) => {
+      assertSecretName(key);
+      const value = ctx.io.stdin.isTTY
+        ? await promptHidden(ctx.io, `Value for ${key} (${o.env}): `)
+        : stripOneNewline(await readAllStdin(ctx.io.stdin));
+      if (value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
+      await withVault(ctx, o.vault, async (v) => {
+        const r = await setSecret(v, key, o.env, value, {
+          ...(o.description !== undefined ? { description: o.description } : {}),
+          ...(o.tag.length ? { tags: o.tag } : {}),
+        });
+        ctx.io.stderr.write(`${r.created ? 'Created' : 'Updated'} ${key} in ${o.env} (version ${r.version.n})\n`);
+      });
+    });
+
+  program
+    .command('get <key>')
+    .description('print a secret\'s value alone, for $(...)')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--env <env>', 'environment')
+    .action(async (key: string, o: { vault: string; env: string }) => {
+      const v = await withVault(ctx, o.vault, (vault) => getValue(vault, key, o.env));
+      // A trailing newline only for a human at a terminal: $(...) strips it anyway, pipes get the exact bytes.
+      ctx.io.stdout.write(v.value + ((ctx.io.stdout as NodeJS.WriteStream).isTTY ? '\n' : ''));
+    });
+
+  program
+    .command('list')
+    .description('list secrets: names and metadata, never values')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--env <env>', 'only secrets with a value in this environment')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { vault: string; env?: string; json?: boolean }) => {
+      await withVault(ctx, o.vault, async (vault) => {
+        const secrets = await listSecrets(vault, o.env);
+        if (o.json) {
+          printJson(ctx.io, secrets.map((s) => ({
+            name: s.name, id: s.id, description: s.description, tags: s.tags, service: s.service, owner: s.owner,
+            status: s.status, environments: s.environments, rotation: s.rotation,
+            createdAt: formatTime(s.createdAt), createdBy: vault.meta.memberName(s.createdBy) ?? s.createdBy,
+            updatedAt: formatTime(s.updatedAt), updatedBy: vault.meta.memberName(s.updatedBy) ?? s.updatedBy,
+          })));
+        } else if (secrets.length === 0) {
+          ctx.io.stdout.write(`No secrets${o.env ? ` in ${o.env}` : ''} yet: tessera set KEY --vault ${o.vault} --env ENV\n`);
+        } else {
+          printTable(ctx.io, ['NAME', 'ENVIRONMENTS', 'TAGS', 'DESCRIPTION'], secrets.map((s) => [s.name, s.environments.join(','), s.tags.join(','), s.description]));
+        }
+      });
+    });
+
+  program
+    .command('rm <key>')
+    .description('delete a secret and purge its values from every environment you hold')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .action(async (key: string, o: { vault: string }) => {
+      const r = await withVault(ctx, o.vault, (vault) => removeSecret(vault, key));
+      ctx.io.stderr.write(`Deleted ${key} (${r.purgedVersions} value versions purged)\n`);
+    });
+
+  program
+    .command('history <key>')
+    .description('who changed a secret\'s value, and when (values are not shown)')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--env <env>', 'environment')
+    .option('--json', 'machine-readable output')
+    .action(async (key: string, o: { vault: string; env: string; json?: boolean }) => {
+      await withVault(ctx, o.vault, async (vault) => {
+        const versions = await history(vault, key, o.env);
+        const who = (id: string) => vault.meta.memberName(id) ?? id;
+        if (o.json) {
+          printJson(ctx.io, versions.map((v, i) => ({ version: v.n, id: v.id, at: formatTime(v.at), by: who(v.by), note: v.note, current: i === versions.length - 1 })));
+        } else {
+          printTable(ctx.io, ['VERSION', 'WHEN', 'BY', 'NOTE'], versions.map((v, i) => [
+            `${v.n}${i === versions.length - 1 ? ' (current)' : ''}`, formatTime(v.at), who(v.by), v.note,
+          ]));
+        }
+      });
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * How a command gets an unlocked profile: TESSERA_HOME (or the OS default), the OS keychain,
+ * then a passphrase from TESSERA_PASSPHRASE_FILE or a hidden prompt.
+ */
+import { nodeSuite } from '../src-main/crypto/node-suite';
+import type { Keychain } from '../src-main/keychain/keychain';
+import { createOsKeychain } from '../src-main/keychain/os-keychain';
+import { readPassphraseFile } from '../src-main/keychain/passphrase';
+import { defaultProfileHome } from '../src-main/profile/paths';
+import { unlockProfile, type Session } from '../src-main/profile/profile';
+import { openVault } from '../src-main/vaults/vaults';
+import type { Vault } from '../src-main/vaults/vault';
+import { promptHidden, type CliIO } from './io';
+
+export interface CliContext {
+  readonly io: CliIO;
+  readonly env: NodeJS.ProcessEnv;
+  readonly home: string;
+  readonly keychain: Keychain;
+}
+
+export function makeContext(io: CliIO, env: NodeJS.ProcessEnv = process.env): CliContext {
+  return { io, env, home: defaultProfileHome(env), keychain: createOsKeychain() };
+}
+
+/** The passphrase from TESSERA_PASSPHRASE_FILE, else asked on the terminal. */
+export async function passphraseSource(ctx: CliContext, question = 'Passphrase: '): Promise<string> {
+  const file = ctx.env.TESSERA_PASSPHRASE_FILE;
+  if (file) {
+    const { passphrase, warning } = await readPassphraseFile(file);
+    if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
+    return passphrase;
+  }
+  return promptHidden(ctx.io, question);
+}
+
+export async function unlock(ctx: CliContext): Promise<Session> {
+  const { session } = await unlockProfile(nodeSuite, ctx.home, {
+    keychain: ctx.keychain,
+    passphrase: () => passphraseSource(ctx),
+    preferPassphrase: Boolean(ctx.env.TESSERA_PASSPHRASE_FILE),
+  });
+  return session;
+}
+
+/** Unlocks, opens the vault, runs `fn`, reports any store repairs, and always locks. */
+export async function withVault<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault) => Promise<T>): Promise<T> {
+  const session = await unlock(ctx);
+  try {
+    const vault = await openVault(session, vaultName);
+    const result = await fn(vault);
+    for (const p of vault.problems()) {
+      ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}${p.bytes ? ` (${p.bytes} bytes set aside)` : ''}\n`);
+    }
+    return result;
+  } finally {
+    session.lock();
+  }
+}
