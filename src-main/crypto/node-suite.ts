@@ -94,6 +94,18 @@ export const nodeSuite: CryptoSuite = {
         return false; // not a valid point, for example
       }
     },
+    verifyAsync(message, signature, publicKey) {
+      if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return Promise.resolve(false);
+      if (!passesEd25519Prechecks(signature, publicKey)) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        try {
+          // With a callback, node:crypto runs the verification on libuv's thread pool.
+          edVerify(null, message, publicKeyObject(publicKey), signature, (err, ok) => resolve(!err && ok));
+        } catch {
+          resolve(false);
+        }
+      });
+    },
   },
   box: tweetnaclSuite.box,
   randomBytes(n) {

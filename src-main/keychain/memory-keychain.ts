@@ -23,14 +23,14 @@ export function createMemoryKeychain(): Keychain {
     async getDeviceKey(profileId) {
       checkProfileId(profileId);
       const key = keys.get(profileId);
-      return key ? key.slice() : null;
+      return key ? new Uint8Array(key) : null; // a copy even for a Buffer (whose slice() is a view)
     },
 
     async setDeviceKey(profileId, key) {
       checkProfileId(profileId);
       assertBytes(key, KEY_BYTES, 'device key');
       wipe(keys.get(profileId));
-      keys.set(profileId, key.slice());
+      keys.set(profileId, new Uint8Array(key));
     },
 
     async deleteDeviceKey(profileId) {

@@ -16,7 +16,7 @@ import * as Y from 'yjs';
 import { toBase64Url } from '../../src-shared/crypto/bytes';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import {
-  ZERO_HASH, decodeEnvelope, envelopeHash, openVerifiedEnvelope, sealEnvelope, type Envelope, type SigningKey,
+  ZERO_HASH, decodeEnvelope, envelopeHash, openVerifiedEnvelope, sealEnvelope, verifyEnvelopeAsync, type Envelope, type SigningKey,
 } from '../../src-shared/envelope/envelope';
 import { decodeSnapshot, encodeSnapshot, type ChainHeads } from '../../src-shared/envelope/snapshot';
 import { TesseraError } from '../../src-shared/errors';
@@ -68,16 +68,26 @@ export class ScopeStore {
     private readonly keys: ScopeKeys,
     private readonly records: VerifiedRecords,
   ) {
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin !== REMOTE) this.pending.push(update);
+    // Capture local changes as updates. Not with an 'update' listener: while one is attached
+    // Yjs re-encodes every transaction, including the multi-megabyte snapshot applied on open.
+    this.doc.on('afterTransaction', (tr: Y.Transaction) => {
+      if (tr.origin === REMOTE || (tr.changed.size === 0 && tr.deleteSet.clients.size === 0)) return;
+      this.pending.push(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(tr.beforeState)));
     });
   }
 
   static async open(suite: CryptoSuite, dir: string, id: ScopeIdentity, keys: ScopeKeys, recordKey: Uint8Array): Promise<ScopeStore> {
     await ensureDir(dir);
-    const s = new ScopeStore(suite, dir, id, keys, new VerifiedRecords(join(dir, 'verified.json'), recordKey, toBase64Url(id.scopeId)));
-    await s.load();
-    return s;
+    const make = () => new ScopeStore(suite, dir, id, keys, new VerifiedRecords(join(dir, 'verified.json'), recordKey, toBase64Url(id.scopeId)));
+    const s = make();
+    const forged = await s.load(new Set());
+    if (forged === null) return s;
+    // A snapshot's signature, checked in parallel with applying it, failed: its content is
+    // in s.doc already, so start over in a fresh store that skips that snapshot.
+    const again = make();
+    again.problems.push(...s.problems);
+    await again.load(new Set([forged]));
+    return again;
   }
 
   get hasPendingChanges(): boolean {
@@ -99,13 +109,24 @@ export class ScopeStore {
     return { snaps, logs };
   }
 
-  private async load(): Promise<void> {
+  /**
+   * Reads the newest good snapshot and the logs after it. The snapshot's signature is
+   * checked on another thread while it is decrypted and applied (it is most of the bytes);
+   * returns the segment of a snapshot whose signature then failed, else null.
+   */
+  private async load(skip: ReadonlySet<number>): Promise<number | null> {
     await this.records.load();
     const { snaps, logs } = await this.listing();
-    for (const seg of snaps) if (await this.applySnapshot(seg)) break;
+    for (const seg of snaps) {
+      if (skip.has(seg)) continue;
+      const applied = await this.applySnapshot(seg, { deferSignature: true });
+      if (applied === 'forged') return seg;
+      if (applied) break;
+    }
     for (const seg of logs) if (seg >= this.base) await this.applySegment(seg);
     this.noteMissingDependencies();
     await this.records.save();
+    return null;
   }
 
   /**
@@ -123,16 +144,26 @@ export class ScopeStore {
     });
   }
 
-  /** Applies snap-<seg>; false (and a problem noted) when it is damaged. */
-  private async applySnapshot(seg: number): Promise<boolean> {
+  /**
+   * Applies snap-<seg>; false (and a problem noted) when it is damaged. With deferSignature,
+   * the signature is checked while the snapshot is applied, and 'forged' means the doc now
+   * holds content that must be thrown away.
+   */
+  private async applySnapshot(seg: number, opts: { deferSignature?: boolean } = {}): Promise<boolean | 'forged'> {
     const file = `snap-${pad(seg)}.tse`;
     try {
       const bytes = await fs.readFile(join(this.dir, file));
-      const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
+      const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e), { skipSignature: opts.deferSignature ?? false });
+      // Started before the synchronous work below, so the two run side by side.
+      const signature = opts.deferSignature ? verifyEnvelopeAsync(this.suite, envelope) : null;
       this.checkScope(envelope);
       if (envelope.kind !== 'snapshot') throw new TesseraError('TAMPERED', 'not a snapshot');
       const snap = decodeSnapshot(plaintext);
       Y.applyUpdate(this.doc, snap.state, REMOTE);
+      if (signature && !(await signature)) {
+        this.problems.push({ file, code: 'TAMPERED', detail: 'An envelope has an invalid signature' });
+        return 'forged';
+      }
       for (const [a, h] of snap.heads) {
         const mine = this.heads.get(a);
         if (!mine || h.counter > mine.counter) this.heads.set(a, h);

@@ -60,7 +60,7 @@ export async function listSecrets(vault: Vault, env?: string): Promise<ListedSec
   const scopes = env ? [await vault.environment(env)] : await vault.readableEnvironments();
   return vault.meta
     .secrets()
-    .map((s) => ({ ...s, environments: scopes.filter((e) => e.values.current(s.id)).map((e) => e.environment.name) }))
+    .map((s) => ({ ...s, environments: scopes.filter((e) => e.values.has(s.id)).map((e) => e.environment.name) }))
     .filter((s) => !env || s.environments.length > 0);
 }
 

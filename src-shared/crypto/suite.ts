@@ -28,6 +28,8 @@ export interface Ed25519 {
   sign(message: Uint8Array, seed: Uint8Array, publicKey: Uint8Array): Uint8Array;
   /** False for any bad signature, wrong key or malformed input: never throws on bad data. */
   verify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean;
+  /** verify() on another thread, where the implementation has one (large snapshots). */
+  verifyAsync?(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
 }
 
 export interface Box {

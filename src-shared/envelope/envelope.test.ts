@@ -33,7 +33,6 @@ const SUITES = [
   { name: nodeSuite.name, suite: nodeSuite, tamperRuns: 300 },
 ];
 
-const SIGNING_DOMAIN = utf8.encode('tessera/envelope/v1\0');
 const fill = (n: number, byte: number) => new Uint8Array(n).fill(byte);
 const flip = (b: Uint8Array, position: number, bit: number): Uint8Array => {
   const out = b.slice();
@@ -146,36 +145,38 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
       const b = small;
       const env = decodeEnvelope(b);
       const sealedLength = PLAINTEXT.length + 16;
-      expect(b.length).toBe(1 + 1 + 16 + 16 + 1 + 32 + 1 + 32 + 1 + 24 + 1 + sealedLength + 64);
-      expect(b[0]).toBe(ENVELOPE_VERSION);
-      expect(b[1]).toBe(1); // update
-      expect(b.subarray(2, 18)).toEqual(UPDATE.vaultId);
-      expect(b.subarray(18, 34)).toEqual(UPDATE.scopeId);
-      expect(b[34]).toBe(5); // epoch, one-byte varuint
-      expect(b.subarray(35, 67)).toEqual(signer.publicKey);
-      expect(b[67]).toBe(7); // counter
-      expect(b.subarray(68, 100)).toEqual(UPDATE.prevHash);
-      expect(b[100]).toBe(0); // covers
-      expect(b.subarray(101, 125)).toEqual(env.nonce);
-      expect(b[125]).toBe(sealedLength);
-      expect(b.subarray(126, 126 + sealedLength)).toEqual(env.sealed);
-      expect(env.signedLength).toBe(126 + sealedLength);
+      expect(b.length).toBe(3 + 1 + 1 + 16 + 16 + 1 + 32 + 1 + 32 + 1 + 24 + 1 + sealedLength + 64);
+      expect([...b.subarray(0, 3)]).toEqual([0x54, 0x53, 0x45]); // "TSE"
+      const o = 3;
+      expect(b[o]).toBe(ENVELOPE_VERSION);
+      expect(b[o + 1]).toBe(1); // update
+      expect(b.subarray(o + 2, o + 18)).toEqual(UPDATE.vaultId);
+      expect(b.subarray(o + 18, o + 34)).toEqual(UPDATE.scopeId);
+      expect(b[o + 34]).toBe(5); // epoch, one-byte varuint
+      expect(b.subarray(o + 35, o + 67)).toEqual(signer.publicKey);
+      expect(b[o + 67]).toBe(7); // counter
+      expect(b.subarray(o + 68, o + 100)).toEqual(UPDATE.prevHash);
+      expect(b[o + 100]).toBe(0); // covers
+      expect(b.subarray(o + 101, o + 125)).toEqual(env.nonce);
+      expect(b[o + 125]).toBe(sealedLength);
+      expect(b.subarray(o + 126, o + 126 + sealedLength)).toEqual(env.sealed);
+      expect(env.signedLength).toBe(o + 126 + sealedLength);
       expect(b.subarray(env.signedLength)).toEqual(env.signature);
       expect(env.bytes).toBe(b);
 
       // The ciphertext is plain XSalsa20-Poly1305 under the epoch key and the stored nonce…
       expect(env.sealed).toEqual(suite.secretbox.seal(PLAINTEXT, env.nonce, KEY));
-      // …and the signature is Ed25519 over the domain string and every byte before it
-      // (Ed25519 is deterministic, so signing again gives the same 64 bytes).
-      const signed = concatBytes(SIGNING_DOMAIN, b.subarray(0, env.signedLength));
+      // …and the signature is Ed25519 over every byte before it, magic included (Ed25519 is
+      // deterministic, so signing again gives the same 64 bytes).
+      const signed = b.subarray(0, env.signedLength);
       expect(suite.ed25519.sign(signed, signer.seed, signer.publicKey)).toEqual(env.signature);
     });
 
     it('writes snapshots with kind 2, counter 0 and multi-byte varuints', () => {
       const header = { ...SNAPSHOT, epoch: 300, covers: 2 ** 40 };
       const b = sealEnvelope(suite, header, PLAINTEXT, KEY, signer);
-      expect(b[1]).toBe(2);
-      expect([...b.subarray(34, 36)]).toEqual([0xac, 0x02]); // 300 as LEB128
+      expect(b[4]).toBe(2);
+      expect([...b.subarray(37, 39)]).toEqual([0xac, 0x02]); // 300 as LEB128
       const env = decodeEnvelope(b);
       expect([env.kind, env.epoch, env.counter, env.covers]).toEqual(['snapshot', 300, 0, 2 ** 40]);
     });
@@ -259,7 +260,7 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
 
     it('a signature by another key, over the same bytes claiming the original author, is TAMPERED', () => {
       const env = decodeEnvelope(small);
-      const signed = concatBytes(SIGNING_DOMAIN, small.subarray(0, env.signedLength));
+      const signed = small.subarray(0, env.signedLength);
       const mallory = signerFor(suite, 0x66);
       const forged = concatBytes(small.subarray(0, env.signedLength), suite.ed25519.sign(signed, mallory.seed, mallory.publicKey));
       expect(decodeEnvelope(forged).author).toEqual(signer.publicKey);
@@ -284,14 +285,14 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
 
     it('an unknown format version is UNSUPPORTED_VERSION to decode and TAMPERED to open', () => {
       const b = small.slice();
-      b[0] = 2;
+      b[3] = 2;
       expect(outcome(() => decodeEnvelope(b))).toBe('UNSUPPORTED_VERSION');
       expect(outcome(() => open(b))).toBe('TAMPERED');
     });
 
     it('a snapshot relabelled as an update (counter 0) is MALFORMED to decode', () => {
       const b = sealEnvelope(suite, SNAPSHOT, PLAINTEXT, KEY, signer);
-      b[1] = 1;
+      b[4] = 1;
       expect(outcome(() => decodeEnvelope(b))).toBe('MALFORMED');
       expect(outcome(() => open(b))).toBe('TAMPERED');
     });
@@ -341,7 +342,7 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
     it('skips the signature and nothing else: the header is then unauthenticated', () => {
       const badSignature = flip(small, small.length - 1, 0);
       expect(open(badSignature, { skipSignature: true }).plaintext).toEqual(PLAINTEXT);
-      const otherScope = flip(small, 18, 0); // the scope id
+      const otherScope = flip(small, 21, 0); // the scope id
       expect(open(otherScope, { skipSignature: true }).envelope.scopeId).not.toEqual(UPDATE.scopeId);
       expect(outcome(() => open(otherScope))).toBe('TAMPERED');
     });
@@ -352,8 +353,8 @@ describe('decoding random bytes', () => {
   const allowed = new Set(['returned', 'MALFORMED', 'UNSUPPORTED_VERSION']);
   const garbage = fc.oneof(
     fc.uint8Array({ maxLength: 400 }),
-    // Past the version and kind bytes, so the fuzz reaches the later fields.
-    fc.tuple(fc.constantFrom(1, 2), fc.uint8Array({ maxLength: 400 })).map(([kind, rest]) => concatBytes(new Uint8Array([1, kind]), rest)),
+    // Past the magic, version and kind bytes, so the fuzz reaches the later fields.
+    fc.tuple(fc.constantFrom(1, 2), fc.uint8Array({ maxLength: 400 })).map(([kind, rest]) => concatBytes(new Uint8Array([0x54, 0x53, 0x45, 1, kind]), rest)),
   );
 
   it('decodeEnvelope returns or throws MALFORMED / UNSUPPORTED_VERSION, nothing else', () => {

@@ -2,6 +2,8 @@
  * The envelope: one sealed, signed Yjs update (or snapshot) of one scope. The same bytes
  * are the local storage format and the relay's wire format (DESIGN.md, "Keys and documents").
  *
+ *   3   magic "TSE"               also the signature's domain separation: no other kind of
+ *                                 message Tessera signs starts with these bytes
  *   u8  format version (1)
  *   u8  kind (1 update, 2 snapshot)
  *   16  vault id
@@ -13,7 +15,7 @@
  *   var covers                    snapshot: the relay sequence it covers up to (0 = local)
  *   24  nonce                     random, for XSalsa20-Poly1305
  *   var+ sealed                   secretbox(plaintext) under the epoch key
- *   64  signature                 Ed25519 over "tessera/envelope/v1\0" ‖ every byte above
+ *   64  signature                 Ed25519 over every byte above (magic included)
  *
  * The signature binds the ciphertext to its vault, scope, epoch, author and place in the
  * author's chain, so the relay can check authorship and order without any key to read it.
@@ -33,7 +35,7 @@ export const MAX_SEALED_BYTES = 256 * 1024 * 1024;
 export type EnvelopeKind = 'update' | 'snapshot';
 const KIND_CODE: Record<EnvelopeKind, number> = { update: 1, snapshot: 2 };
 
-const SIGNING_DOMAIN = utf8.encode('tessera/envelope/v1\0');
+const MAGIC = utf8.encode('TSE');
 
 export interface EnvelopeHeader {
   readonly kind: EnvelopeKind;
@@ -89,6 +91,7 @@ export function sealEnvelope(
   const nonce = suite.randomBytes(NONCE_BYTES);
   const sealed = suite.secretbox.seal(plaintext, nonce, key);
   const e = encoding.createEncoder();
+  encoding.writeUint8Array(e, MAGIC);
   encoding.writeUint8(e, ENVELOPE_VERSION);
   encoding.writeUint8(e, KIND_CODE[full.kind]);
   encoding.writeUint8Array(e, full.vaultId);
@@ -101,13 +104,14 @@ export function sealEnvelope(
   encoding.writeUint8Array(e, nonce);
   encoding.writeVarUint8Array(e, sealed);
   const signed = encoding.toUint8Array(e);
-  const signature = suite.ed25519.sign(concatBytes(SIGNING_DOMAIN, signed), signer.seed, signer.publicKey);
+  const signature = suite.ed25519.sign(signed, signer.seed, signer.publicKey);
   return concatBytes(signed, signature);
 }
 
 /** Parses an envelope without checking its signature. Throws MALFORMED / UNSUPPORTED_VERSION. */
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const r: ByteReader = new ByteReader(bytes, 'envelope'); // annotated so fail() narrows
+  if (!equalBytes(r.fixed(MAGIC.length), MAGIC)) r.fail('not an envelope');
   const version = r.u8();
   if (version !== ENVELOPE_VERSION) {
     throw new TesseraError('UNSUPPORTED_VERSION', `Envelope format ${version} is not supported by this version of Tessera`);
@@ -133,8 +137,13 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
 
 /** True when the author's signature covers every byte of the envelope. */
 export function verifyEnvelope(suite: CryptoSuite, env: Envelope): boolean {
-  const message = concatBytes(SIGNING_DOMAIN, env.bytes.subarray(0, env.signedLength));
-  return suite.ed25519.verify(message, env.signature, env.author);
+  return suite.ed25519.verify(env.bytes.subarray(0, env.signedLength), env.signature, env.author);
+}
+
+/** The same check off the main thread where the suite can (node:crypto's thread pool). */
+export function verifyEnvelopeAsync(suite: CryptoSuite, env: Envelope): Promise<boolean> {
+  const message = env.bytes.subarray(0, env.signedLength);
+  return suite.ed25519.verifyAsync ? suite.ed25519.verifyAsync(message, env.signature, env.author) : Promise.resolve(verifyEnvelope(suite, env));
 }
 
 /** Decrypts with the epoch key. Throws TAMPERED when the MAC fails (wrong key or altered bytes). */

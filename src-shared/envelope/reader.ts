@@ -54,11 +54,17 @@ export class ByteReader {
     return out;
   }
 
-  /** A varuint length, then that many bytes, at most `max`. */
+  /**
+   * A varuint length, then that many bytes (at most `max`), as a view into the input: these
+   * are ciphertexts and states of up to many megabytes, and copying them costs real time.
+   */
   sized(max: number): Uint8Array {
     const length = this.varUint();
     if (length > max) this.fail(`field of ${length} bytes exceeds ${max}`);
-    return this.fixed(length);
+    if (this.remaining < length) this.fail('truncated');
+    const out = this.bytes.subarray(this.decoder.pos, this.decoder.pos + length);
+    this.decoder.pos += length;
+    return out;
   }
 
   end(): void {

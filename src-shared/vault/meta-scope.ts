@@ -2,42 +2,38 @@
  * The metadata scope of a vault: its name, environments, members' display names, and
  * every secret's metadata (never values). One Y.Doc; knows nothing of disk or network.
  *
- * Secrets are an append-only Y.Array of patches rather than a Y.Map per secret: a map
- * entry per field made opening a 10,000-secret vault spend ~1 s inside Yjs, while
- * consecutive appends by one client merge into a single Yjs item. Each patch carries a
+ * Secrets are an append-only Y.Array of patches (records.ts) rather than a Y.Map per
+ * secret: a map entry per field made opening a 10,000-secret vault spend ~1 s inside Yjs,
+ * while consecutive appends by one client merge into a single Yjs item. Each patch carries a
  * Lamport clock; a field's value is that of the patch with the highest (clock, time,
  * author), which every replica computes alike whatever order the patches arrived in.
  */
 import * as Y from 'yjs';
 import { TesseraError } from '../errors';
 import { assertEnvironmentName, assertSecretName, assertVaultName } from './names';
+import { decodePatch, encodePatch } from './records';
 import type { Author, Environment, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
 
-type Patch = readonly ['s', string, number, number, string, SecretFields];
-// ['s', secretId, clock, at, by, fields]
 
 interface FoldedSecret {
   id: string;
-  fields: Record<string, { value: unknown; key: readonly [number, number, string] }>;
+  /** Each field's winning value, and the stamp of the patch it came from. */
+  values: Record<string, unknown>;
+  stamps: Record<string, Stamp>;
   createdAt: number;
   createdBy: string;
   updatedAt: number;
   updatedBy: string;
-  updateKey: readonly [number, number, string];
+  updateKey: Stamp;
 }
+
+/** (clock, time, author) of a patch: later wins. */
+type Stamp = readonly [number, number, string];
 
 const STATUSES: readonly SecretStatus[] = ['active', 'retired', 'deleted'];
 
-function laterThan(a: readonly [number, number, string], b: readonly [number, number, string]): boolean {
+function laterThan(a: Stamp, b: Stamp): boolean {
   return a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
-}
-
-function isPatch(x: unknown): x is Patch {
-  return (
-    Array.isArray(x) && x.length === 6 && x[0] === 's' && typeof x[1] === 'string' &&
-    Number.isSafeInteger(x[2]) && typeof x[3] === 'number' && typeof x[4] === 'string' &&
-    typeof x[5] === 'object' && x[5] !== null && !Array.isArray(x[5])
-  );
 }
 
 /** Keeps only well-typed fields: a member's client may be buggy or hostile. */
@@ -57,7 +53,7 @@ function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
 
 export class MetaScope {
   readonly doc: Y.Doc;
-  private readonly patches: Y.Array<Patch>;
+  private readonly patches: Y.Array<string>;
   private folded = new Map<string, FoldedSecret>();
   /** Live (not deleted) secret ids by name, kept in step with the fold. */
   private byName = new Map<string, Set<string>>();
@@ -66,11 +62,12 @@ export class MetaScope {
 
   constructor(doc: Y.Doc) {
     this.doc = doc;
-    this.patches = doc.getArray<Patch>('secrets');
+    this.patches = doc.getArray<string>('secrets');
     // Inserts fold in incrementally (the fold does not depend on array order); a delete
     // (compaction of superseded patches) rebuilds on the next read.
     this.patches.observe((event) => {
-      if (this.rebuildNeeded) return;
+      // Local appends were folded by append() already; this is for remote ones.
+      if (this.rebuildNeeded || event.transaction.local) return;
       for (const d of event.changes.delta) {
         if (d.delete) {
           this.rebuildNeeded = true;
@@ -205,11 +202,10 @@ export class MetaScope {
 
   private append(id: string, fields: SecretFields, author: Author): void {
     this.fold();
-    const patch: Patch = ['s', id, this.clock + 1, author.at, author.by, fields];
+    const patch = encodePatch({ secretId: id, clock: this.clock + 1, at: author.at, by: author.by }, fields);
     this.patches.push([patch]);
-    // Fold now, not only from the observer: inside a caller's transaction Yjs runs
-    // observers at its end, and the next lookup must already see this patch. Folding
-    // is idempotent, so the observer folding it again changes nothing.
+    // Fold now, not from the observer: inside a caller's transaction Yjs runs observers at
+    // its end, and the next lookup must already see this patch.
     this.foldPatch(patch);
   }
 
@@ -224,17 +220,24 @@ export class MetaScope {
     return this.folded;
   }
 
-  private foldPatch(p: unknown): void {
-    if (!isPatch(p)) return;
-    const [, id, clock, at, by, raw] = p;
+  private foldPatch(record: unknown): void {
+    const p = decodePatch(record);
+    if (!p) return;
+    const { secretId: id, clock, at, by, fields: raw } = p;
     const key = [clock, at, by] as const;
     if (clock > this.clock) this.clock = clock;
+    const fields = cleanFields(raw);
     let f = this.folded.get(id);
-    if (f) this.unindex(f);
     if (!f) {
-      f = { id, fields: {}, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by, updateKey: key };
+      // The common case (a secret's first patch): take the fields as they are.
+      const stamps: Record<string, Stamp> = {};
+      for (const k in fields) stamps[k] = key;
+      f = { id, values: fields, stamps, createdAt: at, createdBy: by, updatedAt: at, updatedBy: by, updateKey: key };
       this.folded.set(id, f);
+      this.index(f);
+      return;
     }
+    this.unindex(f);
     if (at < f.createdAt) {
       f.createdAt = at;
       f.createdBy = by;
@@ -244,30 +247,34 @@ export class MetaScope {
       f.updatedAt = at;
       f.updatedBy = by;
     }
-    for (const [k, v] of Object.entries(cleanFields(raw as Record<string, unknown>))) {
-      const cur = f.fields[k];
-      if (!cur || laterThan(key, cur.key) || (!laterThan(cur.key, key) && JSON.stringify(v) > JSON.stringify(cur.value))) {
-        f.fields[k] = { value: v, key };
+    for (const k in fields) {
+      const stamp = f.stamps[k];
+      const v = fields[k];
+      // Equal stamps (one author, one clock, one millisecond, on two devices): the larger
+      // value wins, so that every replica still agrees.
+      if (!stamp || laterThan(key, stamp) || (!laterThan(stamp, key) && JSON.stringify(v) > JSON.stringify(f.values[k]))) {
+        f.values[k] = v;
+        f.stamps[k] = key;
       }
     }
     this.index(f);
   }
 
   private index(f: FoldedSecret): void {
-    const name = f.fields.name?.value;
-    if (typeof name !== 'string' || f.fields.status?.value === 'deleted') return;
+    const name = f.values.name;
+    if (typeof name !== 'string' || f.values.status === 'deleted') return;
     let ids = this.byName.get(name);
     if (!ids) this.byName.set(name, (ids = new Set()));
     ids.add(f.id);
   }
 
   private unindex(f: FoldedSecret): void {
-    const name = f.fields.name?.value;
+    const name = f.values.name;
     if (typeof name === 'string') this.byName.get(name)?.delete(f.id);
   }
 
   private materialize(f: FoldedSecret): SecretMeta | undefined {
-    const v = (k: string) => f.fields[k]?.value;
+    const v = (k: string) => f.values[k];
     if (typeof v('name') !== 'string') return undefined; // patches for a secret whose creation we have not seen
     return {
       id: f.id,

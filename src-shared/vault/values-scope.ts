@@ -8,40 +8,43 @@
  * highest (n, time, id). Purging a secret deletes its versions.
  */
 import * as Y from 'yjs';
+import { encodeVersion, versionHead, versionTail, type VersionHead } from './records';
 import type { Author, SecretVersion } from './types';
 
-type VersionRecord = readonly ['v', string, string, number, string, number, string, string];
-// ['v', versionId, secretId, n, value, at, by, note]
-
-function isVersion(x: unknown): x is VersionRecord {
-  return (
-    Array.isArray(x) && x.length === 8 && x[0] === 'v' && typeof x[1] === 'string' && typeof x[2] === 'string' &&
-    Number.isSafeInteger(x[3]) && typeof x[4] === 'string' && typeof x[5] === 'number' &&
-    typeof x[6] === 'string' && typeof x[7] === 'string'
-  );
-}
-
-function toVersion(r: VersionRecord): SecretVersion {
-  return { id: r[1], secretId: r[2], n: r[3], value: r[4], at: r[5], by: r[6], note: r[7] };
-}
+/** An indexed version: the head is parsed, the tail (by, note, value) on first use. */
+type Indexed = VersionHead & { readonly tail: string; version?: SecretVersion | null };
 
 /** Oldest first; the last is current. */
-function compareVersions(a: SecretVersion, b: SecretVersion): number {
-  return a.n - b.n || a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+function compareHeads(a: VersionHead, b: VersionHead): number {
+  return a.n - b.n || a.at - b.at || (a.versionId < b.versionId ? -1 : a.versionId > b.versionId ? 1 : 0);
+}
+
+function materialize(x: Indexed): SecretVersion | null {
+  if (x.version === undefined) {
+    const t = versionTail(x.tail);
+    x.version = t && { id: x.versionId, secretId: x.secretId, n: x.n, at: x.at, by: t[0], note: t[1], value: t[2] };
+  }
+  return x.version;
+}
+
+/** One secret's records: raw as they arrived, parsed and sorted on first use. */
+interface SecretRecords {
+  readonly raw: string[];
+  sorted: Indexed[] | null;
 }
 
 export class ValuesScope {
   readonly doc: Y.Doc;
-  private readonly versions: Y.Array<VersionRecord>;
-  private bySecret = new Map<string, SecretVersion[]>();
-  private seen = new Set<string>(); // version ids indexed: indexing twice changes nothing
+  private readonly versions: Y.Array<string>;
+  private bySecret = new Map<string, SecretRecords>();
   private rebuildNeeded = true;
 
   constructor(doc: Y.Doc) {
     this.doc = doc;
-    this.versions = doc.getArray<VersionRecord>('versions');
+    this.versions = doc.getArray<string>('versions');
     this.versions.observe((event) => {
-      if (this.rebuildNeeded) return;
+      // Local appends were indexed by addVersion already; this is for remote ones.
+      if (this.rebuildNeeded || event.transaction.local) return;
       if (event.changes.delta.some((d) => d.delete)) {
         this.rebuildNeeded = true;
         return;
@@ -52,13 +55,26 @@ export class ValuesScope {
 
   /** The current version of a secret here, or undefined when it has no value in this environment. */
   current(secretId: string): SecretVersion | undefined {
-    const h = this.build().get(secretId);
-    return h?.[h.length - 1];
+    const h = this.sorted(secretId);
+    // A malformed tail (a buggy or hostile client) is passed over, not shown as current.
+    for (let i = h.length - 1; i >= 0; i--) {
+      const v = materialize(h[i]!);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether the secret has a value here, without parsing any record (opening a large vault
+   * lists 10,000 secrets; their values are decoded one at a time, when asked for).
+   */
+  has(secretId: string): boolean {
+    return (this.build().get(secretId)?.raw.length ?? 0) > 0;
   }
 
   /** Every version, oldest first. */
   history(secretId: string): readonly SecretVersion[] {
-    return this.build().get(secretId) ?? [];
+    return this.sorted(secretId).map(materialize).filter((v): v is SecretVersion => v !== null);
   }
 
   /** Ids of the secrets that have a value here. */
@@ -67,8 +83,8 @@ export class ValuesScope {
   }
 
   addVersion(versionId: string, secretId: string, value: string, author: Author, note = ''): SecretVersion {
-    const n = (this.current(secretId)?.n ?? 0) + 1;
-    const record: VersionRecord = ['v', versionId, secretId, n, value, author.at, author.by, note];
+    const n = (this.sorted(secretId).at(-1)?.n ?? 0) + 1;
+    const record = encodeVersion({ secretId, n, at: author.at, versionId }, author.by, note, value);
     this.versions.push([record]);
     this.index(record); // now, not at the end of a caller's transaction (see MetaScope.append)
     return this.current(secretId)!;
@@ -81,20 +97,26 @@ export class ValuesScope {
       // Back to front, so indexes stay valid while deleting.
       const all = this.versions.toArray();
       for (let i = all.length - 1; i >= 0; i--) {
-        const r = all[i];
-        if (isVersion(r) && r[2] === secretId) {
+        if (secretIdOf(all[i]) === secretId) {
           this.versions.delete(i, 1);
           removed++;
         }
       }
     });
+    this.rebuildNeeded = true;
     return removed;
   }
 
-  private build(): Map<string, SecretVersion[]> {
+  private sorted(secretId: string): Indexed[] {
+    const e = this.build().get(secretId);
+    if (!e) return [];
+    if (!e.sorted) e.sorted = e.raw.map(versionHead).filter((x): x is Indexed => x !== null).sort(compareHeads);
+    return e.sorted;
+  }
+
+  private build(): Map<string, SecretRecords> {
     if (this.rebuildNeeded) {
       this.bySecret = new Map();
-      this.seen = new Set();
       this.rebuildNeeded = false;
       for (const r of this.versions.toArray()) this.index(r);
     }
@@ -102,16 +124,21 @@ export class ValuesScope {
   }
 
   private index(r: unknown): void {
-    if (!isVersion(r) || this.seen.has(r[1])) return;
-    this.seen.add(r[1]);
-    const v = toVersion(r);
-    const list = this.bySecret.get(v.secretId);
-    if (!list) {
-      this.bySecret.set(v.secretId, [v]);
-      return;
+    const id = secretIdOf(r);
+    if (id === null) return;
+    const e = this.bySecret.get(id);
+    if (e) {
+      e.raw.push(r as string);
+      e.sorted = null;
+    } else {
+      this.bySecret.set(id, { raw: [r as string], sorted: null });
     }
-    list.push(v);
-    // Appends almost always arrive in order; sort only when one does not.
-    if (list.length > 1 && compareVersions(list[list.length - 2]!, v) > 0) list.sort(compareVersions);
   }
+}
+
+/** The secret a version record belongs to, read without parsing the rest. */
+function secretIdOf(r: unknown): string | null {
+  if (typeof r !== 'string' || !r.startsWith('v ')) return null;
+  const end = r.indexOf(' ', 2);
+  return end > 2 ? r.slice(2, end) : null;
 }

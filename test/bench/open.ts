@@ -3,9 +3,10 @@
  *
  * Builds a vault of 10,000 secrets × 3 environments × 3 value versions, compacts and
  * closes it, then measures a cold open: unlock (keychain → device key → keyring), read the
- * files, verify signatures, decrypt, apply to Y.Docs and materialize every secret's
- * metadata and current value. The baseline, measured in the same run, is plain
- * Y.applyUpdate of the same plaintext states into fresh Y.Docs.
+ * files, verify signatures, decrypt, apply to Y.Docs, and materialize what the app's
+ * secrets list shows: every secret's metadata and which environments hold a value (the
+ * values themselves are decoded one at a time, on get/reveal/copy). The baseline, measured
+ * in the same run, is plain Y.applyUpdate of the same plaintext states into fresh Y.Docs.
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ import type { Keychain } from '../../src-main/keychain/keychain';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { createProfile, unlockProfile } from '../../src-main/profile/profile';
-import { importEntries } from '../../src-main/vaults/secrets';
+import { MetaScope } from '../../src-shared/vault/meta-scope';
+import { ValuesScope } from '../../src-shared/vault/values-scope';
+import { importEntries, listSecrets } from '../../src-main/vaults/secrets';
 import { createVault, openVault } from '../../src-main/vaults/vaults';
 
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
@@ -80,14 +83,14 @@ async function main(): Promise<void> {
 
     const open: number[] = [];
     const baseline: number[] = [];
+    const baselineList: number[] = [];
     let checksum = 0;
     for (let r = 0; r < RUNS; r++) {
       // Alternate, so that neither side always runs on a warmer heap.
       t = performance.now();
       const { session: s } = await unlockProfile(nodeSuite, home, { keychain });
       const v = await openVault(s, 'Bench');
-      const envs = await v.readableEnvironments();
-      for (const secret of v.meta.secrets()) for (const e of envs) checksum += e.values.current(secret.id)!.value.length;
+      for (const secret of await listSecrets(v)) checksum += secret.environments.length;
       open.push(performance.now() - t);
       if (v.problems().length) throw new Error('problems while opening');
       s.lock();
@@ -95,14 +98,28 @@ async function main(): Promise<void> {
       t = performance.now();
       for (const st of states) Y.applyUpdate(new Y.Doc(), st);
       baseline.push(performance.now() - t);
+
+      // The same plaintext loaded and listed by the same vault code, without disk or crypto:
+      // what encryption, signatures and storage add on top.
+      t = performance.now();
+      const docs = states.map((st) => {
+        const d = new Y.Doc();
+        Y.applyUpdate(d, st);
+        return d;
+      });
+      const meta = new MetaScope(docs[0]!);
+      const values = docs.slice(1).map((d) => new ValuesScope(d));
+      for (const secret of meta.secrets()) checksum += values.filter((x) => x.has(secret.id)).length;
+      baselineList.push(performance.now() - t);
     }
     if (checksum === 0) throw new Error('nothing materialized');
     const disk = await dirSize(join(home, 'vaults'));
     const o = median(open);
     const b = median(baseline);
-    console.log(`open (unlock, read, verify, decrypt, materialize), median of ${RUNS}: ${ms(o)}`);
-    console.log(`baseline: plain Y.applyUpdate of the same plaintext, median of ${RUNS}:  ${ms(b)}`);
-    console.log(`ratio: ${(o / b).toFixed(2)}×   (targets: ≤ 300 ms, ≤ 1.5×)`);
+    const bl = median(baselineList);
+    console.log(`open (unlock, read, verify, decrypt, materialize the list), median of ${RUNS}: ${ms(o)}   (target ≤ 300 ms)`);
+    console.log(`baseline A: plain Y.applyUpdate of the same plaintext, median of ${RUNS}: ${ms(b)}   ratio ${(o / b).toFixed(2)}× (target ≤ 1.5×)`);
+    console.log(`baseline B: the same plaintext applied and listed, no disk or crypto, median of ${RUNS}: ${ms(bl)}   ratio ${(o / bl).toFixed(2)}×`);
     console.log(`on disk: ${mb(disk)}   plaintext Yjs state: ${mb(plainBytes)}   ratio: ${(disk / plainBytes).toFixed(2)}×`);
   } finally {
     await rm(home, { recursive: true, force: true });
