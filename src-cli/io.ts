@@ -15,7 +15,19 @@ export const processIO: CliIO = { stdin: process.stdin, stdout: process.stdout, 
 export async function readAllStdin(stdin: NodeJS.ReadStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString('utf8');
+  return decodeUtf8Strict(Buffer.concat(chunks), 'stdin');
+}
+
+/**
+ * Values are text. Bytes that are not UTF-8 would otherwise be replaced by U+FFFD and the
+ * secret silently changed; refuse them instead (binary secrets go in base64).
+ */
+export function decodeUtf8Strict(bytes: Uint8Array, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new TesseraError('INVALID_INPUT', `${source} is not valid UTF-8 text; encode binary secrets as base64`);
+  }
 }
 
 /** `echo value | tessera set` sends one trailing newline nobody means as part of the value. */

@@ -5,7 +5,7 @@ import { TesseraError } from '../../src-shared/errors';
 import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../src-main/dotenv/dotenv-file';
 import { exportEntries, importEntries } from '../../src-main/vaults/secrets';
 import { withVault, type CliContext } from '../context';
-import { readAllStdin } from '../io';
+import { decodeUtf8Strict, readAllStdin } from '../io';
 
 const FORMATS = { dotenv: formatDotenv, json: formatJson, shell: formatShell } as const;
 
@@ -18,8 +18,9 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .action(async (file: string, o: { vault: string; env: string }) => {
       let text: string;
       try {
-        text = file === '-' ? await readAllStdin(ctx.io.stdin) : await fs.readFile(file, 'utf8');
+        text = file === '-' ? await readAllStdin(ctx.io.stdin) : decodeUtf8Strict(await fs.readFile(file), file);
       } catch (e) {
+        if (e instanceof TesseraError) throw e;
         throw new TesseraError('IO', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
       // Parse everything before opening the vault: a malformed line stops the import whole.

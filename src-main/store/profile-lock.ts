@@ -1,7 +1,8 @@
 /**
  * One writer at a time per profile, across processes (the desktop app and any number of
  * `tessera` commands). proper-lockfile uses an atomic mkdir and refreshes its mtime while
- * held, so a lock left by a crashed process goes stale and is taken over.
+ * held, so a lock left by a crashed process goes stale (5 s after its last refresh) and
+ * is taken over. Not reentrant: code that holds it must not ask again.
  */
 import lockfile from 'proper-lockfile';
 import { TesseraError } from '../../src-shared/errors';
@@ -11,8 +12,8 @@ export async function withProfileLock<T>(home: string, fn: () => Promise<T>): Pr
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(profilePaths(home).profile, {
-      stale: 10_000,
-      update: 2_000,
+      stale: 5_000,
+      update: 1_000,
       retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
     });
   } catch (e) {

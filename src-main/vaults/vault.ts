@@ -54,13 +54,19 @@ export class Vault {
   }
 
   /** Creates the scope folders and writes the first envelopes: the vault's genesis. */
-  static async create(session: Session, vaultId: string, name: string, environments: { scopeId: string; name: string }[]): Promise<Vault> {
+  static async create(
+    session: Session,
+    vaultId: string,
+    name: string,
+    environments: { scopeId: string; name: string }[],
+    opts: { lockHeld?: boolean } = {},
+  ): Promise<Vault> {
     const vault = await Vault.open(session, vaultId);
     await vault.edit((author) => {
       vault.meta.initialize(name, author);
       vault.meta.setMemberName(author.by, session.profile.name);
       for (const e of environments) vault.meta.addEnvironment(e.scopeId, e.name, author);
-    });
+    }, opts);
     return vault;
   }
 
@@ -103,8 +109,10 @@ export class Vault {
    * Runs `change` under the profile lock after catching up with other writers; what it
    * changed is sealed into one envelope per scope and appended durably before returning.
    */
-  async edit<T>(change: (author: Author) => T): Promise<T> {
-    return withProfileLock(this.session.home, async () => {
+  async edit<T>(change: (author: Author) => T, opts: { lockHeld?: boolean } = {}): Promise<T> {
+    // The profile lock is not reentrant: a caller that already holds it says so.
+    const locked = opts.lockHeld ? (fn: () => Promise<T>) => fn() : (fn: () => Promise<T>) => withProfileLock(this.session.home, fn);
+    return locked(async () => {
       const stores = [this.metaStore, ...this.envStores.values()];
       for (const s of stores) await s.refresh();
       // One transaction per document, so each scope's change is one Yjs update.

@@ -19,21 +19,22 @@ export async function createVault(session: Session, name: string, environments: 
   if (environments.length === 0) throw new TesseraError('INVALID_INPUT', 'A vault needs at least one environment');
   environments.forEach(assertEnvironmentName);
   if (new Set(environments).size !== environments.length) throw new TesseraError('INVALID_INPUT', 'Environment names repeat');
-  if ((await listVaults(session)).some((v) => v.name === name)) {
-    throw new TesseraError('ALREADY_EXISTS', `A vault named ${JSON.stringify(name)} already exists`);
-  }
   const vaultId = newId(session);
   const metaScope = newId(session);
   const envs = environments.map((e) => ({ scopeId: newId(session), name: e }));
-  // Keys first (under the lock, merged with whatever another process added meanwhile).
-  await withProfileLock(session.home, () =>
-    session.updateKeyring((k) => {
+  // The name check and the genesis under one lock, so two processes cannot both create
+  // a vault of the same name.
+  return withProfileLock(session.home, async () => {
+    if ((await listVaults(session)).some((v) => v.name === name)) {
+      throw new TesseraError('ALREADY_EXISTS', `A vault named ${JSON.stringify(name)} already exists`);
+    }
+    await session.updateKeyring((k) => {
       const scopes = new Map<string, Map<number, Uint8Array>>();
       for (const id of [metaScope, ...envs.map((e) => e.scopeId)]) scopes.set(id, new Map([[1, session.suite.randomBytes(32)]]));
       k.vaults.set(vaultId, { metaScope, scopes });
-    }),
-  );
-  return Vault.create(session, vaultId, name, envs);
+    });
+    return Vault.create(session, vaultId, name, envs, { lockHeld: true });
+  });
 }
 
 export async function listVaults(session: Session): Promise<VaultSummary[]> {
