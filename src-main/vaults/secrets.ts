@@ -58,10 +58,15 @@ export interface ListedSecret extends SecretMeta {
 /** Names and metadata, never values. With `env`, only the secrets that have a value there. */
 export async function listSecrets(vault: Vault, env?: string): Promise<ListedSecret[]> {
   const scopes = env ? [await vault.environment(env)] : await vault.readableEnvironments();
-  return vault.meta
-    .secrets()
-    .map((s) => ({ ...s, environments: scopes.filter((e) => e.values.has(s.id)).map((e) => e.environment.name) }))
-    .filter((s) => !env || s.environments.length > 0);
+  const out: ListedSecret[] = [];
+  for (const s of vault.meta.secrets()) {
+    const environments: string[] = [];
+    for (const e of scopes) if (e.values.has(s.id)) environments.push(e.environment.name);
+    if (env && environments.length === 0) continue;
+    // secrets() made `s` for us alone: add the field rather than copy 12 others (10,000 times).
+    out.push(Object.assign(s, { environments }));
+  }
+  return out;
 }
 
 export async function history(vault: Vault, name: string, env: string): Promise<readonly SecretVersion[]> {
