@@ -1,0 +1,32 @@
+/**
+ * `tessera relay`: runs the blind relay in the foreground until SIGTERM or SIGINT.
+ *
+ * It listens on 127.0.0.1 unless told otherwise. `--host 0.0.0.0` listens beyond loopback,
+ * in plain ws://: TLS belongs to a reverse proxy in front of it (nginx, Caddy…), and clients
+ * accept wss:// URLs. The relay never sees a name or a value, but TLS still hides who talks
+ * to it and keeps the connection from being tampered with.
+ */
+import type { Command } from 'commander';
+import { RELAY_DEFAULTS, relayOptionsFromFlags } from '../../src-relay/options';
+import type { CliContext } from '../context';
+
+export function registerRelayCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('relay')
+    .description('run a relay: stores and forwards only encrypted changes')
+    .option('--host <address>', 'address to listen on (0.0.0.0: beyond loopback, behind a TLS proxy)', RELAY_DEFAULTS.host)
+    .option('--port <n>', 'port to listen on (0: any free port)', String(RELAY_DEFAULTS.port))
+    .option('--db <file>', 'SQLite database file', RELAY_DEFAULTS.db)
+    .option('--max-frame-bytes <n>', 'largest message (and envelope) accepted')
+    .option('--max-connections <n>', 'most sockets open at once')
+    .action(async (o: { host: string; port: string; db: string; maxFrameBytes?: string; maxConnections?: string }) => {
+      const options = relayOptionsFromFlags(o);
+      // Loaded only for this command: ws and SQLite would slow every other command's start.
+      const { serveRelayUntilSignal } = await import('../../src-relay/main');
+      await serveRelayUntilSignal({
+        ...options,
+        out: (line) => ctx.io.stdout.write(`${line}\n`),
+        log: (line) => ctx.io.stderr.write(`${line}\n`),
+      });
+    });
+}

@@ -1,0 +1,50 @@
+/**
+ * The relay's settings and command-line flags, apart from the server itself so that the
+ * `tessera` CLI can declare `tessera relay` without loading ws and SQLite on every start.
+ */
+import { TesseraError } from '../src-shared/errors';
+import type { RelayLimits } from './limits';
+
+export const RELAY_DEFAULTS = { host: '127.0.0.1', port: 8787, db: './tessera-relay.db' } as const;
+
+export interface StartRelayOptions {
+  readonly host?: string;
+  /** 0 picks a free port; the listening line and `port` say which. */
+  readonly port?: number;
+  /** The SQLite file (created if missing). */
+  readonly db?: string;
+  readonly limits?: Partial<RelayLimits>;
+  /** Where the relay's per-connection log lines go. Default: stderr. */
+  readonly log?: (line: string) => void;
+  /** Where the listening line goes. Default: stdout. */
+  readonly out?: (line: string) => void;
+}
+
+/** The command-line flags both entry points accept, as strings (or undefined when absent). */
+export interface RelayFlags {
+  readonly host?: string;
+  readonly port?: string;
+  readonly db?: string;
+  readonly maxFrameBytes?: string;
+  readonly maxConnections?: string;
+}
+
+function integer(value: string, flag: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new TesseraError('INVALID_INPUT', `${flag} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** Checks the flags; throws INVALID_INPUT naming the bad one. */
+export function relayOptionsFromFlags(flags: RelayFlags): StartRelayOptions {
+  const limits: { -readonly [K in keyof RelayLimits]?: RelayLimits[K] } = {};
+  if (flags.maxFrameBytes !== undefined) limits.maxFrameBytes = integer(flags.maxFrameBytes, '--max-frame-bytes', 1024, 2 ** 31);
+  if (flags.maxConnections !== undefined) limits.maxConnections = integer(flags.maxConnections, '--max-connections', 1, 1_000_000);
+  return {
+    host: flags.host ?? RELAY_DEFAULTS.host,
+    port: flags.port === undefined ? RELAY_DEFAULTS.port : integer(flags.port, '--port', 0, 65535),
+    db: flags.db ?? RELAY_DEFAULTS.db,
+    limits,
+  };
+}
+

@@ -1,0 +1,131 @@
+// Backfill against pushes that land while it runs, made deterministic: the fake socket's
+// sends are where the "other clients" commit and fan out.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { envelopeHash } from '../src-shared/envelope/envelope';
+import { decodeRelayMessage, encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
+import { toHex } from '../src-shared/crypto/bytes';
+import { Author, newIdentity, randomId } from '../test/helpers/relay-client';
+import { openMemoryStorage } from './sqlite-storage';
+import type { RelayStorage } from './storage';
+import { Subscription, type Outbox } from './subscription';
+
+let storage: RelayStorage;
+let author: Author;
+
+beforeEach(async () => {
+  storage = openMemoryStorage();
+  const owner = newIdentity();
+  author = new Author(owner, randomId(), randomId());
+  await storage.createVault(author.vaultId, owner.publicKey, Date.now());
+});
+
+afterEach(() => storage.close());
+
+/** Stores the author's next update as a push would, and returns its deliver frame. */
+async function commit(): Promise<{ seq: number; frame: Uint8Array }> {
+  const bytes = author.next();
+  const r = await storage.appendUpdate({ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, counter: author.counter, epoch: 1, hash: envelopeHash(bytes), bytes });
+  if (!r.ok) throw new Error('append refused');
+  return { seq: r.seq, frame: encodeRelayMessage({ type: 'deliver', vaultId: author.vaultId, scopeId: author.scopeId, seq: r.seq, envelope: bytes }) };
+}
+
+/** A socket that records frames and runs `onSend(n)` as the n-th paced frame goes out. */
+function outbox(onSend: (n: number) => Promise<void> | void = () => undefined): Outbox & { got: RelayMessage[] } {
+  const got: RelayMessage[] = [];
+  let n = 0;
+  return {
+    got,
+    open: true,
+    sendLive: (frame) => void got.push(decodeRelayMessage(frame)),
+    async sendPaced(frame) {
+      got.push(decodeRelayMessage(frame));
+      await onSend(++n);
+    },
+  };
+}
+
+const seqsOf = (got: RelayMessage[]) => got.flatMap((m): (number | 'synced')[] => (m.type === 'deliver' ? [m.seq] : m.type === 'synced' ? ['synced'] : []));
+
+describe('Subscription.backfill', () => {
+  it('merges pushes that land during the backfill, each once, before synced', async () => {
+    for (let i = 0; i < 3; i++) await commit();
+    let sub!: Subscription;
+    const box = outbox(async (n) => {
+      if (n !== 1) return;
+      for (let i = 0; i < 2; i++) {
+        const c = await commit();
+        sub.offer(author.scopeId, toHex(author.scopeId), c.seq, c.frame);
+      }
+    });
+    sub = new Subscription(author.vaultId, [], storage, box, 1 << 20);
+    expect(await sub.backfill(7)).toBe(true);
+    expect(seqsOf(box.got)).toEqual([1, 2, 3, 4, 5, 'synced']);
+    expect(box.got.at(-1)).toMatchObject({ type: 'synced', requestId: 7, heads: [{ scopeId: author.scopeId, since: 5 }] });
+    const live = await commit();
+    sub.offer(author.scopeId, toHex(author.scopeId), live.seq, live.frame);
+    expect(seqsOf(box.got).at(-1)).toBe(6);
+  });
+
+  it('delivers a snapshot that pruned what the backfill had not read yet, then goes on after it', async () => {
+    const envelopes = [];
+    for (let i = 0; i < 10; i++) envelopes.push(await commit());
+    const box = outbox(async (n) => {
+      if (n === 1) await storage.putSnapshot(author.vaultId, author.scopeId, 8, author.snapshot(8));
+    });
+    const sub = new Subscription(author.vaultId, [], storage, box, 1 << 20, { count: 3, bytes: 1 << 20 });
+    expect(await sub.backfill(1)).toBe(true);
+    expect(seqsOf(box.got)).toEqual([1, 2, 3, 8, 9, 10, 'synced']);
+  });
+
+  it('reads the store again when held deliveries leave a gap', async () => {
+    // Two scopes, read in id order: A first, then B, whose delivery is where A moves on.
+    author = new Author(author.id, author.vaultId, new Uint8Array(16).fill(0x00));
+    const b = new Author(author.id, author.vaultId, new Uint8Array(16).fill(0xff));
+    for (let i = 0; i < 2; i++) await commit();
+    const bytes = b.next();
+    await storage.appendUpdate({ vaultId: b.vaultId, scopeId: b.scopeId, author: b.id.publicKey, counter: 1, epoch: 1, hash: envelopeHash(bytes), bytes });
+    let sub!: Subscription;
+    const box = outbox(async (n) => {
+      if (n !== 3) return;
+      await commit();
+      const fourth = await commit();
+      // Only seq 4's delivery reaches the subscription: a gap it must fill from the store.
+      sub.offer(author.scopeId, toHex(author.scopeId), fourth.seq, fourth.frame);
+    });
+    sub = new Subscription(author.vaultId, [], storage, box, 1 << 20);
+    expect(await sub.backfill(1)).toBe(true);
+    expect(seqsOf(box.got)).toEqual([1, 2, 1, 3, 4, 'synced']);
+  });
+
+  it('drops held deliveries past its budget and reads them from the store instead', async () => {
+    await commit();
+    let sub!: Subscription;
+    const box = outbox(async (n) => {
+      if (n !== 1) return;
+      for (let i = 0; i < 5; i++) {
+        const c = await commit();
+        sub.offer(author.scopeId, toHex(author.scopeId), c.seq, c.frame);
+      }
+    });
+    sub = new Subscription(author.vaultId, [], storage, box, 64);
+    expect(await sub.backfill(1)).toBe(true);
+    expect(seqsOf(box.got)).toEqual([1, 2, 3, 4, 5, 6, 'synced']);
+  });
+
+  it('starts after the cursor, and reports the relay head even when the client claims more', async () => {
+    for (let i = 0; i < 3; i++) await commit();
+    const box = outbox();
+    const sub = new Subscription(author.vaultId, [{ scopeId: author.scopeId, since: 9 }], storage, box, 1 << 20);
+    await sub.backfill(1);
+    expect(box.got).toEqual([{ type: 'synced', requestId: 1, vaultId: author.vaultId, heads: [{ scopeId: author.scopeId, since: 3 }] }]);
+  });
+
+  it('stops when the socket goes away', async () => {
+    for (let i = 0; i < 5; i++) await commit();
+    const box = outbox();
+    const sub = new Subscription(author.vaultId, [], storage, box, 1 << 20);
+    (box as { open: boolean }).open = false;
+    await sub.backfill(1);
+    expect(box.got).toEqual([]);
+  });
+});

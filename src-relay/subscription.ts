@@ -1,0 +1,171 @@
+/**
+ * One socket's subscription to one vault: backfill from the client's cursors, then live.
+ *
+ * Backfill reads the store page by page while other sockets keep pushing, so live deliveries
+ * that arrive meanwhile are held back and merged at the end: the client sees every sequence
+ * number of a scope once, in order, with `synced` between the backfill and the live stream.
+ * A snapshot pushed during the backfill may prune envelopes the backfill has not read yet;
+ * then the snapshot is delivered (it covers them) and the backfill goes on after it.
+ */
+import { toHex } from '../src-shared/crypto/bytes';
+import { encodeRelayMessage, type Cursor } from '../src-shared/protocol/messages';
+import type { RelayStorage } from './storage';
+
+/** What a subscription needs from its socket. */
+export interface Outbox {
+  /** False once the socket is closing or the relay is shutting down. */
+  readonly open: boolean;
+  /** Sends now; drops the socket if it is too far behind (it resumes with its cursors). */
+  sendLive(frame: Uint8Array): void;
+  /** Sends, and when much is already queued for the socket waits until this frame is out. */
+  sendPaced(frame: Uint8Array): Promise<void>;
+}
+
+interface Held {
+  readonly scopeKey: string;
+  readonly scopeId: Uint8Array;
+  readonly seq: number;
+  readonly frame: Uint8Array;
+}
+
+const PAGE = { count: 256, bytes: 4 * 1024 * 1024 };
+// Live deliveries held during one backfill: past this, drop them and read the store again.
+const MAX_HELD = 4096;
+// Passes over the vault before giving up on catching a scope that moves faster than we read.
+const MAX_PASSES = 16;
+
+export class Subscription {
+  readonly key: string;
+  private live = false;
+  private cancelled = false;
+  /** Highest seq the client has, per scope: from its cursor, then from what we sent. */
+  private readonly has = new Map<string, number>();
+  /** Highest seq the relay holds, per scope, as far as this subscription has seen. */
+  private readonly heads = new Map<string, Cursor>();
+  private held: Held[] = [];
+  private heldBytes = 0;
+  private overflowed = false;
+
+  constructor(
+    readonly vaultId: Uint8Array,
+    cursors: readonly Cursor[],
+    private readonly storage: RelayStorage,
+    private readonly outbox: Outbox,
+    private readonly maxHeldBytes: number,
+    private readonly page: { count: number; bytes: number } = PAGE,
+  ) {
+    this.key = toHex(vaultId);
+    for (const c of cursors) this.has.set(toHex(c.scopeId), c.since);
+  }
+
+  /** True once `synced` is sent: deliveries go straight out. */
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.held = [];
+  }
+
+  /** A new envelope of this vault, already encoded as a `deliver` frame. */
+  offer(scopeId: Uint8Array, scopeKey: string, seq: number, frame: Uint8Array): void {
+    if (this.cancelled) return;
+    if (this.live) {
+      this.outbox.sendLive(frame);
+      return;
+    }
+    if (this.overflowed) return;
+    if (this.held.length >= MAX_HELD || this.heldBytes + frame.length > this.maxHeldBytes) {
+      this.overflowed = true;
+      this.held = [];
+      this.heldBytes = 0;
+      return;
+    }
+    this.held.push({ scopeId, scopeKey, seq, frame });
+    this.heldBytes += frame.length;
+  }
+
+  /**
+   * Delivers what the client lacks, then `synced`, then goes live. Resolves false when it
+   * could not catch up (the caller drops the socket; the client resumes with its cursors).
+   */
+  async backfill(requestId: number): Promise<boolean> {
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      for (const scope of await this.storage.scopes(this.vaultId)) {
+        this.noteHead(scope.scopeId, toHex(scope.scopeId), scope.lastSeq);
+        await this.backfillScope(scope.scopeId);
+        if (!this.running) return true;
+      }
+      // From here to going live nothing awaits, so no delivery can slip in between.
+      if (!this.running) return true;
+      if (this.releaseHeld()) {
+        this.live = true;
+        const heads = [...this.heads.values()];
+        this.outbox.sendLive(encodeRelayMessage({ type: 'synced', requestId, vaultId: this.vaultId, heads }));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private get running(): boolean {
+    return !this.cancelled && this.outbox.open;
+  }
+
+  private noteHead(scopeId: Uint8Array, scopeKey: string, seq: number): void {
+    const known = this.heads.get(scopeKey);
+    if (!known || known.since < seq) this.heads.set(scopeKey, { scopeId, since: seq });
+  }
+
+  private async backfillScope(scopeId: Uint8Array): Promise<void> {
+    const scopeKey = toHex(scopeId);
+    let has = this.has.get(scopeKey) ?? 0;
+    const deliver = async (seq: number, envelope: Uint8Array): Promise<void> => {
+      await this.outbox.sendPaced(encodeRelayMessage({ type: 'deliver', vaultId: this.vaultId, scopeId, seq, envelope }));
+      has = seq;
+      this.has.set(scopeKey, seq);
+      this.noteHead(scopeId, scopeKey, seq);
+    };
+    let recheckedSnapshot = false;
+    while (this.running) {
+      const snapshot = await this.storage.latestSnapshot(this.vaultId, scopeId);
+      if (snapshot && snapshot.covers > has) {
+        await deliver(snapshot.covers, snapshot.bytes);
+        continue;
+      }
+      const page = await this.storage.envelopesAfter(this.vaultId, scopeId, has, this.page);
+      if (page.length === 0) return;
+      // A gap right after what the client has means a snapshot pruned it since we looked;
+      // look once more. (A gap the snapshot does not explain cannot be filled: go on.)
+      if (page[0]!.seq !== has + 1 && !recheckedSnapshot) {
+        recheckedSnapshot = true;
+        continue;
+      }
+      recheckedSnapshot = false;
+      for (const e of page) {
+        if (!this.running) return;
+        await deliver(e.seq, e.bytes);
+      }
+    }
+  }
+
+  /** Sends held deliveries that follow on from what the client has; false on a gap. */
+  private releaseHeld(): boolean {
+    const held = this.held;
+    const complete = !this.overflowed;
+    this.held = [];
+    this.heldBytes = 0;
+    this.overflowed = false;
+    for (const h of held) {
+      const has = this.has.get(h.scopeKey) ?? 0;
+      if (h.seq <= has) continue;
+      // Envelopes of one scope are delivered in order, so a jump means one is still unread.
+      if (h.seq !== has + 1) return false;
+      this.outbox.sendLive(h.frame);
+      this.has.set(h.scopeKey, h.seq);
+      this.noteHead(h.scopeId, h.scopeKey, h.seq);
+    }
+    return complete;
+  }
+}
