@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const entries = {
   tessera: 'src-cli/main.ts',
+  relay: 'src-relay/bin.ts',
   'bench-open': 'test/bench/open.ts',
 };
 const only = process.argv.slice(2);

@@ -8,6 +8,8 @@ import { registerProfileCommands } from './commands/profile';
 import { registerSecretCommands } from './commands/secrets';
 import { registerTransferCommands } from './commands/transfer';
 import { registerVaultCommands } from './commands/vault';
+import { registerSyncCommands } from './commands/sync';
+import { registerRelayCommand } from './commands/relay';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -24,9 +26,11 @@ export function buildProgram(ctx: CliContext): Command {
     })
     .showSuggestionAfterError();
   registerProfileCommands(program, ctx);
-  registerVaultCommands(program, ctx);
+  const vault = registerVaultCommands(program, ctx);
+  registerSyncCommands(program, ctx, vault);
   registerSecretCommands(program, ctx);
   registerTransferCommands(program, ctx);
+  registerRelayCommand(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

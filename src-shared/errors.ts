@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'DOTENV_SYNTAX'
   | 'EXPORT_UNREPRESENTABLE'
   | 'STORE_BUSY'
+  | 'SYNC_BUSY' // another process is already syncing this vault
+  | 'NO_RELAY' // the vault has no relay configured
+  | 'RELAY_UNREACHABLE'
+  | 'RELAY_REJECTED' // the relay answered with an error code (in details.relayCode)
   | 'IO';
 
 export class TesseraError extends Error {

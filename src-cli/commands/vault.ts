@@ -1,20 +1,25 @@
 /** `tessera vault create|list`. */
 import type { Command } from 'commander';
 import { createVault, listVaults } from '../../src-main/vaults/vaults';
+import { checkRelayUrl } from '../../src-main/sync/sync-state';
+import { setRelay } from './sync';
 import { unlock, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
-export function registerVaultCommands(program: Command, ctx: CliContext): void {
+export function registerVaultCommands(program: Command, ctx: CliContext): Command {
   const vault = program.command('vault').description('create and list vaults');
   vault
     .command('create <name>')
     .description('create a vault')
     .option('--envs <list>', 'comma-separated environments', 'development,staging,production')
-    .action(async (name: string, o: { envs: string }) => {
+    .option('--relay <url>', 'sync through the relay at this URL (ws://host:port or wss://host)')
+    .action(async (name: string, o: { envs: string; relay?: string }) => {
+      if (o.relay) checkRelayUrl(o.relay); // before anything is created
       const session = await unlock(ctx);
       try {
         const envs = o.envs.split(',').map((e) => e.trim()).filter(Boolean);
         const v = await createVault(session, name, envs);
+        if (o.relay) await setRelay(v, o.relay);
         ctx.io.stdout.write(`Created vault ${name} (${v.id.slice(0, 12)}) with ${envs.join(', ')}\n`);
       } finally {
         session.lock();
@@ -41,4 +46,5 @@ export function registerVaultCommands(program: Command, ctx: CliContext): void {
         session.lock();
       }
     });
+  return vault;
 }

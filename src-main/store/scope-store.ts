@@ -21,7 +21,8 @@ import {
 import { decodeSnapshot, encodeSnapshot, type ChainHeads } from '../../src-shared/envelope/snapshot';
 import { TesseraError } from '../../src-shared/errors';
 import { ensureDir, syncDir, writeFileAtomic } from '../fs/atomic-file';
-import { encodeFrame, findMagic, frameAt } from './frames';
+import { encodeFrame, findMagic, frameAt, type FrameOrigin } from './frames';
+import { createHash } from 'node:crypto';
 import { VerifiedRecords } from './verified-records';
 
 /** Compact after this many updates since the last snapshot. */
@@ -33,6 +34,14 @@ export interface StoreProblem {
   readonly code: 'TAMPERED' | 'MALFORMED' | 'TORN_WRITE' | 'NO_ACCESS' | 'INCOMPLETE';
   readonly detail: string;
   readonly bytes?: number;
+}
+
+/** A frame of the current logs, as sync and compaction see it. */
+export interface LoggedFrame {
+  readonly origin: FrameOrigin;
+  readonly author: string; // base64url public key
+  readonly counter: number;
+  readonly bytes: Uint8Array;
 }
 
 export interface ScopeKeys {
@@ -54,8 +63,13 @@ const LOG = /^log-(\d{8})\.tse$/;
 export class ScopeStore {
   readonly doc = new Y.Doc();
   readonly problems: StoreProblem[] = [];
-  /** Author → chain head, over everything applied. */
+  /** Author → head of the chain of changes made on this device (local frames only). */
   readonly heads: ChainHeads = new Map();
+  /** Every frame applied since the snapshot, in order: what sync pushes and compaction keeps. */
+  frames: LoggedFrame[] = [];
+  private frameDigests = new Map<string, FrameOrigin>();
+  /** Frames to carry into the next log when compacting (say, changes not yet pushed). */
+  retainOnCompaction: (f: LoggedFrame) => boolean = () => false;
   private base = 0; // the snapshot's segment number (0: none)
   private readOffsets = new Map<number, number>(); // segment → bytes applied
   private updatesSinceSnapshot = 0;
@@ -184,7 +198,12 @@ export class ScopeStore {
     if (newest > this.base) {
       // Another process compacted. Its snapshot may hold updates it appended just before,
       // which we never read: apply it (Yjs updates are idempotent), then the logs after it.
-      if (await this.applySnapshot(newest)) this.readOffsets = new Map([...this.readOffsets].filter(([seg]) => seg >= newest));
+      if (await this.applySnapshot(newest)) {
+        this.readOffsets = new Map([...this.readOffsets].filter(([seg]) => seg >= newest));
+        // The new logs hold what that process kept (unpushed changes): read them afresh.
+        this.frames = [];
+        this.frameDigests = new Map();
+      }
     }
     for (const seg of logs) if (seg >= this.base) await this.applySegment(seg);
   }
@@ -230,8 +249,7 @@ export class ScopeStore {
         if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'snapshot inside a log');
         reportDamage(f.offset);
         Y.applyUpdate(this.doc, plaintext, REMOTE);
-        this.advanceHead(envelope, f.body);
-        this.updatesSinceSnapshot++;
+        this.noteFrame(f.origin, envelope, f.body);
         verifiedAny ||= !skip;
         pos = good = f.end;
       } catch (e) {
@@ -248,10 +266,15 @@ export class ScopeStore {
     if (verifiedAny && !damaged) this.records.record(file, buf.subarray(0, good));
   }
 
-  private advanceHead(env: Envelope, bytes: Uint8Array): void {
-    const a = toBase64Url(env.author);
-    const h = this.heads.get(a);
-    if (!h || env.counter > h.counter) this.heads.set(a, { counter: env.counter, hash: envelopeHash(bytes) });
+  /** Records an applied frame; a local one also advances this device's chain. */
+  private noteFrame(origin: FrameOrigin, env: Envelope, bytes: Uint8Array): void {
+    const author = toBase64Url(env.author);
+    this.frames.push({ origin, author, counter: env.counter, bytes });
+    this.frameDigests.set(digest(bytes), origin);
+    this.updatesSinceSnapshot++;
+    if (origin !== 'local') return;
+    const h = this.heads.get(author);
+    if (!h || env.counter > h.counter) this.heads.set(author, { counter: env.counter, hash: envelopeHash(bytes) });
   }
 
   private keyFor(env: Envelope): Uint8Array {
@@ -283,21 +306,68 @@ export class ScopeStore {
       key,
       signer,
     );
-    await this.append(bytes);
-    this.advanceHead(decodeEnvelope(bytes), bytes);
-    this.updatesSinceSnapshot++;
+    await this.append(bytes, 'local');
+    this.noteFrame('local', decodeEnvelope(bytes), bytes);
     if (this.updatesSinceSnapshot >= COMPACT_AFTER) await this.compact(signer);
     return bytes;
   }
 
-  /** Stores an envelope made elsewhere (sync) after checking it; applies it to the doc. */
-  async appendVerified(bytes: Uint8Array): Promise<void> {
+  /**
+   * Stores an update received from the relay after checking it, and applies it. Returns
+   * 'stored', or where this exact envelope already was: 'local' (made here, or on a copy of
+   * this profile, and so already on the relay) or 'relay'. Call with the profile lock held.
+   */
+  async appendReceived(bytes: Uint8Array): Promise<'stored' | FrameOrigin> {
     const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
     this.checkScope(envelope);
-    await this.append(bytes);
+    if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'Expected an update');
+    const seen = this.frameDigests.get(digest(bytes));
+    if (seen) return seen;
+    await this.append(bytes, 'relay');
     Y.applyUpdate(this.doc, plaintext, REMOTE);
-    this.advanceHead(envelope, bytes);
-    this.updatesSinceSnapshot++;
+    this.noteFrame('relay', envelope, bytes);
+    return 'stored';
+  }
+
+  /**
+   * Applies a snapshot received from the relay (it covers changes pruned there) and returns
+   * the chain heads it carries. Persisting it is the caller's next compact().
+   */
+  applyReceivedSnapshot(bytes: Uint8Array): ChainHeads {
+    const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
+    this.checkScope(envelope);
+    if (envelope.kind !== 'snapshot') throw new TesseraError('TAMPERED', 'Expected a snapshot');
+    const snap = decodeSnapshot(plaintext);
+    Y.applyUpdate(this.doc, snap.state, REMOTE);
+    return snap.heads;
+  }
+
+  /**
+   * The same change, sealed again as the next link of `author`'s chain on the relay (another
+   * device with this identity may have pushed first). The content is unchanged.
+   */
+  resealUpdate(bytes: Uint8Array, signer: SigningKey, counter: number, prevHash: Uint8Array): Uint8Array {
+    const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e), { skipSignature: true });
+    const { epoch, key } = this.keys.current();
+    return sealEnvelope(
+      this.suite,
+      { kind: 'update', vaultId: envelope.vaultId, scopeId: envelope.scopeId, epoch, counter, prevHash, covers: 0 },
+      plaintext,
+      key,
+      signer,
+    );
+  }
+
+  /** Seals the whole current state as a snapshot envelope (for the relay), without storing it. */
+  sealSnapshot(signer: SigningKey, heads: ChainHeads, covers: number): Uint8Array {
+    const { epoch, key } = this.keys.current();
+    return sealEnvelope(
+      this.suite,
+      { kind: 'snapshot', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: 0, prevHash: ZERO_HASH, covers },
+      encodeSnapshot(heads, Y.encodeStateAsUpdate(this.doc)),
+      key,
+      signer,
+    );
   }
 
   private currentSegment(): number {
@@ -305,11 +375,11 @@ export class ScopeStore {
     return Math.max(this.base, ...logs, 0) || 1;
   }
 
-  private async append(envelope: Uint8Array): Promise<void> {
+  private async append(envelope: Uint8Array, origin: FrameOrigin): Promise<void> {
     const seg = this.currentSegment();
     const path = join(this.dir, `log-${pad(seg)}.tse`);
     await this.repairTail(seg);
-    const frame = encodeFrame(envelope);
+    const frame = encodeFrame(envelope, origin);
     const fh = await fs.open(path, 'a', 0o600);
     let size: number;
     try {
@@ -349,24 +419,28 @@ export class ScopeStore {
     this.problems.push({ file, code: 'TORN_WRITE', detail: 'an incomplete write at the end of the log was set aside', bytes: st.size - good });
   }
 
-  /** Writes a snapshot of the whole doc and drops what the previous snapshot already covered. */
+  /**
+   * Writes a snapshot of the whole doc and drops what the previous snapshot already covered.
+   * Frames that retainOnCompaction() keeps (changes sync has not pushed yet) are appended
+   * to the new log: the snapshot already holds their content, but sync still needs them.
+   */
   async compact(signer: SigningKey): Promise<void> {
     const { snaps, logs } = await this.listing();
     const next = Math.max(this.currentSegment(), ...snaps, ...logs) + 1;
-    const { epoch, key } = this.keys.current();
-    const plain = encodeSnapshot(this.heads, Y.encodeStateAsUpdate(this.doc));
-    const bytes = sealEnvelope(
-      this.suite,
-      { kind: 'snapshot', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: 0, prevHash: ZERO_HASH, covers: 0 },
-      plain,
-      key,
-      signer,
-    );
+    const retained = this.frames.filter((f) => this.retainOnCompaction(f));
+    const bytes = this.sealSnapshot(signer, this.heads, 0);
     await writeFileAtomic(join(this.dir, `snap-${pad(next)}.tse`), bytes);
     const previous = this.base;
     this.base = next;
     this.updatesSinceSnapshot = 0;
     this.readOffsets = new Map([[next, 0]]);
+    this.frames = [];
+    this.frameDigests = new Map();
+    for (const f of retained) {
+      await this.append(f.bytes, f.origin);
+      this.frames.push(f);
+      this.frameDigests.set(digest(f.bytes), f.origin);
+    }
     // Keep the previous snapshot and every log after it: the fallback if this one is damaged.
     for (const s of snaps) if (s < previous) await fs.rm(join(this.dir, `snap-${pad(s)}.tse`), { force: true });
     for (const l of logs) if (l < previous) await fs.rm(join(this.dir, `log-${pad(l)}.tse`), { force: true });
@@ -388,4 +462,9 @@ function problemCode(e: unknown): StoreProblem['code'] {
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Identifies an envelope's exact bytes (to skip one received twice). */
+function digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }

@@ -4,7 +4,7 @@
  * with what other processes wrote, and becomes one envelope per scope it touched.
  */
 import { promises as fs } from 'node:fs';
-import { fromHex, toHex } from '../../src-shared/crypto/bytes';
+import { fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
 import { MetaScope } from '../../src-shared/vault/meta-scope';
 import type { Author, Environment } from '../../src-shared/vault/types';
@@ -15,6 +15,7 @@ import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
 import { recordKeyFromDeviceKey } from '../store/verified-records';
+import { readSyncState } from '../sync/sync-state';
 
 // Keys are looked up through the session each time: the keyring object is replaced (and
 // the old one wiped) whenever another vault or key is added.
@@ -38,6 +39,7 @@ export interface EnvironmentScope {
 
 export class Vault {
   private readonly envStores = new Map<string, ScopeStore>();
+  private pushedLocal: ((scopeId: string) => number) | null = null;
 
   private constructor(
     readonly session: Session,
@@ -50,7 +52,10 @@ export class Vault {
     const keys = session.keys.vaults.get(vaultId);
     if (!keys) throw new TesseraError('NOT_FOUND', 'No such vault in this profile');
     const metaStore = await openScope(session, vaultId, keys.metaScope);
-    return new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc));
+    const vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc));
+    const sync = await readSyncState(session.home, vaultId);
+    if (sync) vault.holdUnpushed((scopeId) => sync.scopes.get(scopeId)?.pushedLocal ?? 0);
+    return vault;
   }
 
   /** Creates the scope folders and writes the first envelopes: the vault's genesis. */
@@ -93,7 +98,7 @@ export class Vault {
     let store = this.envStores.get(environment.id);
     if (!store) {
       if (!this.canRead(name)) throw new TesseraError('NO_ACCESS', `You have no access to ${name} in this vault`);
-      store = await openScope(this.session, this.id, environment.id);
+      store = this.hold(await openScope(this.session, this.id, environment.id), environment.id);
       this.envStores.set(environment.id, store);
     }
     return { environment, values: valuesOf(store) };
@@ -123,6 +128,54 @@ export class Vault {
       for (const s of [this.metaStore, ...this.envStores.values()]) await s.flush(signer);
       return result;
     });
+  }
+
+  /**
+   * Every scope this profile can read, by scope id (hex): the metadata scope and each
+   * readable environment's values. For sync.
+   */
+  async scopeStores(): Promise<Map<string, ScopeStore>> {
+    await this.readableEnvironments();
+    const keys = this.session.keys.vaults.get(this.id)!;
+    return new Map([[keys.metaScope, this.metaStore], ...this.envStores]);
+  }
+
+  /** The store of one scope, opened if this profile holds its key; undefined otherwise. */
+  async scopeStore(scopeId: string): Promise<ScopeStore | undefined> {
+    const keys = this.session.keys.vaults.get(this.id);
+    if (!keys?.scopes.has(scopeId)) return undefined;
+    if (scopeId === keys.metaScope) return this.metaStore;
+    let store = this.envStores.get(scopeId);
+    if (!store) {
+      store = this.hold(await openScope(this.session, this.id, scopeId), scopeId);
+      this.envStores.set(scopeId, store);
+    }
+    return store;
+  }
+
+  /** Catches up with what other processes wrote to this vault (no lock needed to read). */
+  async refresh(): Promise<void> {
+    for (const s of [this.metaStore, ...this.envStores.values()]) await s.refresh();
+  }
+
+  /**
+   * Keeps this device's unpushed changes in the logs when compacting, so that sync can still
+   * push them: `pushedLocal(scopeId)` is the highest local counter the relay acknowledged.
+   * Vault.open sets it from the vault's sync state, so every process honours it.
+   */
+  holdUnpushed(pushedLocal: (scopeId: string) => number): void {
+    this.pushedLocal = pushedLocal;
+    const keys = this.session.keys.vaults.get(this.id)!;
+    this.hold(this.metaStore, keys.metaScope);
+    for (const [id, store] of this.envStores) this.hold(store, id);
+  }
+
+  private hold(store: ScopeStore, scopeId: string): ScopeStore {
+    const pushed = this.pushedLocal;
+    if (!pushed) return store;
+    const me = toBase64Url(this.session.signingKey.publicKey);
+    store.retainOnCompaction = (f) => f.origin === 'local' && f.author === me && f.counter > pushed(scopeId);
+    return store;
   }
 
   /** What the stores skipped or repaired while reading (damaged or torn writes). */

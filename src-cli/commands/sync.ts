@@ -1,0 +1,58 @@
+/** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
+import type { Command } from 'commander';
+import { listVaults, openVault } from '../../src-main/vaults/vaults';
+import { checkRelayUrl, readSyncState, writeSyncState } from '../../src-main/sync/sync-state';
+import { syncOnce, watchVault } from '../../src-main/sync/vault-sync';
+import { TesseraError } from '../../src-shared/errors';
+import type { Vault } from '../../src-main/vaults/vault';
+import { unlock, withVault, type CliContext } from '../context';
+
+/** Points a vault at a relay; a different relay starts from the beginning. */
+export async function setRelay(vault: Vault, url: string): Promise<void> {
+  const relay = checkRelayUrl(url);
+  const current = await readSyncState(vault.session.home, vault.id);
+  await writeSyncState(vault.session.home, vault.id, current?.relay === relay ? current : { relay, scopes: new Map() });
+}
+
+export function registerSyncCommands(program: Command, ctx: CliContext, vaultCommand: Command): void {
+  vaultCommand
+    .command('relay <vault> <url>')
+    .description('sync this vault through the relay at URL (ws://host:port or wss://host)')
+    .action(async (name: string, url: string) => {
+      await withVault(ctx, name, (v) => setRelay(v, url));
+      ctx.io.stderr.write(`${name} now syncs through ${checkRelayUrl(url)}\n`);
+    });
+
+  program
+    .command('sync')
+    .description('push and pull changes through the relay once (or keep going with --watch)')
+    .option('--vault <vault>', 'only this vault (default: every vault with a relay)')
+    .option('--watch', 'keep syncing until interrupted')
+    .action(async (o: { vault?: string; watch?: boolean }) => {
+      const session = await unlock(ctx);
+      try {
+        const names = o.vault ? [o.vault] : (await listVaults(session)).map((v) => v.id);
+        const vaults: Vault[] = [];
+        for (const n of names) {
+          const v = await openVault(session, n);
+          if (await readSyncState(session.home, v.id)) vaults.push(v);
+          else if (o.vault) throw new TesseraError('NO_RELAY', `Vault ${v.name} has no relay: tessera vault relay ${v.name} ws://HOST:PORT`);
+        }
+        if (vaults.length === 0) throw new TesseraError('NO_RELAY', 'No vault has a relay yet: tessera vault relay VAULT ws://HOST:PORT');
+        if (o.watch) {
+          const stop = new AbortController();
+          for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
+          const report = (line: string) => ctx.io.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+          await Promise.all(vaults.map((v) => watchVault(v, { signal: stop.signal, report })));
+          return;
+        }
+        for (const v of vaults) {
+          const s = await syncOnce(v);
+          const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
+          ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
+        }
+      } finally {
+        session.lock();
+      }
+    });
+}

@@ -1,0 +1,88 @@
+/**
+ * What a device remembers about syncing one vault, in vaults/<id>/sync.json: the relay's
+ * URL and, per scope, how far it has pulled (the relay's sequence number), which of its own
+ * changes it has pushed (its local counter), and the heads of every author's chain on the
+ * relay. Ids and numbers only: nothing in it is secret.
+ */
+import { join } from 'node:path';
+import { fromBase64Url, toBase64Url } from '../../src-shared/crypto/bytes';
+import type { ChainHead } from '../../src-shared/envelope/snapshot';
+import { TesseraError } from '../../src-shared/errors';
+import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
+import { profilePaths } from '../profile/paths';
+
+export interface ScopeSync {
+  /** The relay sequence number of the last envelope applied here. */
+  cursor: number;
+  /** The highest local counter of this device's own changes the relay has acknowledged. */
+  pushedLocal: number;
+  /** Author (base64url) → their chain head on the relay, as far as this device has seen. */
+  relayHeads: Map<string, ChainHead>;
+  /** Changes pulled or pushed since the relay last got a snapshot from this device. */
+  sinceSnapshot: number;
+}
+
+export interface SyncState {
+  relay: string;
+  scopes: Map<string, ScopeSync>;
+}
+
+interface SyncFile {
+  format: 1;
+  relay: string;
+  scopes: Record<string, { cursor: number; pushedLocal: number; sinceSnapshot?: number; relayHeads: Record<string, [number, string]> }>;
+}
+
+const path = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'sync.json');
+
+/** Accepts ws:// and wss:// URLs only (TLS belongs to a reverse proxy in front of the relay). */
+export function checkRelayUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TesseraError('INVALID_INPUT', `Not a relay URL: ${JSON.stringify(url)} (expected ws://host:port or wss://host)`);
+  }
+  if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
+    throw new TesseraError('INVALID_INPUT', `A relay URL starts with ws:// or wss://, not ${u.protocol}//`);
+  }
+  return u.toString().replace(/\/$/, '');
+}
+
+export function scopeSync(state: SyncState, scopeId: string): ScopeSync {
+  let s = state.scopes.get(scopeId);
+  if (!s) state.scopes.set(scopeId, (s = { cursor: 0, pushedLocal: 0, relayHeads: new Map(), sinceSnapshot: 0 }));
+  return s;
+}
+
+export async function readSyncState(home: string, vaultId: string): Promise<SyncState | null> {
+  const raw = await readFileIfExists(path(home, vaultId));
+  if (!raw) return null;
+  let f: SyncFile;
+  try {
+    f = JSON.parse(raw.toString('utf8'));
+    if (f.format !== 1 || typeof f.relay !== 'string') throw new Error('format');
+  } catch {
+    throw new TesseraError('MALFORMED', 'sync.json is damaged; set the relay again with `tessera vault relay`');
+  }
+  const scopes = new Map<string, ScopeSync>();
+  for (const [id, s] of Object.entries(f.scopes ?? {})) {
+    const relayHeads = new Map<string, ChainHead>();
+    for (const [a, [counter, hash]] of Object.entries(s.relayHeads ?? {})) relayHeads.set(a, { counter, hash: fromBase64Url(hash) });
+    scopes.set(id, { cursor: s.cursor ?? 0, pushedLocal: s.pushedLocal ?? 0, relayHeads, sinceSnapshot: s.sinceSnapshot ?? 0 });
+  }
+  return { relay: f.relay, scopes };
+}
+
+export async function writeSyncState(home: string, vaultId: string, state: SyncState): Promise<void> {
+  const f: SyncFile = { format: 1, relay: state.relay, scopes: {} };
+  for (const [id, s] of state.scopes) {
+    f.scopes[id] = {
+      cursor: s.cursor,
+      pushedLocal: s.pushedLocal,
+      sinceSnapshot: s.sinceSnapshot,
+      relayHeads: Object.fromEntries([...s.relayHeads].map(([a, h]) => [a, [h.counter, toBase64Url(h.hash)]])),
+    };
+  }
+  await writeFileAtomic(path(home, vaultId), JSON.stringify(f, null, 1) + '\n');
+}

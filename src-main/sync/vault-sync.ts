@@ -1,0 +1,290 @@
+/**
+ * Keeps one vault in step with its relay: pulls what others wrote (verified, opened and
+ * stored as the same envelopes), pushes this device's changes, and hands the relay a
+ * snapshot now and then so that new devices need not replay everything.
+ *
+ * Offline first: edits are made locally and pushed whenever a relay is reachable. A device
+ * sharing its identity with another (a restored profile) may find its chain taken: it seals
+ * the same change again as the next link and retries.
+ */
+import lockfile from 'proper-lockfile';
+import { join } from 'node:path';
+import { equalBytes, fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
+import { ZERO_HASH, decodeEnvelope, envelopeHash } from '../../src-shared/envelope/envelope';
+import { TesseraError, isTesseraError } from '../../src-shared/errors';
+import { profilePaths } from '../profile/paths';
+import { withProfileLock } from '../store/profile-lock';
+import type { ScopeStore } from '../store/scope-store';
+import type { Vault } from '../vaults/vault';
+import { RelayClient, type Delivery } from './relay-client';
+import { readSyncState, scopeSync, writeSyncState, type SyncState } from './sync-state';
+
+export interface SyncOptions {
+  /** Upload a snapshot once this many changes went by since the last one. */
+  snapshotEvery?: number;
+  timeoutMs?: number;
+}
+
+export interface SyncSummary {
+  readonly relay: string;
+  pulled: number;
+  pushed: number;
+  /** Envelopes from the relay that failed verification and were skipped. */
+  rejected: number;
+}
+
+const CHAIN_TAKEN = new Set(['REPLAY', 'CHAIN_MISMATCH', 'COUNTER_GAP']);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One device's sync session with the relay for one vault, over one connection. */
+export class VaultSync {
+  private queue: Delivery[] = [];
+  private draining: Promise<void> | null = null;
+  private stores = new Map<string, ScopeStore>();
+  private readonly me: string;
+  readonly summary: SyncSummary;
+
+  private constructor(
+    private readonly vault: Vault,
+    private readonly state: SyncState,
+    private readonly client: RelayClient,
+    private readonly opts: SyncOptions,
+  ) {
+    this.me = toBase64Url(vault.session.signingKey.publicKey);
+    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0 };
+    vault.holdUnpushed((scopeId) => scopeSync(state, scopeId).pushedLocal);
+    client.onDelivery((d) => {
+      this.queue.push(d);
+      void this.drainSoon();
+    });
+  }
+
+  /** Connects, registers the vault, pulls everything new, and returns with the subscription live. */
+  static async start(vault: Vault, opts: SyncOptions = {}): Promise<VaultSync> {
+    const state = await readSyncState(vault.session.home, vault.id);
+    if (!state) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay: tessera vault relay ${vault.name} ws://HOST:PORT`);
+    const client = await RelayClient.connect(state.relay, vault.session.suite, vault.session.signingKey, { timeoutMs: opts.timeoutMs ?? 10_000 });
+    const sync = new VaultSync(vault, state, client, opts);
+    try {
+      await sync.subscribe();
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    return sync;
+  }
+
+  get connected(): boolean {
+    return this.client.isOpen;
+  }
+
+  onClose(handler: (reason: string) => void): void {
+    this.client.onClose(handler);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async subscribe(): Promise<void> {
+    const vaultId = fromHex(this.vault.id);
+    try {
+      await this.client.request({ type: 'register', vaultId }, 'registered');
+    } catch (e) {
+      // Someone else created it on the relay: fine if we are a member (subscribe will say).
+      if (!(isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'VAULT_EXISTS')) throw e;
+    }
+    this.stores = await this.vault.scopeStores();
+    const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
+    await this.client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
+    await this.drain(); // the backfill arrived before `synced`
+  }
+
+  /** Pushes this device's changes not yet on the relay, then snapshots where due. */
+  async push(): Promise<number> {
+    await this.vault.refresh(); // changes other processes (a `tessera set`) made meanwhile
+    let pushed = 0;
+    for (const [scopeId, store] of await this.vault.scopeStores()) {
+      this.stores.set(scopeId, store);
+      const ss = scopeSync(this.state, scopeId);
+      for (const f of store.frames.filter((x) => x.origin === 'local' && x.author === this.me && x.counter > ss.pushedLocal)) {
+        await this.pushOne(store, scopeId, f.bytes);
+        ss.pushedLocal = f.counter;
+        pushed++;
+        await writeSyncState(this.vault.session.home, this.vault.id, this.state);
+      }
+      await this.maybeSnapshot(store, scopeId);
+    }
+    this.summary.pushed += pushed;
+    return pushed;
+  }
+
+  private async pushOne(store: ScopeStore, scopeId: string, local: Uint8Array): Promise<void> {
+    const ss = scopeSync(this.state, scopeId);
+    for (let attempt = 0; ; attempt++) {
+      const head = ss.relayHeads.get(this.me);
+      const counter = (head?.counter ?? 0) + 1;
+      const prevHash = head?.hash ?? ZERO_HASH;
+      const env = decodeEnvelope(local);
+      // On a single device the local chain is the relay chain: push the bytes as they are.
+      const bytes = env.counter === counter && equalBytes(env.prevHash, prevHash)
+        ? local
+        : store.resealUpdate(local, this.vault.session.signingKey, counter, prevHash);
+      try {
+        const ack = await this.client.request({ type: 'push', envelope: bytes }, 'ack');
+        ss.relayHeads.set(this.me, { counter, hash: envelopeHash(bytes) });
+        if (ack.seq === ss.cursor + 1) ss.cursor = ack.seq; // nothing of anyone else's in between
+        ss.sinceSnapshot++;
+        return;
+      } catch (e) {
+        const code = isTesseraError(e) ? String(e.details.relayCode ?? '') : '';
+        if (!CHAIN_TAKEN.has(code) || attempt >= 5) throw e;
+        // Another device with this identity got there first: its envelopes are on their way
+        // to us (we are subscribed); take them in, then try again as the next link.
+        await sleep(100 * (attempt + 1));
+        await this.drain();
+      }
+    }
+  }
+
+  private async maybeSnapshot(store: ScopeStore, scopeId: string): Promise<void> {
+    const ss = scopeSync(this.state, scopeId);
+    if (ss.cursor === 0 || ss.sinceSnapshot < (this.opts.snapshotEvery ?? 500)) return;
+    const bytes = store.sealSnapshot(this.vault.session.signingKey, ss.relayHeads, ss.cursor);
+    await this.client.request({ type: 'push', envelope: bytes }, 'ack');
+    ss.sinceSnapshot = 0;
+    await writeSyncState(this.vault.session.home, this.vault.id, this.state);
+  }
+
+  private drainSoon(): Promise<void> {
+    this.draining ??= sleep(10).then(() => this.drain()).finally(() => (this.draining = null));
+    return this.draining;
+  }
+
+  /** Applies queued deliveries under the profile lock, then saves the cursors. */
+  async drain(): Promise<void> {
+    if (this.queue.length === 0) return;
+    await withProfileLock(this.vault.session.home, async () => {
+      await this.vault.refresh();
+      const snapshotted = new Set<ScopeStore>();
+      while (this.queue.length) await this.apply(this.queue.shift()!, snapshotted);
+      // A snapshot from the relay is only in memory so far: our own snapshot persists it.
+      for (const s of snapshotted) await s.compact(this.vault.session.signingKey);
+    });
+    await writeSyncState(this.vault.session.home, this.vault.id, this.state);
+  }
+
+  private async apply(d: Delivery, snapshotted: Set<ScopeStore>): Promise<void> {
+    const scopeId = toHex(d.scopeId);
+    const store = this.stores.get(scopeId) ?? (await this.vault.scopeStore(scopeId));
+    if (!store) return; // a scope this profile has no key for: not ours to read
+    this.stores.set(scopeId, store);
+    const ss = scopeSync(this.state, scopeId);
+    try {
+      const env = decodeEnvelope(d.envelope);
+      if (env.kind === 'snapshot') {
+        if (d.seq <= ss.cursor) return;
+        for (const [a, h] of store.applyReceivedSnapshot(d.envelope)) {
+          const known = ss.relayHeads.get(a);
+          if (!known || h.counter > known.counter) ss.relayHeads.set(a, h);
+        }
+        snapshotted.add(store);
+      } else {
+        const author = toBase64Url(env.author);
+        const known = ss.relayHeads.get(author);
+        if (!known || env.counter > known.counter) ss.relayHeads.set(author, { counter: env.counter, hash: envelopeHash(d.envelope) });
+        // Our own change coming back: its content is here already.
+        if (!(author === this.me && known && env.counter <= known.counter)) {
+          const result = await store.appendReceived(d.envelope);
+          if (result === 'stored') this.summary.pulled++;
+          // A change this profile made before it was copied to another device, which pushed
+          // it: the same bytes, so it is on the relay and need not be pushed again.
+          if (result === 'local' && author === this.me) ss.pushedLocal = Math.max(ss.pushedLocal, env.counter);
+        }
+      }
+    } catch (e) {
+      // A relay can drop or delay, never forge: anything that fails its checks is refused.
+      if (!isTesseraError(e) || !['TAMPERED', 'MALFORMED', 'NO_ACCESS', 'UNSUPPORTED_VERSION'].includes(e.code)) throw e;
+      this.summary.rejected++;
+    }
+    ss.cursor = Math.max(ss.cursor, d.seq);
+    ss.sinceSnapshot++;
+  }
+}
+
+/** Only one process syncs a vault at a time (the app and `tessera sync --watch` would race). */
+export async function withSyncLock<T>(vault: Vault, fn: () => Promise<T>): Promise<T> {
+  const file = join(profilePaths(vault.session.home).vault(vault.id), 'sync.json');
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, { stale: 10_000, update: 2_000, lockfilePath: `${file}.sync-lock` });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ELOCKED') throw new TesseraError('SYNC_BUSY', 'Another Tessera process is syncing this vault (the app, or tessera sync --watch)');
+    throw e;
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => {});
+  }
+}
+
+/** Pulls and pushes once. */
+export async function syncOnce(vault: Vault, opts: SyncOptions = {}): Promise<SyncSummary> {
+  return withSyncLock(vault, async () => {
+    const sync = await VaultSync.start(vault, opts);
+    try {
+      await sync.push();
+      await sync.drain();
+      return sync.summary;
+    } finally {
+      sync.close();
+    }
+  });
+}
+
+export interface WatchOptions extends SyncOptions {
+  signal: AbortSignal;
+  /** One line per event worth telling the user (connected, pushed, unreachable…). */
+  report: (line: string) => void;
+  /** How often to look for changes made by other processes. */
+  pollMs?: number;
+}
+
+/** Syncs until `signal` aborts, reconnecting with exponential backoff and jitter. */
+export async function watchVault(vault: Vault, opts: WatchOptions): Promise<void> {
+  const { signal, report } = opts;
+  const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  const pause = (ms: number) => Promise.race([sleep(ms), aborted]);
+  await withSyncLock(vault, async () => {
+    let failures = 0;
+    while (!signal.aborted) {
+      let sync: VaultSync | null = null;
+      try {
+        sync = await VaultSync.start(vault, opts);
+        failures = 0;
+        report(`${vault.name}: connected to ${sync.summary.relay}, pulled ${sync.summary.pulled}`);
+        let open = true;
+        sync.onClose(() => (open = false));
+        while (!signal.aborted && open) {
+          const before = sync.summary.pulled;
+          const pushed = await sync.push();
+          if (pushed || sync.summary.pulled !== before) report(`${vault.name}: pushed ${pushed}, pulled ${sync.summary.pulled - before}`);
+          await pause(opts.pollMs ?? 300);
+        }
+      } catch (e) {
+        report(`${vault.name}: ${isTesseraError(e) ? e.message : 'sync failed'}`);
+        if (isTesseraError(e) && e.code === 'RELAY_REJECTED' && e.details.relayCode !== 'RATE_LIMITED' && e.details.relayCode !== 'SHUTTING_DOWN') {
+          throw e; // refused for good (not a member, say): retrying will not help
+        }
+      } finally {
+        sync?.close();
+      }
+      if (signal.aborted) break;
+      failures++;
+      const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random());
+      report(`${vault.name}: relay unreachable; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await pause(delay);
+    }
+  });
+}

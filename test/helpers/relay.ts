@@ -1,0 +1,52 @@
+/**
+ * A real relay process on 127.0.0.1 (the bundled `tessera relay`), on an ephemeral port,
+ * for integration tests: start, kill (SIGKILL or SIGTERM), restart on the same database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI_PATH } from './cli';
+
+export interface RelayProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  readonly exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export function startRelay(db: string, opts: { port?: number; args?: string[] } = {}): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [CLI_PATH, 'relay', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--db', db, ...(opts.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`relay did not start: ${output}`));
+    }, 15_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on (ws:\/\/[^\s]+?:(\d+))/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: m[1]!,
+          port: Number(m[2]),
+          child,
+          exited,
+          kill: (signal = 'SIGKILL') => {
+            child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay exited (${code}) before listening: ${output}`));
+    });
+  });
+}

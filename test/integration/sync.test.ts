@@ -1,0 +1,197 @@
+/**
+ * Devices syncing through a real relay process on 127.0.0.1. Until sharing lands the
+ * devices are the creator's own: copies of one profile (one identity, one keychain entry),
+ * each with its own folder, so their chains of changes race on the relay.
+ */
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { CLI_PATH, cliEnv, createCliProfile, runCli, type CliProfile, type RunOptions } from '../helpers/cli';
+import { requireKeychain } from '../helpers/keychain';
+import { startRelay, type RelayProcess } from '../helpers/relay';
+
+const VAULT = 'Team';
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+interface Device {
+  readonly home: string;
+  ok(args: readonly string[], opts?: RunOptions): Promise<string>;
+  set(key: string, env: string, value: string): Promise<void>;
+  get(key: string, env: string): Promise<string>;
+  sync(): Promise<string>;
+  list(): Promise<{ name: string; environments: string[] }[]>;
+}
+
+function device(home: string): Device {
+  const ok = async (args: readonly string[], opts: RunOptions = {}) => {
+    const r = await runCli(home, args, { timeoutMs: 30_000, ...opts });
+    if (r.code !== 0) throw new Error(`tessera ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  return {
+    home,
+    ok,
+    set: async (key, env, value) => void (await ok(['set', key, '--vault', VAULT, '--env', env], { input: value })),
+    get: (key, env) => ok(['get', key, '--vault', VAULT, '--env', env]),
+    sync: () => ok(['sync', '--vault', VAULT]),
+    list: async () => JSON.parse(await ok(['list', '--vault', VAULT, '--json'])),
+  };
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), prefix));
+  cleanup.push(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** The creator's profile with a vault on the relay, plus `copies` more devices. */
+async function devices(relay: RelayProcess, copies: number): Promise<Device[]> {
+  const p: CliProfile = await createCliProfile({ name: 'Alice' });
+  cleanup.push(() => p.dispose());
+  await p.ok(['vault', 'create', VAULT, '--envs', 'development,production', '--relay', relay.url]);
+  const out = [device(p.home)];
+  for (let i = 0; i < copies; i++) {
+    const home = await tempDir('tessera-device-');
+    await cp(p.home, home, { recursive: true });
+    out.push(device(home));
+  }
+  return out;
+}
+
+async function relayAt(): Promise<{ relay: RelayProcess; db: string }> {
+  const db = join(await tempDir('tessera-relay-'), 'relay.db');
+  const relay = await startRelay(db);
+  cleanup.push(() => relay.kill('SIGKILL'));
+  return { relay, db };
+}
+
+describe('sync through a relay', () => {
+  it('concurrent edits to different secrets and to the same secret converge everywhere', { timeout: 120_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { relay } = await relayAt();
+    const [a, b, c] = await devices(relay, 2);
+    await a!.set('SHARED', 'development', 'first');
+    for (const d of [a, b, c]) await d!.sync();
+    // Now, without syncing in between: each device edits.
+    await a!.set('SHARED', 'development', 'from-a');
+    await b!.set('ONLY_B', 'production', 'b-value');
+    await c!.set('ONLY_C', 'development', 'c-value');
+    await b!.set('SHARED', 'development', 'from-b');
+    for (const d of [a, b, c, a, b, c]) await d!.sync();
+    const lists = await Promise.all([a, b, c].map((d) => d!.list()));
+    const names = (l: { name: string }[]) => l.map((s) => s.name).sort();
+    expect(names(lists[0]!)).toEqual(['ONLY_B', 'ONLY_C', 'SHARED']);
+    expect(lists[1]).toEqual(lists[0]);
+    expect(lists[2]).toEqual(lists[0]);
+    const shared = await Promise.all([a, b, c].map((d) => d!.get('SHARED', 'development')));
+    expect(new Set(shared).size).toBe(1);
+    for (const d of [a, b, c]) {
+      expect(await d!.get('ONLY_B', 'production')).toBe('b-value');
+      const history = JSON.parse(await d!.ok(['history', 'SHARED', '--vault', VAULT, '--env', 'development', '--json']));
+      // Both concurrent writes survive in history, on every device, in the same order.
+      expect(history.map((h: { version: number }) => h.version)).toEqual([1, 2, 2]);
+    }
+  });
+
+  it('offline edits on both sides converge once the relay is back, and nothing is lost', { timeout: 120_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { relay, db } = await relayAt();
+    const [a, b] = await devices(relay, 1);
+    await a!.sync();
+    await b!.sync();
+    await relay.kill('SIGKILL');
+    for (let i = 0; i < 3; i++) {
+      await a!.set(`A_${i}`, 'development', `a-${i}`);
+      await b!.set(`B_${i}`, 'production', `b-${i}`);
+    }
+    const down = await runCli(a!.home, ['sync', '--vault', VAULT], { timeoutMs: 30_000 });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/RELAY_UNREACHABLE/);
+    const again = await startRelay(db, { port: relay.port });
+    cleanup.push(() => again.kill('SIGKILL'));
+    for (const d of [a, b, a]) await d!.sync();
+    for (const d of [a, b]) {
+      expect((await d!.list()).map((s) => s.name).sort()).toEqual(['A_0', 'A_1', 'A_2', 'B_0', 'B_1', 'B_2']);
+      expect(await d!.get('B_2', 'production')).toBe('b-2');
+      expect(await d!.get('A_0', 'development')).toBe('a-0');
+    }
+  });
+
+  it('survives the relay killed with SIGKILL mid-stream: watchers reconnect, converge, nothing lost or doubled', { timeout: 150_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { relay, db } = await relayAt();
+    const [a, b] = await devices(relay, 1);
+    await a!.sync();
+    await b!.sync();
+    const watchers = [a, b].map((d) => {
+      const child = spawn(process.execPath, [CLI_PATH, 'sync', '--vault', VAULT, '--watch'], { env: cliEnv(d!.home), stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr.on('data', (x: Buffer) => (log += x.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      cleanup.push(() => (child.kill('SIGKILL'), exited));
+      return { child, exited, log: () => log };
+    });
+    let current = relay;
+    const N = 12;
+    for (let i = 0; i < N; i++) {
+      await a!.set(`KEY_${i}`, 'development', `value-${i}`);
+      if (i === 5) {
+        await current.kill('SIGKILL');
+        current = await startRelay(db, { port: relay.port });
+        const restarted = current;
+        cleanup.push(() => restarted.kill('SIGKILL'));
+      }
+    }
+    // b's watcher pulls everything a's watcher pushed, across the restart.
+    let names: string[] = [];
+    for (let t = 0; t < 60 && names.length < N; t++) {
+      await new Promise((r) => setTimeout(r, 500));
+      names = (await b!.list()).map((s) => s.name);
+    }
+    expect(names.sort()).toEqual(Array.from({ length: N }, (_, i) => `KEY_${i}`).sort());
+    for (const w of watchers) {
+      w.child.kill('SIGINT');
+      expect(await w.exited).toBe(0);
+    }
+    for (let i = 0; i < N; i++) {
+      expect(await b!.get(`KEY_${i}`, 'development')).toBe(`value-${i}`);
+      const history = JSON.parse(await b!.ok(['history', `KEY_${i}`, '--vault', VAULT, '--env', 'development', '--json']));
+      expect(history).toHaveLength(1);
+    }
+    expect(watchers[0]!.log()).toMatch(/retrying|connected/);
+    // The relay holds each change once, nothing pushed twice: the development values scope
+    // has one envelope per set, the metadata scope the vault's genesis plus one per new secret.
+    await current.kill('SIGTERM');
+    const sql = new Database(db, { readonly: true });
+    try {
+      const counts = (sql.prepare('SELECT COUNT(*) AS n FROM envelopes GROUP BY scope_id').all() as { n: number }[]).map((r) => r.n);
+      expect(counts.sort((x, y) => x - y)).toEqual([N, N + 1]);
+    } finally {
+      sql.close();
+    }
+  });
+
+  it('keeps the relay database free of every name and value', { timeout: 60_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { relay, db } = await relayAt();
+    const [a] = await devices(relay, 0);
+    const markers = ['NAME_MARKER_QX', 'value-marker-7c1d', 'description-marker-zz'];
+    await a!.ok(['set', markers[0]!, '--vault', VAULT, '--env', 'production', '--description', markers[2]!], { input: markers[1]! });
+    await a!.sync();
+    await relay.kill('SIGTERM');
+    const dir = join(db, '..');
+    for (const f of await readdir(dir)) {
+      const bytes = await readFile(join(dir, f));
+      for (const m of [...markers, VAULT, 'production']) {
+        expect(bytes.includes(Buffer.from(m)), `${m} in ${f}`).toBe(false);
+        expect(bytes.includes(Buffer.from(Buffer.from(m).toString('base64'))), `${m} (base64) in ${f}`).toBe(false);
+      }
+    }
+  });
+});
