@@ -168,6 +168,47 @@ describe('the relay process', () => {
     for (const marker of [...markers, `one more ${tag}`]) expect(raw.includes(marker), marker).toBe(false);
   });
 
+  it('refuses forged, replayed, gapped, non-member and malformed input with their codes while serving the others', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-relay-abuse-'));
+    try {
+      const relay = await spawnRelay(join(dir, 'relay.db'));
+      const owner = newIdentity();
+      const vaultId = randomId();
+      const author = new Author(owner, vaultId, randomId());
+      const honest = await RelayTestClient.connectAs(relay.url, owner);
+      const reader = await RelayTestClient.connectAs(relay.url, owner);
+      expect(await honest.register(vaultId)).toMatchObject({ type: 'registered' });
+      await reader.subscribe(vaultId);
+      expect(await honest.push(author.next('one'))).toMatchObject({ type: 'ack', seq: 1 });
+
+      const attacker = await RelayTestClient.connectAs(relay.url, owner);
+      const forged = author.seal(new TextEncoder().encode('forged'));
+      forged[forged.length - 1]! ^= 1;
+      expect(await attacker.push(forged)).toMatchObject({ type: 'error', code: 'BAD_SIGNATURE' });
+      const replayed = author.seal(new TextEncoder().encode('replayed'), { counter: 1 });
+      expect(await attacker.push(replayed)).toMatchObject({ type: 'error', code: 'REPLAY' });
+      expect(await attacker.push(author.seal(new TextEncoder().encode('gap'), { counter: 5 }))).toMatchObject({ type: 'error', code: 'COUNTER_GAP' });
+      const strangerId = newIdentity();
+      const stranger = await RelayTestClient.connectAs(relay.url, strangerId);
+      const strangerAuthor = new Author(strangerId, vaultId, author.scopeId, author.key);
+      expect(await stranger.push(strangerAuthor.next('not a member'))).toMatchObject({ type: 'error', code: 'NOT_A_MEMBER' });
+      attacker.sendRaw(new Uint8Array([1, 99, 1, 2, 3]));
+      expect(await attacker.waitClosed()).toMatchObject({ code: 1002 });
+
+      // Meanwhile the honest writer and reader carry on, and nothing refused was stored.
+      expect(await honest.push(author.next('two'))).toMatchObject({ type: 'ack', seq: 2 });
+      const live: Deliver[] = [];
+      while (live.length < 2) live.push(await reader.nextDeliver());
+      expect(live.map((d) => d.seq)).toEqual([1, 2]);
+      const late = await RelayTestClient.connectAs(relay.url, owner);
+      expect((await late.subscribe(vaultId)).delivers.map((d) => d.seq)).toEqual([1, 2]);
+      relay.child.kill('SIGTERM');
+      await relay.exited;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers /healthz and refuses to start on a port in use', { timeout: 30_000 }, async () => {
     const relay = await spawnRelay(join(dir, 'health.db'));
     const port = new URL(relay.url).port;
