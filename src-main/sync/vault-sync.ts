@@ -41,6 +41,8 @@ export class VaultSync {
   private queue: Delivery[] = [];
   private draining: Promise<void> | null = null;
   private stores = new Map<string, ScopeStore>();
+  /** Scopes where a delivery failed verification: their cursor stays before it. */
+  private readonly holes = new Set<string>();
   private readonly me: string;
   readonly summary: SyncSummary;
 
@@ -106,6 +108,7 @@ export class VaultSync {
     let pushed = 0;
     for (const [scopeId, store] of await this.vault.scopeStores()) {
       this.stores.set(scopeId, store);
+      if (this.holes.has(scopeId)) continue; // behind on this scope: pull first (next sync)
       const ss = scopeSync(this.state, scopeId);
       for (const f of store.frames.filter((x) => x.origin === 'local' && x.author === this.me && x.counter > ss.pushedLocal)) {
         await this.pushOne(store, scopeId, f.bytes);
@@ -176,6 +179,9 @@ export class VaultSync {
 
   private async apply(d: Delivery, snapshotted: Set<ScopeStore>): Promise<void> {
     const scopeId = toHex(d.scopeId);
+    // After a refused delivery, later ones of that scope wait for the next sync, which asks
+    // again from before the hole: the cursor never moves past a change we do not have.
+    if (this.holes.has(scopeId)) return;
     const store = this.stores.get(scopeId) ?? (await this.vault.scopeStore(scopeId));
     if (!store) return; // a scope this profile has no key for: not ours to read
     this.stores.set(scopeId, store);
@@ -192,7 +198,6 @@ export class VaultSync {
       } else {
         const author = toBase64Url(env.author);
         const known = ss.relayHeads.get(author);
-        if (!known || env.counter > known.counter) ss.relayHeads.set(author, { counter: env.counter, hash: envelopeHash(d.envelope) });
         // Our own change coming back: its content is here already.
         if (!(author === this.me && known && env.counter <= known.counter)) {
           const result = await store.appendReceived(d.envelope);
@@ -201,11 +206,14 @@ export class VaultSync {
           // it: the same bytes, so it is on the relay and need not be pushed again.
           if (result === 'local' && author === this.me) ss.pushedLocal = Math.max(ss.pushedLocal, env.counter);
         }
+        if (!known || env.counter > known.counter) ss.relayHeads.set(author, { counter: env.counter, hash: envelopeHash(d.envelope) });
       }
     } catch (e) {
       // A relay can drop or delay, never forge: anything that fails its checks is refused.
       if (!isTesseraError(e) || !['TAMPERED', 'MALFORMED', 'NO_ACCESS', 'UNSUPPORTED_VERSION'].includes(e.code)) throw e;
       this.summary.rejected++;
+      this.holes.add(scopeId);
+      return;
     }
     ss.cursor = Math.max(ss.cursor, d.seq);
     ss.sinceSnapshot++;

@@ -1,0 +1,112 @@
+// VaultSync against an in-process relay: snapshots handed to the relay prune it, and a
+// device that starts late catches up from snapshot + what follows.
+import { cp } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestRelay } from '../../test/helpers/relay-client';
+import { tempHome } from '../../test/helpers/temp-home';
+import { nodeSuite } from '../crypto/node-suite';
+import { createMemoryKeychain } from '../keychain/memory-keychain';
+import { createProfile, unlockProfile } from '../profile/profile';
+import { getValue, listSecrets, setSecret } from '../vaults/secrets';
+import { createVault, openVault } from '../vaults/vaults';
+import { writeSyncState } from './sync-state';
+import { syncOnce } from './vault-sync';
+import WebSocket, { WebSocketServer } from 'ws';
+import { toHex } from '../../src-shared/crypto/bytes';
+import { decodeRelayMessage, encodeRelayMessage, type RelayMessage } from '../../src-shared/protocol/messages';
+
+const relays: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const r of relays.splice(0)) await r.close();
+});
+
+describe('VaultSync', () => {
+  it('hands the relay snapshots, and a late device catches up from one', async () => {
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const keychain = createMemoryKeychain();
+    const homeA = await tempHome();
+    const session = await createProfile(nodeSuite, homeA, { name: 'Alice', keychain });
+    const vault = await createVault(session, 'V', ['development']);
+    await writeSyncState(homeA, vault.id, { relay: relay.url, scopes: new Map() });
+    const homeB = await tempHome();
+    await cp(homeA, homeB, { recursive: true }); // a copy made before anything was synced
+
+    const a = await openVault(session, 'V');
+    for (let i = 0; i < 30; i++) {
+      await setSecret(a, `KEY_${i}`, 'development', `v${i}`);
+      if (i % 10 === 9) await syncOnce(a, { snapshotEvery: 10 });
+    }
+    expect(relay.relay.stats().accepted).toBeGreaterThan(0);
+
+    const { session: sb } = await unlockProfile(nodeSuite, homeB, { keychain });
+    const b = await openVault(sb, 'V');
+    const summary = await syncOnce(b, { snapshotEvery: 10 });
+    expect(summary.rejected).toBe(0);
+    const bAgain = await openVault(sb, 'V'); // from disk: what sync stored, not just memory
+    expect((await listSecrets(bAgain, 'development')).length).toBe(30);
+    expect((await getValue(bAgain, 'KEY_29', 'development')).value).toBe('v29');
+    expect((await getValue(bAgain, 'KEY_0', 'development')).value).toBe('v0');
+    expect(bAgain.problems()).toEqual([]);
+  });
+
+  it('refuses an envelope the relay altered, never moves past it, and gets it on the next sync', async () => {
+    const relay = await startTestRelay();
+    relays.push(relay);
+    const keychain = createMemoryKeychain();
+    const home = await tempHome();
+    const session = await createProfile(nodeSuite, home, { name: 'Alice', keychain });
+    const vault = await createVault(session, 'V', ['development']);
+    await writeSyncState(home, vault.id, { relay: relay.url, scopes: new Map() });
+    const copy = await tempHome();
+    await cp(home, copy, { recursive: true });
+    await setSecret(vault, 'A', 'development', 'a');
+    await setSecret(vault, 'B', 'development', 'b');
+    await syncOnce(vault);
+
+    // The copy syncs through a relay that flips one bit in the second values delivery.
+    let valuesDeliveries = 0;
+    const envScope = vault.environments()[0]!.id;
+    const proxy = await tamperingProxy(relay.url, (m) => {
+      if (m.type !== 'deliver' || toHex(m.scopeId) !== envScope || ++valuesDeliveries !== 2) return m;
+      const envelope = m.envelope.slice();
+      envelope[envelope.length - 80]! ^= 1;
+      return { ...m, envelope };
+    });
+    relays.push(proxy);
+    const { session: s2 } = await unlockProfile(nodeSuite, copy, { keychain });
+    const v2 = await openVault(s2, 'V');
+    await writeSyncState(copy, v2.id, { relay: proxy.url, scopes: new Map() });
+    const first = await syncOnce(v2);
+    expect(first.rejected).toBe(1);
+    expect((await getValue(await openVault(s2, 'V'), 'A', 'development')).value).toBe('a');
+    await expect(getValue(await openVault(s2, 'V'), 'B', 'development')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const second = await syncOnce(await openVault(s2, 'V')); // the proxy tampers only once
+    expect(second.rejected).toBe(0);
+    expect((await getValue(await openVault(s2, 'V'), 'B', 'development')).value).toBe('b');
+  });
+});
+
+/** A man in the middle between client and relay that may rewrite relay → client messages. */
+async function tamperingProxy(upstream: string, rewrite: (m: RelayMessage) => RelayMessage): Promise<{ url: string; close(): Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  server.on('connection', (client) => {
+    const relay = new WebSocket(upstream);
+    const early: Buffer[] = [];
+    client.on('message', (d: Buffer) => (relay.readyState === WebSocket.OPEN ? relay.send(d) : early.push(d)));
+    relay.on('open', () => early.splice(0).forEach((d) => relay.send(d)));
+    relay.on('message', (d: Buffer) => client.send(encodeRelayMessage(rewrite(decodeRelayMessage(new Uint8Array(d))))));
+    relay.on('close', () => client.close());
+    client.on('close', () => relay.close());
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => {
+      for (const c of server.clients) c.terminate();
+      server.close(() => r());
+    }),
+  };
+}
