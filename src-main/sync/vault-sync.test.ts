@@ -20,18 +20,24 @@ afterEach(async () => {
   for (const r of relays.splice(0)) await r.close();
 });
 
+/** A relay, and Alice's profile with vault V pointed at it plus an untouched copy of it. */
+async function aliceWithCopy() {
+  const relay = await startTestRelay();
+  relays.push(relay);
+  const keychain = createMemoryKeychain();
+  const home = await tempHome();
+  const session = await createProfile(nodeSuite, home, { name: 'Alice', keychain });
+  const vault = await createVault(session, 'V', ['development']);
+  await writeSyncState(home, vault.id, { relay: relay.url, scopes: new Map() });
+  const copy = await tempHome();
+  await cp(home, copy, { recursive: true }); // before anything was synced
+  const openCopy = async () => openVault((await unlockProfile(nodeSuite, copy, { keychain })).session, 'V');
+  return { relay, session, vault, copy, openCopy };
+}
+
 describe('VaultSync', () => {
   it('hands the relay snapshots, and a late device catches up from one', async () => {
-    const relay = await startTestRelay();
-    relays.push(relay);
-    const keychain = createMemoryKeychain();
-    const homeA = await tempHome();
-    const session = await createProfile(nodeSuite, homeA, { name: 'Alice', keychain });
-    const vault = await createVault(session, 'V', ['development']);
-    await writeSyncState(homeA, vault.id, { relay: relay.url, scopes: new Map() });
-    const homeB = await tempHome();
-    await cp(homeA, homeB, { recursive: true }); // a copy made before anything was synced
-
+    const { relay, session, openCopy } = await aliceWithCopy();
     const a = await openVault(session, 'V');
     for (let i = 0; i < 30; i++) {
       await setSecret(a, `KEY_${i}`, 'development', `v${i}`);
@@ -39,11 +45,9 @@ describe('VaultSync', () => {
     }
     expect(relay.relay.stats().accepted).toBeGreaterThan(0);
 
-    const { session: sb } = await unlockProfile(nodeSuite, homeB, { keychain });
-    const b = await openVault(sb, 'V');
-    const summary = await syncOnce(b, { snapshotEvery: 10 });
+    const summary = await syncOnce(await openCopy(), { snapshotEvery: 10 });
     expect(summary.rejected).toBe(0);
-    const bAgain = await openVault(sb, 'V'); // from disk: what sync stored, not just memory
+    const bAgain = await openCopy(); // from disk: what sync stored, not just memory
     expect((await listSecrets(bAgain, 'development')).length).toBe(30);
     expect((await getValue(bAgain, 'KEY_29', 'development')).value).toBe('v29');
     expect((await getValue(bAgain, 'KEY_0', 'development')).value).toBe('v0');
@@ -51,15 +55,7 @@ describe('VaultSync', () => {
   });
 
   it('refuses an envelope the relay altered, never moves past it, and gets it on the next sync', async () => {
-    const relay = await startTestRelay();
-    relays.push(relay);
-    const keychain = createMemoryKeychain();
-    const home = await tempHome();
-    const session = await createProfile(nodeSuite, home, { name: 'Alice', keychain });
-    const vault = await createVault(session, 'V', ['development']);
-    await writeSyncState(home, vault.id, { relay: relay.url, scopes: new Map() });
-    const copy = await tempHome();
-    await cp(home, copy, { recursive: true });
+    const { relay, vault, copy, openCopy } = await aliceWithCopy();
     await setSecret(vault, 'A', 'development', 'a');
     await setSecret(vault, 'B', 'development', 'b');
     await syncOnce(vault);
@@ -74,17 +70,15 @@ describe('VaultSync', () => {
       return { ...m, envelope };
     });
     relays.push(proxy);
-    const { session: s2 } = await unlockProfile(nodeSuite, copy, { keychain });
-    const v2 = await openVault(s2, 'V');
-    await writeSyncState(copy, v2.id, { relay: proxy.url, scopes: new Map() });
-    const first = await syncOnce(v2);
+    await writeSyncState(copy, vault.id, { relay: proxy.url, scopes: new Map() });
+    const first = await syncOnce(await openCopy());
     expect(first.rejected).toBe(1);
-    expect((await getValue(await openVault(s2, 'V'), 'A', 'development')).value).toBe('a');
-    await expect(getValue(await openVault(s2, 'V'), 'B', 'development')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await getValue(await openCopy(), 'A', 'development')).value).toBe('a');
+    await expect(getValue(await openCopy(), 'B', 'development')).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
-    const second = await syncOnce(await openVault(s2, 'V')); // the proxy tampers only once
+    const second = await syncOnce(await openCopy()); // the proxy tampers only once
     expect(second.rejected).toBe(0);
-    expect((await getValue(await openVault(s2, 'V'), 'B', 'development')).value).toBe('b');
+    expect((await getValue(await openCopy(), 'B', 'development')).value).toBe('b');
   });
 });
 

@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { allFiles } from '../../test/helpers/cli';
 import { tempHome } from '../../test/helpers/temp-home';
 import { nodeSuite } from '../crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
@@ -13,16 +14,6 @@ async function setup() {
   const keychain = createMemoryKeychain();
   const session = await createProfile(nodeSuite, home, { name: 'Alice', keychain });
   return { home, keychain, session };
-}
-
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await allFiles(p)));
-    else out.push(p);
-  }
-  return out;
 }
 
 describe('vaults and secrets', () => {
