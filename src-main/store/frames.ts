@@ -46,3 +46,53 @@ export function findMagic(buf: Uint8Array, from: number): number {
   for (let i = from; i < buf.length; i++) if (buf[i] === FRAME_MAGIC_0 && (i + 1 === buf.length || originOf(buf[i + 1]))) return i;
   return buf.length;
 }
+
+/** A stretch of a log that held no acceptable frame, from `start` to `end`. */
+export interface Damage {
+  readonly start: number;
+  readonly end: number;
+  /** Why the first frame of the stretch was refused (`accept` threw it), or null for bytes that are no frame. */
+  readonly error: unknown;
+}
+
+/**
+ * Walks the frames of one log from `from`, handing each to `accept`, which applies it or
+ * throws to refuse it. A damaged stretch (a refused frame, or bytes that are no frame) is
+ * skipped by searching for the next frame header, so damage never hides the intact frames
+ * after it. A stretch that runs to the end of the file may be a write still in progress
+ * (or one torn by a crash): it is not damage unless it held a whole frame.
+ * Returns where the last accepted frame ends (`good`) and the damage found.
+ */
+export function scanFrames(
+  buf: Uint8Array,
+  from: number,
+  accept: (f: Extract<FrameAt, { kind: 'frame' }>) => void,
+): { good: number; damage: Damage[] } {
+  const damage: Damage[] = [];
+  let open: { start: number; error: unknown; complete: boolean } | null = null;
+  let pos = from;
+  let good = from;
+  while (pos < buf.length) {
+    const f = frameAt(buf, pos);
+    if (f.kind !== 'frame') {
+      open ??= { start: pos, error: null, complete: false };
+      pos = findMagic(buf, pos + 1);
+      continue;
+    }
+    try {
+      accept(f);
+    } catch (error) {
+      open ??= { start: f.offset, error, complete: true };
+      pos = findMagic(buf, f.offset + 1);
+      continue;
+    }
+    if (open) damage.push({ start: open.start, end: f.offset, error: open.error });
+    open = null;
+    pos = good = f.end;
+  }
+  if (open?.complete) {
+    damage.push({ start: open.start, end: buf.length, error: open.error });
+    good = buf.length;
+  }
+  return { good, damage };
+}

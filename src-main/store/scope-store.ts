@@ -21,39 +21,15 @@ import {
 import { decodeSnapshot, encodeSnapshot, type ChainHeads } from '../../src-shared/envelope/snapshot';
 import { TesseraError } from '../../src-shared/errors';
 import { ensureDir, syncDir, writeFileAtomic } from '../fs/atomic-file';
-import { encodeFrame, findMagic, frameAt, type FrameOrigin } from './frames';
+import { encodeFrame, scanFrames, type FrameOrigin } from './frames';
 import { createHash } from 'node:crypto';
 import { VerifiedRecords } from './verified-records';
+import { messageOf, problemCode, type LoggedFrame, type ScopeIdentity, type ScopeKeys, type StoreProblem } from './scope-types';
 
 /** Compact after this many updates since the last snapshot. */
 export const COMPACT_AFTER = 256;
 
-/** Something the store had to skip or repair while reading; shown to the user. */
-export interface StoreProblem {
-  readonly file: string;
-  readonly code: 'TAMPERED' | 'MALFORMED' | 'TORN_WRITE' | 'NO_ACCESS' | 'INCOMPLETE';
-  readonly detail: string;
-  readonly bytes?: number;
-}
-
-/** A frame of the current logs, as sync and compaction see it. */
-export interface LoggedFrame {
-  readonly origin: FrameOrigin;
-  readonly author: string; // base64url public key
-  readonly counter: number;
-  readonly bytes: Uint8Array;
-}
-
-export interface ScopeKeys {
-  /** The key of `epoch`, or undefined when this profile does not hold it. */
-  key(epoch: number): Uint8Array | undefined;
-  current(): { epoch: number; key: Uint8Array };
-}
-
-export interface ScopeIdentity {
-  readonly vaultId: Uint8Array;
-  readonly scopeId: Uint8Array;
-}
+export type { LoggedFrame, ScopeIdentity, ScopeKeys, StoreProblem } from './scope-types';
 
 const REMOTE = Symbol('tessera-store');
 const pad = (n: number) => String(n).padStart(8, '0');
@@ -208,62 +184,30 @@ export class ScopeStore {
     for (const seg of logs) if (seg >= this.base) await this.applySegment(seg);
   }
 
-  /**
-   * Applies the frames of log-<seg> from where we stopped. A damaged stretch (a frame that
-   * fails its checks, or bytes that are no frame) is skipped by searching for the next
-   * frame header, so damage never hides the intact changes after it. A stretch that runs to
-   * the end of the file may be a write still in progress (or one torn by a crash): it is
-   * left for the next writer to set aside (repairTail), not reported as damage.
-   */
+  /** Applies the frames of log-<seg> from where we stopped (see scanFrames for damage). */
   private async applySegment(seg: number): Promise<void> {
     const file = `log-${pad(seg)}.tse`;
     const buf = await fs.readFile(join(this.dir, file)).catch(() => null);
     if (!buf) return;
-    let pos = this.readOffsets.get(seg) ?? 0;
-    if (pos >= buf.length) return;
-    const trusted = pos === 0 ? this.records.trustedPrefix(file, buf) : 0;
-    let good = pos;
+    const from = this.readOffsets.get(seg) ?? 0;
+    if (from >= buf.length) return;
+    const trusted = from === 0 ? this.records.trustedPrefix(file, buf) : 0;
     let verifiedAny = false;
-    let damaged = false;
-    let damage: { start: number; code: StoreProblem['code']; detail: string; complete: boolean } | null = null;
-    const noteDamage = (start: number, code: StoreProblem['code'], detail: string, complete: boolean) => {
-      damage ??= { start, code, detail, complete };
-    };
-    const reportDamage = (end: number) => {
-      if (!damage) return;
-      this.problems.push({ file, code: damage.code, detail: `change at offset ${damage.start}: ${damage.detail}`, bytes: end - damage.start });
-      damaged = true;
-      damage = null;
-    };
-    while (pos < buf.length) {
-      const f = frameAt(buf, pos);
-      if (f.kind !== 'frame') {
-        noteDamage(pos, 'MALFORMED', 'unreadable bytes', false);
-        pos = findMagic(buf, pos + 1);
-        continue;
-      }
-      try {
-        const skip = f.end <= trusted;
-        const { envelope, plaintext } = openVerifiedEnvelope(this.suite, f.body, (e) => this.keyFor(e), { skipSignature: skip });
-        this.checkScope(envelope);
-        if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'snapshot inside a log');
-        reportDamage(f.offset);
-        Y.applyUpdate(this.doc, plaintext, REMOTE);
-        this.noteFrame(f.origin, envelope, f.body);
-        verifiedAny ||= !skip;
-        pos = good = f.end;
-      } catch (e) {
-        noteDamage(f.offset, problemCode(e), messageOf(e), true);
-        pos = findMagic(buf, f.offset + 1);
-      }
-    }
-    // Damage that reaches the end of the file is reported only if it held a whole frame.
-    if ((damage as { complete: boolean } | null)?.complete) {
-      reportDamage(buf.length);
-      good = buf.length;
+    const { good, damage } = scanFrames(buf, from, (f) => {
+      const skip = f.end <= trusted;
+      const { envelope, plaintext } = openVerifiedEnvelope(this.suite, f.body, (e) => this.keyFor(e), { skipSignature: skip });
+      this.checkScope(envelope);
+      if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'snapshot inside a log');
+      Y.applyUpdate(this.doc, plaintext, REMOTE);
+      this.noteFrame(f.origin, envelope, f.body);
+      verifiedAny ||= !skip;
+    });
+    for (const d of damage) {
+      const [code, detail] = d.error === null ? ['MALFORMED' as const, 'unreadable bytes'] : [problemCode(d.error), messageOf(d.error)];
+      this.problems.push({ file, code, detail: `change at offset ${d.start}: ${detail}`, bytes: d.end - d.start });
     }
     this.readOffsets.set(seg, good);
-    if (verifiedAny && !damaged) this.records.record(file, buf.subarray(0, good));
+    if (verifiedAny && damage.length === 0) this.records.record(file, buf.subarray(0, good));
   }
 
   /** Records an applied frame; a local one also advances this device's chain. */
@@ -453,15 +397,6 @@ export class ScopeStore {
   async saveRecords(): Promise<void> {
     await this.records.save();
   }
-}
-
-function problemCode(e: unknown): StoreProblem['code'] {
-  if (e instanceof TesseraError && (e.code === 'NO_ACCESS' || e.code === 'MALFORMED')) return e.code;
-  return 'TAMPERED';
-}
-
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Identifies an envelope's exact bytes (to skip one received twice). */
