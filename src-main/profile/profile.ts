@@ -7,7 +7,6 @@
  *
  * The device key is 32 random bytes kept in the OS keychain and/or wrapped by a passphrase.
  */
-import { promises as fs } from 'node:fs';
 import { fromBase64Url, toBase64Url, wipe } from '../../src-shared/crypto/bytes';
 import { memberId, type PublicIdentity } from '../../src-shared/crypto/identity';
 import { KEY_BYTES, SEED_BYTES, type CryptoSuite } from '../../src-shared/crypto/suite';
@@ -209,9 +208,4 @@ export async function unlockProfile(
   }
   const keyring = await readKeyring(suite, profilePaths(home).keyring, deviceKey);
   return { session: new Session(suite, home, profile, deviceKey, keyring), method };
-}
-
-/** For tests: the profile folder exists and holds only what Tessera wrote. */
-export async function profileExists(home: string): Promise<boolean> {
-  return (await fs.stat(profilePaths(home).profile).catch(() => null)) !== null;
 }

@@ -80,9 +80,6 @@ export class ScopeStore {
     return again;
   }
 
-  get hasPendingChanges(): boolean {
-    return this.pending.length > 0;
-  }
 
   private async listing(): Promise<{ snaps: number[]; logs: number[] }> {
     const names = await fs.readdir(this.dir);
@@ -391,11 +388,6 @@ export class ScopeStore {
     this.records.forget((f) => { const m = LOG.exec(f); return !m || Number(m[1]) < previous; });
     await this.records.save();
     await this.listing();
-  }
-
-  /** Saves the record of verified log prefixes (a cache: losing it costs only time). */
-  async saveRecords(): Promise<void> {
-    await this.records.save();
   }
 }
 

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
-import { concatBytes, toBase64Url, utf8 } from '../crypto/bytes';
+import { concatBytes, equalBytes, toBase64Url, utf8 } from '../crypto/bytes';
 import { HASH_BYTES } from '../crypto/hash';
 import { KEY_BYTES, NONCE_BYTES, SEED_BYTES, type CryptoSuite } from '../crypto/suite';
 import { tweetnaclSuite } from '../crypto/tweetnacl-suite';
@@ -18,7 +18,6 @@ import {
   MAX_SEALED_BYTES,
   openEnvelope,
   openVerifiedEnvelope,
-  sameId,
   sealEnvelope,
   verifyEnvelope,
   ZERO_HASH,
@@ -247,7 +246,7 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
         fc.property(fc.array(fc.tuple(fc.nat(small.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (writes) => {
           const b = small.slice();
           for (const [at, value] of writes) b[at] = value;
-          fc.pre(!sameId(b, small));
+          fc.pre(!equalBytes(b, small));
           expect(outcome(() => open(b))).toBe('TAMPERED');
         }),
         { numRuns: tamperRuns },
@@ -272,15 +271,15 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
     it('an envelope re-sealed by another author names that author (callers compare)', () => {
       const mallory = signerFor(suite, 0x66);
       const env = openVerifiedEnvelope(suite, sealEnvelope(suite, UPDATE, PLAINTEXT, KEY, mallory), () => KEY).envelope;
-      expect(sameId(env.author, mallory.publicKey)).toBe(true);
-      expect(sameId(env.author, signer.publicKey)).toBe(false);
+      expect(equalBytes(env.author, mallory.publicKey)).toBe(true);
+      expect(equalBytes(env.author, signer.publicKey)).toBe(false);
     });
 
     it('a valid envelope from another vault decodes with its own vault id (callers compare)', () => {
       const otherVault = fill(16, 0x77);
       const { envelope } = open(sealEnvelope(suite, { ...UPDATE, vaultId: otherVault }, PLAINTEXT, KEY, signer));
       expect(envelope.vaultId).toEqual(otherVault);
-      expect(sameId(envelope.vaultId, UPDATE.vaultId)).toBe(false);
+      expect(equalBytes(envelope.vaultId, UPDATE.vaultId)).toBe(false);
     });
 
     it('an unknown format version is UNSUPPORTED_VERSION to decode and TAMPERED to open', () => {

@@ -182,7 +182,3 @@ export function openVerifiedEnvelope(
 export function envelopeHash(bytes: Uint8Array): Uint8Array {
   return hash32('tessera/envelope-hash/v1', bytes);
 }
-
-export function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  return equalBytes(a, b);
-}
