@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite, opensslSigner } from '../../src-main/crypto/node-suite';
 import rfc8032 from '../../test/vectors/ed25519-rfc8032.json';
 import { isTesseraError } from '../errors';
 import { fromBase64Url, fromHex, toBase64Url, toHex } from './bytes';
@@ -16,6 +16,8 @@ import { tweetnaclSuite } from './tweetnacl-suite';
 const SUITES = [
   { name: tweetnaclSuite.name, suite: tweetnaclSuite, signatureRuns: 50 },
   { name: nodeSuite.name, suite: nodeSuite, signatureRuns: 100 },
+  // Where libsodium cannot load, Node processes sign and verify with OpenSSL: same contract.
+  { name: 'node:crypto (OpenSSL) Ed25519', suite: { ...nodeSuite, ed25519: opensslSigner }, signatureRuns: 100 },
 ];
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite, opensslSigner } from '../../src-main/crypto/node-suite';
 import { isTesseraError } from '../errors';
 import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type CryptoSuite } from './suite';
 import { tweetnaclSuite } from './tweetnacl-suite';
@@ -14,6 +14,8 @@ import { tweetnaclSuite } from './tweetnacl-suite';
 const SUITES = [
   { name: tweetnaclSuite.name, suite: tweetnaclSuite, signatureRuns: 50 },
   { name: nodeSuite.name, suite: nodeSuite, signatureRuns: 200 },
+  // Where libsodium cannot load, Node processes sign and verify with OpenSSL: same contract.
+  { name: 'node:crypto (OpenSSL) Ed25519', suite: { ...nodeSuite, ed25519: opensslSigner }, signatureRuns: 200 },
 ];
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
