@@ -127,6 +127,7 @@ export async function serveRelayUntilSignal(options: StartRelayOptions = {}): Pr
 }
 
 const USAGE = `Usage: tessera-relay [--host 127.0.0.1] [--port 8787] [--db ./tessera-relay.db] [--max-frame-bytes N] [--max-connections N]
+  [--messages-per-second N] [--message-burst N]
 --host 0.0.0.0 listens beyond loopback: put a TLS-terminating reverse proxy in front (clients accept wss:// URLs).
 `;
 
@@ -142,12 +143,20 @@ export async function runRelayCli(argv: readonly string[]): Promise<number> {
         db: { type: 'string' },
         'max-frame-bytes': { type: 'string' },
         'max-connections': { type: 'string' },
+        'messages-per-second': { type: 'string' },
+        'message-burst': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
     });
-    flags = { ...values, maxFrameBytes: values['max-frame-bytes'], maxConnections: values['max-connections'] };
+    flags = {
+      ...values,
+      maxFrameBytes: values['max-frame-bytes'],
+      maxConnections: values['max-connections'],
+      messagesPerSecond: values['messages-per-second'],
+      messageBurst: values['message-burst'],
+    };
   } catch (e) {
     process.stderr.write(`tessera relay: ${(e as Error).message}\n${USAGE}`);
     return 2;

@@ -27,6 +27,8 @@ export interface RelayFlags {
   readonly db?: string;
   readonly maxFrameBytes?: string;
   readonly maxConnections?: string;
+  readonly messagesPerSecond?: string;
+  readonly messageBurst?: string;
 }
 
 function integer(value: string, flag: string, min: number, max: number): number {
@@ -40,6 +42,8 @@ export function relayOptionsFromFlags(flags: RelayFlags): StartRelayOptions {
   const limits: { -readonly [K in keyof RelayLimits]?: RelayLimits[K] } = {};
   if (flags.maxFrameBytes !== undefined) limits.maxFrameBytes = integer(flags.maxFrameBytes, '--max-frame-bytes', 1024, 2 ** 31);
   if (flags.maxConnections !== undefined) limits.maxConnections = integer(flags.maxConnections, '--max-connections', 1, 1_000_000);
+  if (flags.messagesPerSecond !== undefined) limits.messagesPerSecond = integer(flags.messagesPerSecond, '--messages-per-second', 1, 1_000_000);
+  if (flags.messageBurst !== undefined) limits.messageBurst = integer(flags.messageBurst, '--message-burst', 1, 1_000_000);
   return {
     host: flags.host ?? RELAY_DEFAULTS.host,
     port: flags.port === undefined ? RELAY_DEFAULTS.port : integer(flags.port, '--port', 0, 65535),

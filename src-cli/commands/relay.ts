@@ -19,7 +19,9 @@ export function registerRelayCommand(program: Command, ctx: CliContext): void {
     .option('--db <file>', 'SQLite database file', RELAY_DEFAULTS.db)
     .option('--max-frame-bytes <n>', 'largest message (and envelope) accepted')
     .option('--max-connections <n>', 'most sockets open at once')
-    .action(async (o: { host: string; port: string; db: string; maxFrameBytes?: string; maxConnections?: string }) => {
+    .option('--messages-per-second <n>', 'sustained messages per second one socket may send (default 200)')
+    .option('--message-burst <n>', 'messages one socket may send in a burst (default 400)')
+    .action(async (o: { host: string; port: string; db: string; maxFrameBytes?: string; maxConnections?: string; messagesPerSecond?: string; messageBurst?: string }) => {
       const options = relayOptionsFromFlags(o);
       // Loaded only for this command: ws and SQLite would slow every other command's start.
       const { serveRelayUntilSignal } = await import('../../src-relay/main');
