@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'INVALID_NAME'
   | 'INVALID_INPUT'
   | 'NO_ACCESS'
+  | 'MEMBERSHIP_REFUSED' // a signed membership entry breaks the log's rules (details.reason)
+  | 'LOG_FORKED' // the relay showed two different membership histories
   | 'DOTENV_SYNTAX'
   | 'EXPORT_UNREPRESENTABLE'
   | 'STORE_BUSY'

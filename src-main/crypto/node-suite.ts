@@ -11,7 +11,7 @@ import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, 
 import { createRequire } from 'node:module';
 import { assertBytes, equalBytes } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
-import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type CryptoSuite, type Ed25519, type SecretBox } from '../../src-shared/crypto/suite';
+import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type Box, type CryptoSuite, type Ed25519, type SecretBox } from '../../src-shared/crypto/suite';
 import { tweetnaclSuite } from '../../src-shared/crypto/tweetnacl-suite';
 import { passesEd25519Prechecks } from '../../src-shared/crypto/ed25519-checks';
 
@@ -73,6 +73,43 @@ function sodiumSecretBox(sodium: Sodium): SecretBox {
 }
 
 const sodium = loadSodium();
+
+/** NaCl crypto_box from libsodium: ~20× tweetnacl (re-keying 100 members wraps 400 keys). */
+function sodiumBox(sodium: Sodium): Box {
+  return {
+    publicKeyFromSecret(secretKey) {
+      assertBytes(secretKey, KEY_BYTES, 'secret key');
+      const pk = new Uint8Array(PUBLIC_KEY_BYTES);
+      sodium.crypto_scalarmult_base(pk, secretKey);
+      return pk;
+    },
+    seal(plaintext, nonce, theirPublicKey, mySecretKey) {
+      assertBytes(nonce, NONCE_BYTES, 'nonce');
+      assertBytes(theirPublicKey, PUBLIC_KEY_BYTES, 'public key');
+      assertBytes(mySecretKey, KEY_BYTES, 'secret key');
+      const out = new Uint8Array(plaintext.length + MAC_BYTES);
+      try {
+        sodium.crypto_box_easy(out, plaintext, nonce, theirPublicKey, mySecretKey);
+      } catch {
+        // libsodium refuses a public key of small order (the shared secret would be public).
+        throw new TesseraError('INVALID_INPUT', 'Refusing to encrypt to a weak public key');
+      }
+      return out;
+    },
+    open(sealed, nonce, theirPublicKey, mySecretKey) {
+      assertBytes(nonce, NONCE_BYTES, 'nonce');
+      assertBytes(theirPublicKey, PUBLIC_KEY_BYTES, 'public key');
+      assertBytes(mySecretKey, KEY_BYTES, 'secret key');
+      if (sealed.length < MAC_BYTES) return null;
+      const out = new Uint8Array(sealed.length - MAC_BYTES);
+      try {
+        return sodium.crypto_box_open_easy(out, sealed, nonce, theirPublicKey, mySecretKey) ? out : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
 
 function sodiumEd25519(sodium: Sodium): Ed25519 {
   return {
@@ -150,7 +187,7 @@ export const nodeSuite: CryptoSuite = {
   name: sodium ? 'libsodium+node:crypto' : 'node:crypto+tweetnacl',
   secretbox: sodium ? sodiumSecretBox(sodium) : tweetnaclSuite.secretbox,
   ed25519: sodium ? sodiumEd25519(sodium) : opensslEd25519,
-  box: tweetnaclSuite.box,
+  box: sodium ? sodiumBox(sodium) : tweetnaclSuite.box,
   randomBytes(n) {
     const out = new Uint8Array(n);
     randomFillSync(out);

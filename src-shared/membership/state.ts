@@ -1,0 +1,110 @@
+/**
+ * The membership of a vault as folded from its verified log (chain.ts), and the questions
+ * every client and the relay ask of it: who is a member, who may read or write a scope,
+ * who may change whom.
+ *
+ * Rights (checked by chain.ts on every entry, by clients and by the relay alike):
+ * - owner:  adds, changes and removes anyone (owners and admins included) and rotates keys.
+ *           Owners read every environment: someone must always hold every key, or a scope
+ *           could never be rotated again. Nobody removes or demotes the last owner.
+ * - admin:  adds, changes and removes editors and viewers (never to a role above editor),
+ *           and rotates keys. Not other admins: an admin who could remove admins could
+ *           take the vault from the others, and only owners should decide that.
+ * - editor: writes the scopes it reads (the meta scope included); no membership entries.
+ * - viewer: reads its scopes; writes nothing.
+ * Everyone reads the meta scope. A manager can only grant, narrow or rotate scopes it reads
+ * itself: it must hold a key to wrap it, and the old key to seal history under the new.
+ *
+ * Scope ids and member keys are lowercase hex in maps and sets (as in the keyring); the
+ * entries themselves carry bytes.
+ */
+import { toHex } from '../crypto/bytes';
+import type { PublicIdentity } from '../crypto/identity';
+import type { Role } from './entry';
+
+export interface Member {
+  readonly identity: PublicIdentity;
+  readonly role: Role;
+  /** Environment scope ids this member may read; the meta scope is implied. */
+  readonly scopes: ReadonlySet<string>;
+  /** The display name, sealed under the meta key of `nameEpoch` (keys.ts: memberName). */
+  readonly sealedName: Uint8Array;
+  readonly nameEpoch: number;
+  /** The adding entry's time (author's clock) and sequence number. */
+  readonly addedAt: number;
+  readonly addedSeq: number;
+  readonly removed?: { readonly at: number; readonly seq: number };
+}
+
+export interface LogHead {
+  readonly seq: number;
+  readonly hash: Uint8Array;
+}
+
+export interface MembershipState {
+  readonly vaultId: Uint8Array;
+  readonly genesisHash: Uint8Array;
+  readonly metaScope: string;
+  readonly envScopes: readonly string[];
+  /** Signing public key (hex) → member; removed members stay, marked `removed`. */
+  readonly members: ReadonlyMap<string, Member>;
+  /** Scope id (hex) → current epoch. */
+  readonly epochs: ReadonlyMap<string, number>;
+  readonly head: LogHead;
+}
+
+const keyHex = (k: Uint8Array | string): string => (typeof k === 'string' ? k : toHex(k));
+
+/** The member with this signing key, unless absent or removed. */
+export function currentMember(state: Pick<MembershipState, 'members'>, signPublicKey: Uint8Array | string): Member | undefined {
+  const m = state.members.get(keyHex(signPublicKey));
+  return m && !m.removed ? m : undefined;
+}
+
+export function currentMembers(state: Pick<MembershipState, 'members'>): Member[] {
+  return [...state.members.values()].filter((m) => !m.removed);
+}
+
+/** Every scope (meta first) this member reads now; empty for a non-member. */
+export function readableScopes(state: MembershipState, member: Uint8Array | string): string[] {
+  const m = currentMember(state, member);
+  return m ? [state.metaScope, ...state.envScopes.filter((s) => m.scopes.has(s))] : [];
+}
+
+/** Whether `member` may read `scopeId` now (holds its current key). */
+export function canRead(state: MembershipState, member: Uint8Array | string, scopeId: string): boolean {
+  const m = currentMember(state, member);
+  return !!m && (scopeId === state.metaScope || m.scopes.has(scopeId));
+}
+
+/** Whether `author` may write `scopeId` now: editors, admins and owners, in the scopes they read. */
+export function canWrite(state: MembershipState, author: Uint8Array | string, scopeId: string): boolean {
+  const m = currentMember(state, author);
+  return !!m && m.role !== 'viewer' && canRead(state, author, scopeId);
+}
+
+/** Whether a member in `author` role may add, change or remove a member in `target` role. */
+export function mayManage(author: Role, target: Role): boolean {
+  if (author === 'owner') return true;
+  return author === 'admin' && (target === 'editor' || target === 'viewer');
+}
+
+/** Whether a member in `author` role may rotate keys on demand. */
+export function mayRotate(author: Role): boolean {
+  return author === 'owner' || author === 'admin';
+}
+
+export function ownerCount(state: Pick<MembershipState, 'members'>): number {
+  return currentMembers(state).filter((m) => m.role === 'owner').length;
+}
+
+/** The current member whose X25519 key this is: wraps are addressed by it. */
+export function memberByBoxKey(state: Pick<MembershipState, 'members'>, boxPublicKey: Uint8Array): Member | undefined {
+  const hex = toHex(boxPublicKey);
+  return currentMembers(state).find((m) => toHex(m.identity.boxPublicKey) === hex);
+}
+
+/** "an owner", "a viewer": for messages. */
+export function aRole(role: Role): string {
+  return `${role === 'owner' || role === 'admin' || role === 'editor' ? 'an' : 'a'} ${role}`;
+}
