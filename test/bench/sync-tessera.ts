@@ -62,13 +62,13 @@ function relayNodeArgs(): string[] {
   return (process.env.BENCH_SYNC_RELAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
+/** The relay's command line (node arguments included), with its database in `dir`. */
+export function relayArgs(dir: string, db = 'relay.db'): string[] {
+  return [...relayNodeArgs(), relayBundle(), '--port', '0', '--host', '127.0.0.1', '--db', join(dir, db), '--messages-per-second', String(RELAY_RATE), '--message-burst', String(RELAY_RATE)];
+}
+
 export async function runTessera(plan: Plan, workload: Workload, dir: string): Promise<SideRun> {
-  const { server, match } = await ServerProcess.start(
-    'relay',
-    [...relayNodeArgs(), relayBundle(), '--port', '0', '--host', '127.0.0.1', '--db', join(dir, 'relay.db'), '--messages-per-second', String(RELAY_RATE), '--message-burst', String(RELAY_RATE)],
-    process.env,
-    /listening on (ws:\/\/127\.0\.0\.1:\d+)/,
-  );
+  const { server, match } = await ServerProcess.start('relay', relayArgs(dir), process.env, /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
   const url = match[1]!;
   const seed = nodeSuite.randomBytes(32);
   const signer: SigningKey = { seed, publicKey: nodeSuite.ed25519.publicKeyFromSeed(seed) };
