@@ -177,6 +177,26 @@ describe('sync through a relay', () => {
     }
   });
 
+  it('says what is wrong with a relay URL, a vault without a relay, and a relay that is down', { timeout: 60_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const p = await createCliProfile({ name: 'Alice' });
+    cleanup.push(() => p.dispose());
+    await p.ok(['vault', 'create', VAULT]);
+    const noRelay = await p.run(['sync', '--vault', VAULT]);
+    expect(noRelay.code).toBe(1);
+    expect(noRelay.stderr).toMatch(/\[NO_RELAY\]/);
+    const http = await p.run(['vault', 'relay', VAULT, 'http://127.0.0.1:8787']);
+    expect(http.code).toBe(1);
+    expect(http.stderr).toMatch(/ws:\/\/ or wss:\/\/.*\[INVALID_INPUT\]/);
+    expect((await p.run(['vault', 'create', 'Other', '--relay', 'not a url'])).code).toBe(1);
+    expect(JSON.parse((await p.ok(['vault', 'list', '--json'])).stdout).map((v: { name: string }) => v.name)).toEqual([VAULT]);
+    await p.ok(['vault', 'relay', VAULT, 'wss://relay.invalid:9']); // accepted: TLS belongs to a proxy in front of the relay
+    await p.ok(['vault', 'relay', VAULT, 'ws://127.0.0.1:9']);
+    const down = await p.run(['sync', '--vault', VAULT], { timeoutMs: 30_000 });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/\[RELAY_UNREACHABLE\]/);
+  });
+
   it('keeps the relay database free of every name and value', { timeout: 60_000 }, async (ctx) => {
     await requireKeychain(ctx);
     const { relay, db } = await relayAt();
