@@ -31,7 +31,9 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
     .action(async (o: { vault?: string; watch?: boolean }) => {
       const session = await unlock(ctx);
       try {
-        const names = o.vault ? [o.vault] : (await listVaults(session)).map((v) => v.id);
+        const all = o.vault ? [] : await listVaults(session);
+        for (const v of all) if (v.error) ctx.io.stderr.write(`warning: skipping vault ${v.id.slice(0, 12)}: it could not be opened [${v.error}]\n`);
+        const names = o.vault ? [o.vault] : all.filter((v) => !v.error).map((v) => v.id);
         const vaults: Vault[] = [];
         for (const n of names) {
           const v = await openVault(session, n);

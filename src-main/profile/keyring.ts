@@ -12,6 +12,11 @@ export interface VaultKeys {
   /** Scope id → epoch → 32-byte key. */
   readonly scopes: Map<string, Map<number, Uint8Array>>;
   readonly metaScope: string;
+  /**
+   * The hash of the vault's membership genesis (hex), pinned here, under the device key, so
+   * that neither the relay nor someone who can write the profile folder can swap the chain.
+   */
+  readonly genesisHash?: string;
 }
 
 export interface KeyringData {
@@ -28,7 +33,7 @@ interface SealedKeyringFile {
 
 interface KeyringJson {
   identity: { signSeed: string; boxSecret: string };
-  vaults: Record<string, { metaScope: string; scopes: Record<string, Record<string, string>> }>;
+  vaults: Record<string, { metaScope: string; genesisHash?: string; scopes: Record<string, Record<string, string>> }>;
 }
 
 function toJson(k: KeyringData): KeyringJson {
@@ -38,7 +43,7 @@ function toJson(k: KeyringData): KeyringJson {
     for (const [scopeId, epochs] of v.scopes) {
       scopes[scopeId] = Object.fromEntries([...epochs].map(([e, key]) => [String(e), toBase64Url(key)]));
     }
-    vaults[vaultId] = { metaScope: v.metaScope, scopes };
+    vaults[vaultId] = { metaScope: v.metaScope, scopes, ...(v.genesisHash ? { genesisHash: v.genesisHash } : {}) };
   }
   return { identity: { signSeed: toBase64Url(k.signSeed), boxSecret: toBase64Url(k.boxSecret) }, vaults };
 }
@@ -56,7 +61,7 @@ function fromJson(j: KeyringJson): KeyringData {
     for (const [scopeId, epochs] of Object.entries(v.scopes ?? {})) {
       scopes.set(scopeId, new Map(Object.entries(epochs).map(([e, key]) => [Number(e), key32(key)])));
     }
-    vaults.set(vaultId, { metaScope: String(v.metaScope), scopes });
+    vaults.set(vaultId, { metaScope: String(v.metaScope), scopes, ...(typeof v.genesisHash === 'string' ? { genesisHash: v.genesisHash } : {}) });
   }
   return { signSeed: key32(j.identity?.signSeed), boxSecret: key32(j.identity?.boxSecret), vaults };
 }

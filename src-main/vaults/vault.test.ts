@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allFiles } from '../../test/helpers/cli';
@@ -85,6 +85,32 @@ describe('vaults and secrets', () => {
         }
       }
     }
+  });
+
+  it('starts a membership log whose genesis is pinned, and refuses a log that was altered or swapped', async () => {
+    const { home, keychain, session } = await setup();
+    const vault = await createVault(session, 'Pinned', ['development', 'production']);
+    expect(vault.membership?.state.head.seq).toBe(0);
+    const other = await createVault(session, 'Other', ['development']);
+    const log = join(home, 'vaults', vault.id, 'membership.log');
+    const original = await readFile(log);
+    session.lock();
+    const reopen = async () => openVault((await unlockProfile(nodeSuite, home, { keychain })).session, 'Pinned');
+    expect((await reopen()).membership?.state.genesisHash).toBeDefined();
+    const flipped = Buffer.from(original);
+    flipped[flipped.length - 3]! ^= 1;
+    await writeFile(log, flipped);
+    await expect(reopen()).rejects.toMatchObject({ code: 'NOT_FOUND' }); // by name: its name is unreadable now
+    const byId = async () => openVault((await unlockProfile(nodeSuite, home, { keychain })).session, vault.id);
+    await expect(byId()).rejects.toMatchObject({ code: 'TAMPERED' });
+    // The other vault still opens, and the list says which one is damaged.
+    const { session: s3 } = await unlockProfile(nodeSuite, home, { keychain });
+    expect((await openVault(s3, 'Other')).name).toBe('Other');
+    expect((await listVaults(s3)).map((v) => [v.name, v.error])).toEqual([['Other', undefined], ['(unreadable: TAMPERED)', 'TAMPERED']]);
+    await writeFile(log, await readFile(join(home, 'vaults', other.id, 'membership.log')));
+    await expect(byId()).rejects.toMatchObject({ code: 'TAMPERED' });
+    await writeFile(log, original);
+    expect((await reopen()).name).toBe('Pinned');
   });
 
   it('compacts into a snapshot and opens from it with nothing lost', async () => {

@@ -16,6 +16,7 @@ import { withProfileLock } from '../store/profile-lock';
 import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
 import { recordKeyFromDeviceKey } from '../store/verified-records';
 import { readSyncState } from '../sync/sync-state';
+import { readVaultLog, type VaultLog } from '../membership/vault-log';
 
 // Keys are looked up through the session each time: the keyring object is replaced (and
 // the old one wiped) whenever another vault or key is added.
@@ -46,13 +47,16 @@ export class Vault {
     readonly id: string,
     private readonly metaStore: ScopeStore,
     readonly meta: MetaScope,
+    /** The verified membership log (null for a vault made before sharing existed). */
+    readonly membership: VaultLog | null,
   ) {}
 
   static async open(session: Session, vaultId: string): Promise<Vault> {
     const keys = session.keys.vaults.get(vaultId);
     if (!keys) throw new TesseraError('NOT_FOUND', 'No such vault in this profile');
+    const membership = await readVaultLog(session, vaultId);
     const metaStore = await openScope(session, vaultId, keys.metaScope);
-    const vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc));
+    const vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc), membership);
     const sync = await readSyncState(session.home, vaultId);
     if (sync) vault.holdUnpushed((scopeId) => sync.scopes.get(scopeId)?.pushedLocal ?? 0);
     return vault;

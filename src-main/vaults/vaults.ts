@@ -1,5 +1,8 @@
 /** Profile-level vault operations: create, list, find by name or id. */
+import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
+import { createGenesis } from '../../src-shared/membership/builders';
+import { writeVaultLog } from '../membership/vault-log';
 import { assertEnvironmentName, assertVaultName } from '../../src-shared/vault/names';
 import { DEFAULT_ENVIRONMENTS } from '../../src-shared/vault/types';
 import type { Session } from '../profile/profile';
@@ -12,6 +15,8 @@ export interface VaultSummary {
   readonly environments: { name: string; readable: boolean }[];
   readonly secrets: number;
   readonly createdAt: number;
+  /** Set when the vault could not be opened (its code, e.g. TAMPERED). */
+  readonly error?: string;
 }
 
 export async function createVault(session: Session, name: string, environments: readonly string[] = DEFAULT_ENVIRONMENTS): Promise<Vault> {
@@ -28,43 +33,72 @@ export async function createVault(session: Session, name: string, environments: 
     if ((await listVaults(session)).some((v) => v.name === name)) {
       throw new TesseraError('ALREADY_EXISTS', `A vault named ${JSON.stringify(name)} already exists`);
     }
+    // The membership log's genesis names the creator and the scopes, and wraps each scope's
+    // first key to the creator; its hash is pinned in the keyring.
+    const identity = session.profile.identity;
+    const genesis = createGenesis(session.suite, session.signingKey, {
+      vaultId: fromHex(vaultId),
+      metaScope,
+      envScopes: envs.map((e) => e.scopeId),
+      creator: { signPublicKey: fromBase64Url(identity.signPublicKey), boxPublicKey: fromBase64Url(identity.boxPublicKey) },
+      name: session.profile.name,
+    });
+    await writeVaultLog(session, vaultId, [genesis.bytes]);
     await session.updateKeyring((k) => {
-      const scopes = new Map<string, Map<number, Uint8Array>>();
-      for (const id of [metaScope, ...envs.map((e) => e.scopeId)]) scopes.set(id, new Map([[1, session.suite.randomBytes(32)]]));
-      k.vaults.set(vaultId, { metaScope, scopes });
+      k.vaults.set(vaultId, { metaScope, scopes: genesis.newKeys, genesisHash: toHex(genesis.state.genesisHash) });
     });
     return Vault.create(session, vaultId, name, envs, { lockHeld: true });
   });
 }
 
 export async function listVaults(session: Session): Promise<VaultSummary[]> {
-  return (await loadVaults(session)).map((v) => {
-    const info = v.meta.info();
-    return {
-      id: v.id,
-      name: info.name,
-      environments: v.environments().map((e) => ({ name: e.name, readable: v.canRead(e.name) })),
-      secrets: v.meta.secrets().length,
-      createdAt: info.createdAt,
-    };
-  });
+  const { vaults, unreadable } = await loadVaults(session);
+  return [
+    ...vaults.map((v) => {
+      const info = v.meta.info();
+      return {
+        id: v.id,
+        name: info.name,
+        environments: v.environments().map((e) => ({ name: e.name, readable: v.canRead(e.name) })),
+        secrets: v.meta.secrets().length,
+        createdAt: info.createdAt,
+      };
+    }),
+    ...[...unreadable].map(([id, e]) => ({ id, name: `(unreadable: ${e.code})`, environments: [], secrets: 0, createdAt: 0, error: e.code })),
+  ];
 }
 
-/** Every vault of the profile, metadata loaded (names are encrypted, so finding one by name means opening them). */
-async function loadVaults(session: Session): Promise<Vault[]> {
+/**
+ * Every vault of the profile, metadata loaded (names are encrypted, so finding one by name
+ * means opening them). A vault that fails to open (its membership log altered, say) is set
+ * aside with its error, so that one damaged vault does not lock the user out of the others.
+ */
+async function loadVaults(session: Session): Promise<{ vaults: Vault[]; unreadable: Map<string, TesseraError> }> {
   await session.reloadKeyring(); // another process may have created a vault
-  const out: Vault[] = [];
-  for (const id of await vaultIds(session)) out.push(await Vault.open(session, id));
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  const vaults: Vault[] = [];
+  const unreadable = new Map<string, TesseraError>();
+  for (const id of await vaultIds(session)) {
+    try {
+      vaults.push(await Vault.open(session, id));
+    } catch (e) {
+      if (!(e instanceof TesseraError)) throw e;
+      unreadable.set(id, e);
+    }
+  }
+  return { vaults: vaults.sort((a, b) => a.name.localeCompare(b.name)), unreadable };
 }
 
 /** Opens a vault by exact name, or by id (or a unique id prefix of 6+ characters). */
 export async function openVault(session: Session, nameOrId: string): Promise<Vault> {
-  const all = await loadVaults(session);
+  const { vaults: all, unreadable } = await loadVaults(session);
   const byName = all.filter((v) => v.name === nameOrId);
   const byId = nameOrId.length >= 6 ? all.filter((v) => v.id.startsWith(nameOrId.toLowerCase())) : [];
   const unique = [...new Set([...byName, ...byId])];
-  if (unique.length === 0) throw new TesseraError('NOT_FOUND', `No vault ${JSON.stringify(nameOrId)} (see \`tessera vault list\`)`);
   if (unique.length > 1) throw new TesseraError('INVALID_INPUT', `${JSON.stringify(nameOrId)} names more than one vault: use its id`);
-  return unique[0]!;
+  if (unique.length === 1) return unique[0]!;
+  // Not found among the readable ones: say why if it is one that would not open.
+  const broken = [...unreadable].filter(([id]) => nameOrId.length >= 6 && id.startsWith(nameOrId.toLowerCase()));
+  if (broken.length === 1) throw broken[0]![1];
+  const hint = unreadable.size ? `; ${unreadable.size} vault(s) could not be opened: tessera vault list` : ' (see `tessera vault list`)';
+  throw new TesseraError('NOT_FOUND', `No vault ${JSON.stringify(nameOrId)}${hint}`, unreadable.size ? { unreadable: [...unreadable.keys()] } : {});
 }

@@ -83,8 +83,9 @@ async function newestLogs(home: string): Promise<Map<string, { file: string; siz
   const [vaultId, ...others] = await readdir(vaultsDir);
   expect(others).toEqual([]);
   const out = new Map<string, { file: string; size: number }>();
-  for (const scope of await readdir(join(vaultsDir, vaultId!))) {
-    const dir = join(vaultsDir, vaultId!, scope);
+  // Scope folders only: the vault folder also holds its membership log (and sync state).
+  for (const scope of (await readdir(join(vaultsDir, vaultId!), { withFileTypes: true })).filter((e) => e.isDirectory())) {
+    const dir = join(vaultsDir, vaultId!, scope.name);
     const logs = (await readdir(dir)).filter((n) => /^log-\d+\.tse$/.test(n)).sort();
     const newest = logs[logs.length - 1];
     if (newest) out.set(dir, { file: join(dir, newest), size: (await stat(join(dir, newest))).size });

@@ -1,0 +1,58 @@
+/**
+ * A vault's membership log on this device: vaults/<id>/membership.log, the entries' bytes
+ * in order (length-prefixed). Every load verifies the whole chain from the genesis hash
+ * pinned in the keyring; a log that does not verify is refused, never repaired by guessing.
+ */
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import * as encoding from 'lib0/encoding';
+import { fromHex } from '../../src-shared/crypto/bytes';
+import { ByteReader } from '../../src-shared/envelope/reader';
+import { TesseraError } from '../../src-shared/errors';
+import { verifyChain } from '../../src-shared/membership/chain';
+import type { MembershipState } from '../../src-shared/membership/state';
+import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
+import { profilePaths } from '../profile/paths';
+import type { Session } from '../profile/profile';
+
+export interface VaultLog {
+  readonly entries: readonly Uint8Array[];
+  readonly state: MembershipState;
+}
+
+const file = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'membership.log');
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
+
+function encodeLog(entries: readonly Uint8Array[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 1); // format
+  encoding.writeVarUint(e, entries.length);
+  for (const entry of entries) encoding.writeVarUint8Array(e, entry);
+  return encoding.toUint8Array(e);
+}
+
+function decodeLog(bytes: Uint8Array): Uint8Array[] {
+  const r: ByteReader = new ByteReader(bytes, 'membership log');
+  if (r.varUint() !== 1) r.fail('unknown format');
+  const n = r.varUint();
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) out.push(r.sized(MAX_ENTRY_BYTES));
+  r.end();
+  return out;
+}
+
+/** The verified log, or null for a vault that has none yet (made before sharing existed). */
+export async function readVaultLog(session: Session, vaultId: string): Promise<VaultLog | null> {
+  const pinned = session.keys.vaults.get(vaultId)?.genesisHash;
+  const raw = await readFileIfExists(file(session.home, vaultId));
+  if (!pinned) return null;
+  if (!raw) throw new TesseraError('TAMPERED', 'The membership log of this vault is missing', { reason: 'MISSING_LOG' });
+  const entries = decodeLog(raw);
+  return { entries, state: verifyChain(session.suite, fromHex(pinned), entries) };
+}
+
+/** Saves a log that extends what is stored (the caller verified it). */
+export async function writeVaultLog(session: Session, vaultId: string, entries: readonly Uint8Array[]): Promise<void> {
+  await fs.mkdir(profilePaths(session.home).vault(vaultId), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file(session.home, vaultId), encodeLog(entries));
+}
