@@ -10,6 +10,7 @@ import { registerTransferCommands } from './commands/transfer';
 import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
+import { registerMemberCommands } from './commands/members';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSyncCommands(program, ctx, vault);
   registerSecretCommands(program, ctx);
   registerTransferCommands(program, ctx);
+  registerMemberCommands(program, ctx);
   registerRelayCommand(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;

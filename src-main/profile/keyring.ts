@@ -17,13 +17,37 @@ export interface VaultKeys {
    * that neither the relay nor someone who can write the profile folder can swap the chain.
    */
   readonly genesisHash?: string;
+  /** Invites this device issued and that are not used yet, by invite id (hex). */
+  readonly invites?: Map<string, PendingInvite>;
+}
+
+/** An invite's secret and what its holder will get (the secret is why it lives here). */
+export interface PendingInvite {
+  readonly secret: Uint8Array;
+  readonly role: 'admin' | 'editor' | 'viewer';
+  /** Environment scope ids (hex). */
+  readonly envScopes: readonly string[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** A vault this profile asked to join, waiting for a manager's approval. */
+export interface PendingJoin {
+  readonly relay: string;
+  readonly inviteId: string;
+  readonly genesisHash: string;
+  readonly requestedAt: number;
 }
 
 export interface KeyringData {
   readonly signSeed: Uint8Array;
   readonly boxSecret: Uint8Array;
   readonly vaults: Map<string, VaultKeys>;
+  /** Vault id (hex) → a join waiting for approval. */
+  readonly joins: Map<string, PendingJoin>;
 }
+
+type InviteJson = Omit<PendingInvite, 'secret'> & { secret: string };
 
 interface SealedKeyringFile {
   format: 1;
@@ -33,7 +57,8 @@ interface SealedKeyringFile {
 
 interface KeyringJson {
   identity: { signSeed: string; boxSecret: string };
-  vaults: Record<string, { metaScope: string; genesisHash?: string; scopes: Record<string, Record<string, string>> }>;
+  vaults: Record<string, { metaScope: string; genesisHash?: string; scopes: Record<string, Record<string, string>>; invites?: Record<string, InviteJson> }>;
+  joins?: Record<string, PendingJoin>;
 }
 
 function toJson(k: KeyringData): KeyringJson {
@@ -43,9 +68,13 @@ function toJson(k: KeyringData): KeyringJson {
     for (const [scopeId, epochs] of v.scopes) {
       scopes[scopeId] = Object.fromEntries([...epochs].map(([e, key]) => [String(e), toBase64Url(key)]));
     }
-    vaults[vaultId] = { metaScope: v.metaScope, scopes, ...(v.genesisHash ? { genesisHash: v.genesisHash } : {}) };
+    const invites = v.invites?.size
+      ? { invites: Object.fromEntries([...v.invites].map(([id, i]) => [id, { ...i, secret: toBase64Url(i.secret) }])) }
+      : {};
+    vaults[vaultId] = { metaScope: v.metaScope, scopes, ...(v.genesisHash ? { genesisHash: v.genesisHash } : {}), ...invites };
   }
-  return { identity: { signSeed: toBase64Url(k.signSeed), boxSecret: toBase64Url(k.boxSecret) }, vaults };
+  const joins = k.joins.size ? { joins: Object.fromEntries(k.joins) } : {};
+  return { identity: { signSeed: toBase64Url(k.signSeed), boxSecret: toBase64Url(k.boxSecret) }, vaults, ...joins };
 }
 
 function key32(s: unknown): Uint8Array {
@@ -61,9 +90,16 @@ function fromJson(j: KeyringJson): KeyringData {
     for (const [scopeId, epochs] of Object.entries(v.scopes ?? {})) {
       scopes.set(scopeId, new Map(Object.entries(epochs).map(([e, key]) => [Number(e), key32(key)])));
     }
-    vaults.set(vaultId, { metaScope: String(v.metaScope), scopes, ...(typeof v.genesisHash === 'string' ? { genesisHash: v.genesisHash } : {}) });
+    const invites = new Map(Object.entries(v.invites ?? {}).map(([id, i]) => [id, { ...i, secret: key32(i.secret) }]));
+    vaults.set(vaultId, {
+      metaScope: String(v.metaScope),
+      scopes,
+      ...(typeof v.genesisHash === 'string' ? { genesisHash: v.genesisHash } : {}),
+      ...(invites.size ? { invites } : {}),
+    });
   }
-  return { signSeed: key32(j.identity?.signSeed), boxSecret: key32(j.identity?.boxSecret), vaults };
+  const joins = new Map(Object.entries(j.joins ?? {}));
+  return { signSeed: key32(j.identity?.signSeed), boxSecret: key32(j.identity?.boxSecret), vaults, joins };
 }
 
 export async function writeKeyring(suite: CryptoSuite, path: string, deviceKey: Uint8Array, data: KeyringData): Promise<void> {
@@ -101,7 +137,10 @@ export async function readKeyring(suite: CryptoSuite, path: string, deviceKey: U
 
 export function wipeKeyring(k: KeyringData): void {
   wipe(k.signSeed, k.boxSecret);
-  for (const v of k.vaults.values()) for (const epochs of v.scopes.values()) for (const key of epochs.values()) wipe(key);
+  for (const v of k.vaults.values()) {
+    for (const epochs of v.scopes.values()) for (const key of epochs.values()) wipe(key);
+    for (const i of v.invites?.values() ?? []) wipe(i.secret);
+  }
 }
 
 /** The newest epoch of a scope and its key. */

@@ -150,7 +150,7 @@ export async function createProfile(suite: CryptoSuite, home: string, opts: Crea
   }
   // Keychain first: if it fails nothing is written and init can be retried.
   if (opts.keychain) await opts.keychain.setDeviceKey(profileId, deviceKey);
-  const keyring: KeyringData = { signSeed, boxSecret, vaults: new Map() };
+  const keyring: KeyringData = { signSeed, boxSecret, vaults: new Map(), joins: new Map() };
   await writeKeyring(suite, paths.keyring, deviceKey, keyring);
   await writeFileAtomic(paths.profile, JSON.stringify(profile, null, 2) + '\n');
   await ensureDir(paths.vaults);

@@ -1,0 +1,53 @@
+/** `tessera invite` and `tessera members`: sharing a vault with teammates. */
+import type { Command } from 'commander';
+import { TesseraError } from '../../src-shared/errors';
+import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
+import { withVault, type CliContext } from '../context';
+import { formatTime, printJson, printTable } from '../io';
+
+const ROLES: readonly InviteRole[] = ['admin', 'editor', 'viewer'];
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "30m", "24h", "7d" → milliseconds (1 minute to 30 days). */
+export function parseDuration(s: string): number {
+  const m = /^(\d+)([mhd])$/.exec(s.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : NaN;
+  if (!(ms >= UNIT_MS.m && ms <= 30 * UNIT_MS.d)) throw new TesseraError('INVALID_INPUT', `Invalid duration ${JSON.stringify(s)}: use e.g. 30m, 24h or 7d (at most 30d)`);
+  return ms;
+}
+
+export function registerMemberCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('invite')
+    .description('make a one-time code that lets a teammate ask to join a vault')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--role <role>', 'admin | editor | viewer')
+    .option('--env <list>', 'comma-separated environments they may read (default: none, metadata only)', '')
+    .option('--expires <duration>', 'how long the code works: 30m, 24h, 7d', '24h')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { vault: string; role: string; env: string; expires: string; json?: boolean }) => {
+      if (!(ROLES as readonly string[]).includes(o.role)) throw new TesseraError('INVALID_INPUT', `Unknown role ${o.role}: use ${ROLES.join(', ')}`);
+      const ttl = parseDuration(o.expires);
+      const envs = o.env.split(',').map((e) => e.trim()).filter(Boolean);
+      const invite = await withVault(ctx, o.vault, (v) => createInvite(v, o.role as InviteRole, envs, ttl));
+      if (o.json) return printJson(ctx.io, { code: invite.code, inviteId: invite.inviteId, expiresAt: formatTime(invite.expiresAt) });
+      ctx.io.stdout.write(`${invite.code}\n`);
+      ctx.io.stderr.write(
+        `Send this code to your teammate over a channel you trust; it works once, until ${formatTime(invite.expiresAt)}.\n` +
+          `They run: tessera join CODE --name "Their Name". Then compare fingerprints before you approve.\n`,
+      );
+    });
+
+  program
+    .command('members')
+    .description('list a vault\'s members: roles, environments and fingerprints')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { vault: string; json?: boolean }) => {
+      const members = await withVault(ctx, o.vault, async (v) => listMembers(v));
+      if (o.json) return printJson(ctx.io, members);
+      printTable(ctx.io, ['NAME', 'ROLE', 'ENVIRONMENTS', 'FINGERPRINT'], members.map((m) => [
+        m.name + (m.you ? ' (you)' : ''), m.role, m.environments.join(',') || '-', m.fingerprint,
+      ]));
+    });
+}
