@@ -155,3 +155,28 @@ describe('message types', () => {
     expect(signed.subarray(-32)).toEqual(nonce);
   });
 });
+
+describe('membership and join messages', () => {
+  const id = () => new Uint8Array(16).map((_, i) => i + 1);
+  it('round-trip', () => {
+    const entries = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(300).fill(7)];
+    for (const m of [
+      { type: 'log-append', requestId: 5, vaultId: id(), entry: entries[2]! },
+      { type: 'log-fetch', requestId: 6, vaultId: id(), from: 3 },
+      { type: 'join', requestId: 7, vaultId: id(), request: entries[0]! },
+      { type: 'join-list', requestId: 8, vaultId: id() },
+      { type: 'register', requestId: 9, vaultId: id(), genesis: entries[2]! },
+      { type: 'register', requestId: 10, vaultId: id() },
+    ] as const) {
+      expect(decodeClientMessage(encodeClientMessage(m))).toEqual(m);
+    }
+    for (const m of [
+      { type: 'logged', requestId: 1, seq: 4 },
+      { type: 'log', requestId: 0, vaultId: id(), from: 2, entries, length: 5 },
+      { type: 'join-ok', requestId: 3 },
+      { type: 'joins', requestId: 4, vaultId: id(), requests: entries },
+    ] as const) {
+      expect(decodeRelayMessage(encodeRelayMessage(m))).toEqual(m);
+    }
+  });
+});

@@ -7,9 +7,12 @@
  * name or a value. It proves nothing about content; clients verify every envelope they get.
  *
  * A session: the relay sends `challenge`; the client answers `auth` (its Ed25519 key and a
- * signature over the challenge); then `register` (a new vault), `subscribe` (backfill from
- * per-scope cursors, then live `deliver`s) and `push` (one envelope, answered by `ack` with
- * its sequence number or by `error` with a code). Every request carries an id that its
+ * signature over the challenge); then `register` (a new vault, with the genesis entry of its
+ * membership log), `subscribe` (backfill from per-scope cursors, then live `deliver`s),
+ * `push` (one envelope, answered by `ack` with its sequence number or by `error` with a
+ * code), for the membership log `log-append` (answered by `logged`) and `log-fetch`
+ * (answered by `log`), and for joining `join` (from a non-member, answered by `join-ok`)
+ * and `join-list` (a manager's, answered by `joins`). Every request carries an id that its
  * answer repeats.
  */
 import * as encoding from 'lib0/encoding';
@@ -46,6 +49,7 @@ export type RelayErrorCode =
   | 'RATE_LIMITED'
   | 'TOO_MANY_CONNECTIONS'
   | 'SHUTTING_DOWN'
+  | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
   | 'INTERNAL';
 
 export interface Cursor {
@@ -63,17 +67,40 @@ export type RelayMessage =
   /** An envelope of a subscribed vault: backfill or live. For a snapshot, seq is what it covers. */
   | { type: 'deliver'; vaultId: Uint8Array; scopeId: Uint8Array; seq: number; envelope: Uint8Array }
   /** Backfill of a subscription is complete: the relay's last sequence number per scope. */
-  | { type: 'synced'; requestId: number; vaultId: Uint8Array; heads: Cursor[] };
+  | { type: 'synced'; requestId: number; vaultId: Uint8Array; heads: Cursor[] }
+  /** A membership entry was appended at `seq`. */
+  | { type: 'logged'; requestId: number; seq: number }
+  /**
+   * Membership entries from `from` on (seq order), and the log's length on the relay. Also
+   * sent unasked (requestId 0) to a vault's subscribers when an entry is appended.
+   */
+  | { type: 'log'; requestId: number; vaultId: Uint8Array; from: number; entries: Uint8Array[]; length: number }
+  /** A join request was stored for the vault's managers. */
+  | { type: 'join-ok'; requestId: number }
+  /** The join requests waiting for a vault's managers. */
+  | { type: 'joins'; requestId: number; vaultId: Uint8Array; requests: Uint8Array[] };
 
 export type ClientMessage =
   | { type: 'auth'; publicKey: Uint8Array; signature: Uint8Array }
-  | { type: 'register'; requestId: number; vaultId: Uint8Array }
+  /**
+   * Creates the vault on the relay from the genesis entry of its membership log. (Without
+   * one, the registering key becomes the only member: vaults made before sharing.)
+   */
+  | { type: 'register'; requestId: number; vaultId: Uint8Array; genesis?: Uint8Array }
   | { type: 'subscribe'; requestId: number; vaultId: Uint8Array; cursors: Cursor[] }
   | { type: 'push'; requestId: number; envelope: Uint8Array }
-  | { type: 'unsubscribe'; vaultId: Uint8Array };
+  | { type: 'unsubscribe'; vaultId: Uint8Array }
+  | { type: 'log-append'; requestId: number; vaultId: Uint8Array; entry: Uint8Array }
+  /** Entries with seq ≥ from. */
+  | { type: 'log-fetch'; requestId: number; vaultId: Uint8Array; from: number }
+  /** A would-be member's request (see membership/invite.ts); the only request a non-member may make. */
+  | { type: 'join'; requestId: number; vaultId: Uint8Array; request: Uint8Array }
+  /** A manager asks for the waiting join requests. */
+  | { type: 'join-list'; requestId: number; vaultId: Uint8Array };
 
-const RELAY_TYPES = { challenge: 1, 'auth-ok': 2, error: 3, ack: 4, registered: 5, deliver: 6, synced: 7 } as const;
-const CLIENT_TYPES = { auth: 20, register: 21, subscribe: 22, push: 23, unsubscribe: 24 } as const;
+const RELAY_TYPES = { challenge: 1, 'auth-ok': 2, error: 3, ack: 4, registered: 5, deliver: 6, synced: 7, logged: 8, log: 9, 'join-ok': 10, joins: 11 } as const;
+const CLIENT_TYPES = { auth: 20, register: 21, subscribe: 22, push: 23, unsubscribe: 24, 'log-append': 25, 'log-fetch': 26, join: 27, 'join-list': 28 } as const;
+const MAX_LOG_ENTRIES = 4096;
 
 const AUTH_DOMAIN = utf8.encode('tessera/relay-auth/v1\0');
 
@@ -130,6 +157,27 @@ export function encodeRelayMessage(m: RelayMessage): Uint8Array {
       encoding.writeUint8Array(e, m.vaultId);
       writeCursors(e, m.heads);
       break;
+    case 'logged':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeVarUint(e, m.seq);
+      break;
+    case 'log':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint(e, m.from);
+      encoding.writeVarUint(e, m.entries.length);
+      for (const entry of m.entries) encoding.writeVarUint8Array(e, entry);
+      encoding.writeVarUint(e, m.length);
+      break;
+    case 'join-ok':
+      encoding.writeVarUint(e, m.requestId);
+      break;
+    case 'joins':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint(e, m.requests.length);
+      for (const q of m.requests) encoding.writeVarUint8Array(e, q);
+      break;
   }
   return encoding.toUint8Array(e);
 }
@@ -144,6 +192,7 @@ export function encodeClientMessage(m: ClientMessage): Uint8Array {
     case 'register':
       encoding.writeVarUint(e, m.requestId);
       encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint8Array(e, m.genesis ?? new Uint8Array(0)); // empty: none
       break;
     case 'subscribe':
       encoding.writeVarUint(e, m.requestId);
@@ -155,6 +204,25 @@ export function encodeClientMessage(m: ClientMessage): Uint8Array {
       encoding.writeVarUint8Array(e, m.envelope);
       break;
     case 'unsubscribe':
+      encoding.writeUint8Array(e, m.vaultId);
+      break;
+    case 'log-append':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint8Array(e, m.entry);
+      break;
+    case 'log-fetch':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint(e, m.from);
+      break;
+    case 'join':
+      encoding.writeVarUint(e, m.requestId);
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeVarUint8Array(e, m.request);
+      break;
+    case 'join-list':
+      encoding.writeVarUint(e, m.requestId);
       encoding.writeUint8Array(e, m.vaultId);
       break;
   }
@@ -203,6 +271,33 @@ export function decodeRelayMessage(bytes: Uint8Array, maxEnvelope = DEFAULT_MAX_
     case RELAY_TYPES.synced:
       m = { type: 'synced', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), heads: readCursors(r) };
       break;
+    case RELAY_TYPES.logged:
+      m = { type: 'logged', requestId: r.varUint(), seq: r.varUint() };
+      break;
+    case RELAY_TYPES.log: {
+      const requestId = r.varUint();
+      const vaultId = r.fixed(ID_BYTES);
+      const from = r.varUint();
+      const n = r.varUint();
+      if (n > MAX_LOG_ENTRIES) r.fail('too many log entries');
+      const entries: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) entries.push(r.sized(maxEnvelope));
+      m = { type: 'log', requestId, vaultId, from, entries, length: r.varUint() };
+      break;
+    }
+    case RELAY_TYPES['join-ok']:
+      m = { type: 'join-ok', requestId: r.varUint() };
+      break;
+    case RELAY_TYPES.joins: {
+      const requestId = r.varUint();
+      const vaultId = r.fixed(ID_BYTES);
+      const n = r.varUint();
+      if (n > MAX_LOG_ENTRIES) r.fail('too many join requests');
+      const requests: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) requests.push(r.sized(64 * 1024));
+      m = { type: 'joins', requestId, vaultId, requests };
+      break;
+    }
     default:
       return r.fail(`unknown message type ${type}`);
   }
@@ -218,9 +313,13 @@ export function decodeClientMessage(bytes: Uint8Array, maxEnvelope = DEFAULT_MAX
     case CLIENT_TYPES.auth:
       m = { type: 'auth', publicKey: r.fixed(PUBLIC_KEY_BYTES), signature: r.fixed(SIGNATURE_BYTES) };
       break;
-    case CLIENT_TYPES.register:
-      m = { type: 'register', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES) };
+    case CLIENT_TYPES.register: {
+      const requestId = r.varUint();
+      const vaultId = r.fixed(ID_BYTES);
+      const genesis = r.sized(maxEnvelope);
+      m = genesis.length ? { type: 'register', requestId, vaultId, genesis } : { type: 'register', requestId, vaultId };
       break;
+    }
     case CLIENT_TYPES.subscribe:
       m = { type: 'subscribe', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), cursors: readCursors(r) };
       break;
@@ -229,6 +328,18 @@ export function decodeClientMessage(bytes: Uint8Array, maxEnvelope = DEFAULT_MAX
       break;
     case CLIENT_TYPES.unsubscribe:
       m = { type: 'unsubscribe', vaultId: r.fixed(ID_BYTES) };
+      break;
+    case CLIENT_TYPES['log-append']:
+      m = { type: 'log-append', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), entry: r.sized(maxEnvelope) };
+      break;
+    case CLIENT_TYPES['log-fetch']:
+      m = { type: 'log-fetch', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), from: r.varUint() };
+      break;
+    case CLIENT_TYPES.join:
+      m = { type: 'join', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), request: r.sized(64 * 1024) };
+      break;
+    case CLIENT_TYPES['join-list']:
+      m = { type: 'join-list', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES) };
       break;
     default:
       return r.fail(`unknown message type ${type}`);
