@@ -23,7 +23,10 @@ export interface RelayLimits {
   readonly authTimeoutMs: number;
   /** How often the relay pings; a socket that missed the previous pong is dropped. */
   readonly pingIntervalMs: number;
-  /** Requests from one socket waiting to be handled before the relay stops reading it. */
+  /**
+   * Requests from one socket received and not yet answered before the relay stops reading it;
+   * also the most of its pipelined pushes that are checked at once.
+   */
   readonly maxQueuedRequests: number;
   /**
    * Bytes waiting to go out to one socket before a live delivery drops it (it resumes with

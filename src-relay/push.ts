@@ -3,15 +3,17 @@
  * signature binds its vault, scope, epoch, author and place in the author's hash chain, so it
  * can refuse forgeries, replays, gaps and forks before anyone else sees them.
  *
- * checkPush needs no scope state (decode, membership, write right, signature); applyPush runs
- * under the scope's lock, so the chain checks and the write see one consistent head.
+ * checkPush needs no scope state (decode, membership, write right, signature), so it may run
+ * for many pushes at once. applyRound is the scope-ordered part, run by one writer at a time
+ * (writer.ts): it checks a run of pushes' chains and epochs against the heads as the earlier
+ * pushes of the run leave them, and stores the accepted ones in one transaction.
  */
 import { nodeSuite } from '../src-main/crypto/node-suite';
-import { equalBytes } from '../src-shared/crypto/bytes';
+import { equalBytes, toHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, verifyEnvelopeAsync, ZERO_HASH, type Envelope } from '../src-shared/envelope/envelope';
 import { isTesseraError } from '../src-shared/errors';
 import { canWrite, isMember, RelayFailure } from './access';
-import type { RelayStorage } from './storage';
+import type { ChainHead, NewUpdate, RelayStorage } from './storage';
 
 export type PushOutcome =
   /** A new update, stored under `seq`: deliver it to the vault's subscribers. */
@@ -21,9 +23,12 @@ export type PushOutcome =
   /** A snapshot (stored, or older than the one kept): not delivered live, subscribers have its changes. */
   | { readonly kind: 'snapshot'; readonly envelope: Envelope; readonly seq: number };
 
-// Another relay process sharing the database can move a head between the checks and the
-// write; a few rounds settle it, more would mean something is wrong.
-const APPEND_ATTEMPTS = 3;
+export type RoundResult =
+  | { readonly kind: 'done'; readonly outcome: PushOutcome }
+  /** A RelayFailure for an `error` answer, or whatever else went wrong (answered INTERNAL). */
+  | { readonly kind: 'refused'; readonly error: unknown }
+  /** Another relay process sharing the database moved a head between the checks and the write. */
+  | { readonly kind: 'again' };
 
 /** The checks that do not depend on the scope's state. Throws RelayFailure. */
 export async function checkPush(storage: RelayStorage, pusher: Uint8Array, bytes: Uint8Array): Promise<Envelope> {
@@ -44,42 +49,145 @@ export async function checkPush(storage: RelayStorage, pusher: Uint8Array, bytes
   return env;
 }
 
-/** The chain and epoch checks, then the durable write. Call under the scope's lock. */
-export async function applyPush(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {
-  return env.kind === 'snapshot' ? applySnapshot(storage, env) : applyUpdate(storage, env);
+/**
+ * Settles the longest prefix of `envs` (checked envelopes, in the order their sockets sent
+ * them) that fits one transaction: a snapshot on its own, or a run of updates. Returns one
+ * result per envelope of that prefix, in order; the caller hands the rest to the next round.
+ */
+export async function applyRound(storage: RelayStorage, envs: readonly Envelope[]): Promise<RoundResult[]> {
+  const first = envs[0];
+  if (!first) return [];
+  if (first.kind === 'snapshot') {
+    try {
+      return [{ kind: 'done', outcome: await applySnapshot(storage, first) }];
+    } catch (error) {
+      return [{ kind: 'refused', error }];
+    }
+  }
+  return appendRun(storage, envs);
 }
 
-async function applyUpdate(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {
-  const hash = envelopeHash(env.bytes);
-  for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-    const head = await storage.chainHead(env.vaultId, env.scopeId, env.author);
-    const headCounter = head?.counter ?? 0;
-    if (env.counter <= headCounter) {
-      // Checked before the epoch: a re-push after a lost ack must be acked even if the
-      // scope's key has been rotated since.
-      if (head && env.counter === head.counter && equalBytes(hash, head.hash)) return { kind: 'duplicate', envelope: env, seq: head.seq };
-      const earlier = await storage.findUpdate(env.vaultId, env.scopeId, env.author, env.counter);
-      if (earlier && equalBytes(hash, earlier.hash)) return { kind: 'duplicate', envelope: env, seq: earlier.seq };
-      throw new RelayFailure('REPLAY', `Counter ${env.counter} of this author was already used in this scope`);
+/** A verdict that rests on an update of this run, not yet committed: judge it next round. */
+class Uncommitted extends Error {}
+
+interface Head extends ChainHead {
+  /** Moved by an update of this run, not yet committed (its seq is not known yet). */
+  readonly planned: boolean;
+}
+
+/** The heads and epochs a run checks against: as stored, moved by the run's earlier updates. */
+class RunView {
+  private readonly heads = new Map<string, Head | undefined>();
+  private readonly epochs = new Map<string, { readonly epoch: number; readonly planned: boolean } | undefined>();
+
+  constructor(private readonly storage: RelayStorage) {}
+
+  async head(env: Envelope): Promise<Head | undefined> {
+    const key = headKey(env);
+    if (!this.heads.has(key)) {
+      const head = await this.storage.chainHead(env.vaultId, env.scopeId, env.author);
+      this.heads.set(key, head && { ...head, planned: false });
     }
-    const scope = await storage.scope(env.vaultId, env.scopeId);
-    if (scope && env.epoch !== scope.epoch) throw new RelayFailure('STALE_EPOCH', `The scope is at epoch ${scope.epoch}, not ${env.epoch}`);
-    if (env.counter > headCounter + 1) throw new RelayFailure('COUNTER_GAP', `Expected counter ${headCounter + 1}, got ${env.counter}`);
-    if (!equalBytes(env.prevHash, head?.hash ?? ZERO_HASH)) {
-      throw new RelayFailure('CHAIN_MISMATCH', "The envelope does not follow the author's previous one");
-    }
-    const result = await storage.appendUpdate({
-      vaultId: env.vaultId,
-      scopeId: env.scopeId,
-      author: env.author,
-      counter: env.counter,
-      epoch: env.epoch,
-      hash,
-      bytes: env.bytes,
-    });
-    if (result.ok) return { kind: 'stored', envelope: env, seq: result.seq };
+    return this.heads.get(key);
   }
-  throw new RelayFailure('INTERNAL', 'The scope kept changing; try again');
+
+  async epoch(env: Envelope): Promise<{ readonly epoch: number; readonly planned: boolean } | undefined> {
+    const key = scopeKey(env);
+    if (!this.epochs.has(key)) {
+      const scope = await this.storage.scope(env.vaultId, env.scopeId);
+      this.epochs.set(key, scope && { epoch: scope.epoch, planned: false });
+    }
+    return this.epochs.get(key);
+  }
+
+  /** The run will store `env`: later updates of the run see it as their author's head. */
+  plan(env: Envelope, hash: Uint8Array): void {
+    this.heads.set(headKey(env), { counter: env.counter, hash, seq: 0, planned: true });
+    const key = scopeKey(env);
+    if (!this.epochs.get(key)) this.epochs.set(key, { epoch: env.epoch, planned: true });
+  }
+}
+
+const scopeKey = (env: Envelope) => toHex(env.vaultId) + toHex(env.scopeId);
+const headKey = (env: Envelope) => scopeKey(env) + toHex(env.author);
+
+/**
+ * Checks the updates at the front of `envs` in order, then stores the accepted ones in one
+ * transaction. The run ends before a snapshot (it needs the scope's committed last seq) and
+ * before an update whose refusal or duplicate verdict would rest on an update of the run: if
+ * the commit refused that one, the verdict would be wrong, so it waits for the next round.
+ */
+async function appendRun(storage: RelayStorage, envs: readonly Envelope[]): Promise<RoundResult[]> {
+  const view = new RunView(storage);
+  const results: RoundResult[] = [];
+  const planned: { readonly at: number; readonly env: Envelope; readonly update: NewUpdate }[] = [];
+  for (const env of envs) {
+    if (env.kind !== 'update') break;
+    try {
+      const verdict = await checkChain(storage, view, env);
+      if (verdict.kind === 'duplicate') {
+        results.push({ kind: 'done', outcome: verdict });
+        continue;
+      }
+      const { update } = verdict;
+      view.plan(env, update.hash);
+      planned.push({ at: results.length, env, update });
+      results.push({ kind: 'again' }); // settled below, after the commit
+    } catch (error) {
+      if (error instanceof Uncommitted) break;
+      results.push({ kind: 'refused', error });
+    }
+  }
+  if (planned.length === 0) return results;
+  let appended;
+  try {
+    appended = await storage.appendUpdates(planned.map((p) => p.update));
+  } catch (error) {
+    for (const p of planned) results[p.at] = { kind: 'refused', error };
+    return results;
+  }
+  planned.forEach((p, i) => {
+    const r = appended[i];
+    if (r?.ok) results[p.at] = { kind: 'done', outcome: { kind: 'stored', envelope: p.env, seq: r.seq } };
+  });
+  return results;
+}
+
+/** Any verdict but "store it" must rest on committed heads and epochs only. */
+function onlyIfCommitted(planned: boolean): void {
+  if (planned) throw new Uncommitted();
+}
+
+/** The chain and epoch checks of one update: a duplicate to ack, or the update to store. Throws RelayFailure. */
+async function checkChain(storage: RelayStorage, view: RunView, env: Envelope): Promise<Extract<PushOutcome, { kind: 'duplicate' }> | { kind: 'append'; update: NewUpdate }> {
+  const hash = envelopeHash(env.bytes);
+  const head = await view.head(env);
+  const headPlanned = head?.planned ?? false;
+  const headCounter = head?.counter ?? 0;
+  if (env.counter <= headCounter) {
+    onlyIfCommitted(headPlanned);
+    // Checked before the epoch: a re-push after a lost ack must be acked even if the
+    // scope's key has been rotated since.
+    if (head && env.counter === head.counter && equalBytes(hash, head.hash)) return { kind: 'duplicate', envelope: env, seq: head.seq };
+    const earlier = await storage.findUpdate(env.vaultId, env.scopeId, env.author, env.counter);
+    if (earlier && equalBytes(hash, earlier.hash)) return { kind: 'duplicate', envelope: env, seq: earlier.seq };
+    throw new RelayFailure('REPLAY', `Counter ${env.counter} of this author was already used in this scope`);
+  }
+  const scope = await view.epoch(env);
+  if (scope && env.epoch !== scope.epoch) {
+    onlyIfCommitted(scope.planned);
+    throw new RelayFailure('STALE_EPOCH', `The scope is at epoch ${scope.epoch}, not ${env.epoch}`);
+  }
+  if (env.counter > headCounter + 1) {
+    onlyIfCommitted(headPlanned);
+    throw new RelayFailure('COUNTER_GAP', `Expected counter ${headCounter + 1}, got ${env.counter}`);
+  }
+  if (!equalBytes(env.prevHash, head?.hash ?? ZERO_HASH)) {
+    onlyIfCommitted(headPlanned);
+    throw new RelayFailure('CHAIN_MISMATCH', "The envelope does not follow the author's previous one");
+  }
+  const update = { vaultId: env.vaultId, scopeId: env.scopeId, author: env.author, counter: env.counter, epoch: env.epoch, hash, bytes: env.bytes };
+  return { kind: 'append', update };
 }
 
 async function applySnapshot(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {

@@ -1,8 +1,9 @@
 /**
  * The blind relay (DESIGN.md, "The relay"): authenticates sockets by a signed challenge,
  * checks each envelope's signature, chain and the author's write right, assigns per-scope
- * sequence numbers, stores, and fans out to the vault's subscribers. It never holds a key
- * that opens an envelope. Wire format: src-shared/protocol/messages.ts.
+ * sequence numbers, stores (the pushes waiting at one moment in one transaction: writer.ts),
+ * and fans out to the vault's subscribers. It never holds a key that opens an envelope. Wire
+ * format: src-shared/protocol/messages.ts.
  *
  * Nothing a client sends may crash it or disturb other clients: every handler's failure is
  * caught and answered, and frames, rates, sockets and buffers are bounded (limits.ts).
@@ -11,13 +12,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { equalBytes, toHex } from '../src-shared/crypto/bytes';
-import { encodeRelayMessage, type ClientMessage } from '../src-shared/protocol/messages';
+import type { Envelope } from '../src-shared/envelope/envelope';
+import { encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
 import { isMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
-import { applyPush, checkPush } from './push';
-import { CLOSE, Session, type SessionHost } from './session';
+import { checkPush } from './push';
+import { CLOSE, Session, type Handling, type Request, type SessionHost } from './session';
 import type { RelayStorage } from './storage';
 import { Subscription } from './subscription';
+import { PushWriter, type StoredPush } from './writer';
 
 export interface RelayOptions {
   readonly storage: RelayStorage;
@@ -45,21 +48,6 @@ export interface Relay {
   stats(): RelayStats;
 }
 
-/** Runs tasks with the same key one after another, in the order they were queued. */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
-}
-
 const DELIVER_OVERHEAD = 64;
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -75,9 +63,9 @@ export function createRelay(options: RelayOptions): Relay {
   const sessions = new Set<Session>();
   const perAddress = new Map<string, number>();
   const subscribers = new Map<string, Map<Session, Subscription>>();
-  // Pushes to one scope check, store and fan out one at a time, so that every subscriber
-  // gets the scope's envelopes in sequence order.
-  const scopeLocks = new KeyedQueue();
+  // Stores every push, several per transaction, and fans each out as soon as it is durable, in
+  // sequence order: every subscriber gets a scope's envelopes in order.
+  const writer = new PushWriter<Session>(storage, (push, from) => fanOut(push, from));
   const servers = new Set<Server>();
   let nextId = 1;
   let accepted = 0;
@@ -98,13 +86,15 @@ export function createRelay(options: RelayOptions): Relay {
       return closing !== undefined;
     },
     log,
-    async handle(session, m) {
-      try {
-        await handle(session, m);
-      } catch (e) {
-        refused++;
-        throw e;
-      }
+    handle(session, m, turn) {
+      const { placed, answer } = m.type === 'push' ? push(session, m, turn) : alone(session, m);
+      return {
+        placed,
+        answer: answer.catch((e: unknown) => {
+          refused++;
+          throw e;
+        }),
+      };
     },
     closed(session) {
       sessions.delete(session);
@@ -115,14 +105,18 @@ export function createRelay(options: RelayOptions): Relay {
     },
   };
 
-  async function handle(session: Session, m: Exclude<ClientMessage, { type: 'auth' }>): Promise<void> {
+  function alone(session: Session, m: Exclude<Request, { type: 'push' }>): Handling {
+    const answer = handle(session, m);
+    return { placed: answer.catch(() => undefined), answer };
+  }
+
+  async function handle(session: Session, m: Exclude<Request, { type: 'push' }>): Promise<RelayMessage | undefined> {
     const key = session.publicKey!;
     switch (m.type) {
       case 'register': {
         const vault = (await storage.getVault(m.vaultId)) ?? (await storage.createVault(m.vaultId, key, Date.now()));
         if (!equalBytes(vault.owner, key)) throw new RelayFailure('VAULT_EXISTS', 'This vault id is registered by another key');
-        session.send({ type: 'registered', requestId: m.requestId });
-        return;
+        return { type: 'registered', requestId: m.requestId };
       }
       case 'subscribe': {
         if (!(await storage.getVault(m.vaultId))) throw new RelayFailure('UNKNOWN_VAULT', 'No such vault on this relay');
@@ -137,31 +131,55 @@ export function createRelay(options: RelayOptions): Relay {
           unsubscribe(session, sub.key);
           session.close(CLOSE.tryAgainLater, 'could not catch up: resubscribe');
         }
-        return;
+        return undefined; // backfill sent `synced`
       }
       case 'unsubscribe':
         unsubscribe(session, toHex(m.vaultId));
-        return;
-      case 'push': {
-        if (m.envelope.length > maxEnvelopeBytes) {
-          throw new RelayFailure('FRAME_TOO_LARGE', `The envelope is ${m.envelope.length} bytes; this relay delivers at most ${maxEnvelopeBytes}`);
-        }
-        const env = await checkPush(storage, key, m.envelope);
-        const scopeKey = toHex(env.scopeId);
-        const vaultKey = toHex(env.vaultId);
-        await scopeLocks.run(`${vaultKey}/${scopeKey}`, async () => {
-          const outcome = await applyPush(storage, env);
-          session.send({ type: 'ack', requestId: m.requestId, scopeId: env.scopeId, seq: outcome.seq });
-          if (outcome.kind !== 'stored') return;
-          accepted++;
-          const frame = encodeRelayMessage({ type: 'deliver', vaultId: env.vaultId, scopeId: env.scopeId, seq: outcome.seq, envelope: env.bytes });
-          for (const [other, sub] of subscribers.get(vaultKey) ?? []) {
-            // The pusher has the ack; a subscription of its own still backfilling takes it anyway.
-            if (other !== session || !sub.isLive) sub.offer(env.scopeId, scopeKey, outcome.seq, frame);
-          }
-        });
-        return;
+        return undefined;
+    }
+  }
+
+  /**
+   * The checks that need no scope state start at once, beside the socket's other pushes; the
+   * push goes to the writer only after the socket's previous one (`turn`), so a chain's links
+   * reach it in the order they were sent whatever order their signatures verify in.
+   */
+  function push(session: Session, m: Extract<Request, { type: 'push' }>, turn: Promise<unknown>): Handling {
+    const checked = check(session.publicKey!, m.envelope);
+    checked.catch(() => undefined); // awaited in turn below; a refusal before then is not unhandled
+    // Wrapped, so that `handed` settles when the writer has the push, not when it is stored.
+    const handed = turn.then(async () => ({ outcome: writer.submit(await checked, session) }));
+    return {
+      placed: handed.catch(() => undefined),
+      answer: handed.then(async ({ outcome }) => {
+        const { envelope, seq } = await outcome;
+        return { type: 'ack', requestId: m.requestId, scopeId: envelope.scopeId, seq };
+      }),
+    };
+  }
+
+  async function check(pusher: Uint8Array, bytes: Uint8Array): Promise<Envelope> {
+    if (bytes.length > maxEnvelopeBytes) {
+      throw new RelayFailure('FRAME_TOO_LARGE', `The envelope is ${bytes.length} bytes; this relay delivers at most ${maxEnvelopeBytes}`);
+    }
+    return checkPush(storage, pusher, bytes);
+  }
+
+  function fanOut({ envelope: env, seq }: StoredPush, from: Session): void {
+    accepted++;
+    const vaultKey = toHex(env.vaultId);
+    const scopeKey = toHex(env.scopeId);
+    try {
+      const frame = encodeRelayMessage({ type: 'deliver', vaultId: env.vaultId, scopeId: env.scopeId, seq, envelope: env.bytes });
+      for (const [other, sub] of subscribers.get(vaultKey) ?? []) {
+        // The pusher has the ack; a subscription of its own still backfilling takes it anyway.
+        if (other !== from || !sub.isLive) sub.offer(env.scopeId, scopeKey, seq, frame);
       }
+    } catch (e) {
+      // The push is durable and gets its ack; subscribers must not go on past a gap, so they
+      // reconnect and resume from their cursors.
+      log(`relay: INTERNAL: ${(e as Error)?.name ?? 'Error'} while delivering`);
+      for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.close(CLOSE.tryAgainLater, 'missed a delivery: resubscribe');
     }
   }
 
@@ -176,7 +194,7 @@ export function createRelay(options: RelayOptions): Relay {
       return;
     }
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-    sessions.add(new Session(id, address, ws, host));
+    sessions.add(new Session(id, address, ws, req.socket, host));
   }
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -1,11 +1,16 @@
 /**
- * One client socket: challenge and auth, then its requests one at a time, in order.
+ * One client socket: challenge and auth, then its requests, answered in the order received.
  *
- * Handling a socket's requests in order lets a client pipeline (register, then push, without
- * waiting) and keeps an author's pushes in counter order. Per-request failures answer with an
- * `error` frame and keep the socket; protocol abuse (a frame that does not parse, a text frame,
- * a flood, talking before auth) answers with an `error` frame and closes it.
+ * A client may pipeline (register, then push, without waiting). Pushes overlap each other: the
+ * checks that need no scope state (the signature above all) run for several at once, and each
+ * is handed to the writer in request order, which keeps an author's pushes in counter order and
+ * lets the writer commit them together. Any other request runs alone: it waits until every
+ * earlier one is answered, and the ones after it wait for it (a push right after `register`
+ * needs the vault). Per-request failures answer with an `error` frame and keep the socket;
+ * protocol abuse (a frame that does not parse, a text frame, a flood, talking before auth)
+ * answers with an `error` frame and closes it.
  */
+import type { Writable } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { nodeSuite } from '../src-main/crypto/node-suite';
 import { toHex } from '../src-shared/crypto/bytes';
@@ -28,14 +33,46 @@ export const CLOSE = {
 // Past this much unsent data a paced (backfill) send waits for the socket to drain.
 const PACE_HIGH_WATER = 1024 * 1024;
 
+export type Request = Exclude<ClientMessage, { type: 'auth' }>;
+
+/** A request under way. */
+export interface Handling {
+  /** Settles once the request holds its place in the socket's order (a push: handed to the writer). */
+  readonly placed: Promise<unknown>;
+  /**
+   * What to answer: undefined when there is nothing to say or the request answered itself
+   * (a subscription's `synced`). Rejects with RelayFailure for an `error` answer.
+   */
+  readonly answer: Promise<RelayMessage | undefined>;
+}
+
 /** What a session asks of the relay around it. */
 export interface SessionHost {
   readonly limits: RelayLimits;
   readonly closing: boolean;
   log(line: string): void;
-  /** Runs an authenticated request; throws RelayFailure for an `error` answer. */
-  handle(session: Session, message: Exclude<ClientMessage, { type: 'auth' }>): Promise<void>;
+  /**
+   * Starts an authenticated request. A push may start while the socket's earlier pushes are
+   * under way: it does at once what needs no order and awaits `turn` (the previous request's
+   * `placed`) before what does. Anything else starts only once every earlier request is answered.
+   */
+  handle(session: Session, message: Request, turn: Promise<unknown>): Handling;
   closed(session: Session): void;
+}
+
+/** A request received and not started yet; `late` ones arrived after shutdown began. */
+interface Queued {
+  readonly message: Request;
+  readonly late: boolean;
+}
+
+/** A started request whose answer has not gone out yet. */
+interface Started {
+  readonly requestId: number;
+  /** Anything but a push: nothing else starts until it is answered. */
+  readonly alone: boolean;
+  settled: boolean;
+  answer: RelayMessage | undefined;
 }
 
 export class Session implements Outbox {
@@ -44,9 +81,13 @@ export class Session implements Outbox {
   readonly vaults = new Set<string>();
   private readonly nonce = nodeSuite.randomBytes(CHALLENGE_BYTES);
   private readonly bucket: TokenBucket;
-  private readonly queue: Exclude<ClientMessage, { type: 'auth' }>[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly queue: Queued[] = [];
+  /** In request order: answers leave from the front. */
+  private readonly started: Started[] = [];
+  private lastPlaced: Promise<unknown> = Promise.resolve();
+  private idleWaiters: (() => void)[] = [];
   private authTimer: NodeJS.Timeout | undefined;
+  private corked = false;
   private alive = true;
   private ending = false;
   private frames = 0;
@@ -56,6 +97,8 @@ export class Session implements Outbox {
     readonly id: number,
     readonly address: string,
     readonly ws: WebSocket,
+    /** The TCP socket under `ws`. */
+    private readonly socket: Writable,
     private readonly host: SessionHost,
   ) {
     this.bucket = new TokenBucket(host.limits.messagesPerSecond, host.limits.messageBurst);
@@ -98,6 +141,7 @@ export class Session implements Outbox {
       this.close(CLOSE.tryAgainLater, 'too slow: reconnect and resume');
       return;
     }
+    this.corkUntilTick();
     this.sendFrame(frame);
   }
 
@@ -119,9 +163,14 @@ export class Session implements Outbox {
     return true;
   }
 
-  /** Resolves once every request received so far has been handled. */
+  /** Resolves once every request received so far has been answered (or dropped with the socket). */
   idle(): Promise<void> {
-    return this.draining ?? Promise.resolve();
+    if (this.isIdle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private get isIdle(): boolean {
+    return this.started.length === 0 && (this.ending || this.queue.length === 0);
   }
 
   close(code: number, reason: string): void {
@@ -143,6 +192,21 @@ export class Session implements Outbox {
     this.host.log(`relay: conn ${this.id} (${this.address}) ${line}`);
   }
 
+  /**
+   * Holds this tick's writes to the socket and sends them together: the writer fans out a whole
+   * round of pushes at once, and one write per subscriber, rather than one per delivery, is most
+   * of what fan-out costs.
+   */
+  private corkUntilTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
+    });
+  }
+
   private sendFrame(frame: Uint8Array): void {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame, { binary: true });
   }
@@ -161,18 +225,13 @@ export class Session implements Outbox {
     }
     if (message.type === 'auth') return this.authenticate(message);
     if (!this.authenticated) return this.abort('NOT_AUTHENTICATED', 'Authenticate first', CLOSE.policyViolation);
-    if (this.host.closing) {
-      if ('requestId' in message) this.send({ type: 'error', requestId: message.requestId, code: 'SHUTTING_DOWN', message: 'The relay is shutting down' });
-      return;
-    }
-    this.queue.push(message);
+    // Refused once shutdown has begun, but in turn: answers keep the order of the requests.
+    const late = this.host.closing;
+    if (late && !('requestId' in message)) return;
+    this.queue.push({ message, late });
     // Stop reading a socket whose requests pile up: TCP then slows the client down.
-    if (this.queue.length >= this.host.limits.maxQueuedRequests && !this.ws.isPaused) this.ws.pause();
-    this.draining ??= this.drain().catch((e: unknown) => {
-      // run() answers every failure; this is the last guard against an unhandled rejection.
-      this.log(`INTERNAL: ${(e as Error)?.name ?? 'Error'} while handling requests`);
-      this.close(CLOSE.internalError, 'INTERNAL');
-    });
+    if (this.outstanding >= this.host.limits.maxQueuedRequests && !this.ws.isPaused) this.ws.pause();
+    this.pump();
   }
 
   private authenticate(m: Extract<ClientMessage, { type: 'auth' }>): void {
@@ -185,32 +244,69 @@ export class Session implements Outbox {
     this.send({ type: 'auth-ok' });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      for (let m = this.queue.shift(); m && !this.ending; m = this.queue.shift()) {
-        if (this.ws.isPaused && this.queue.length < this.host.limits.maxQueuedRequests / 2) this.ws.resume();
-        await this.run(m);
-      }
-      this.queue.length = 0;
-    } finally {
-      this.draining = undefined;
-    }
+  private get outstanding(): number {
+    return this.queue.length + this.started.length;
   }
 
-  private async run(m: Exclude<ClientMessage, { type: 'auth' }>): Promise<void> {
-    const requestId = 'requestId' in m ? m.requestId : 0;
-    try {
-      await this.host.handle(this, m);
-    } catch (e) {
-      if (e instanceof RelayFailure) {
-        this.log(`${e.code}: ${e.message}`);
-        this.send({ type: 'error', requestId, code: e.code, message: e.message });
-      } else {
-        // Storage trouble, a bug: the socket survives and the log says what kind, no content.
-        this.log(`INTERNAL: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
-        this.send({ type: 'error', requestId, code: 'INTERNAL', message: 'The relay could not handle this request' });
-      }
+  /**
+   * Starts what may start now: pushes beside pushes, anything else alone, and never more than
+   * maxQueuedRequests at once (a paused socket still hands over the frames of its last read).
+   */
+  private pump(): void {
+    while (!this.ending && this.queue.length > 0 && this.started.length < this.host.limits.maxQueuedRequests) {
+      const { message, late } = this.queue[0]!;
+      const alone = message.type !== 'push' && !late;
+      if (this.started[0]?.alone || (alone && this.started.length > 0)) break;
+      this.queue.shift();
+      this.start(message, late, alone);
     }
+    if (this.ending) this.queue.length = 0;
+    if (this.ws.isPaused && this.outstanding < this.host.limits.maxQueuedRequests / 2) this.ws.resume();
+    if (this.isIdle) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private start(message: Request, late: boolean, alone: boolean): void {
+    const entry: Started = { requestId: 'requestId' in message ? message.requestId : 0, alone, settled: false, answer: undefined };
+    this.started.push(entry);
+    let handling: Handling;
+    try {
+      if (late) throw new RelayFailure('SHUTTING_DOWN', 'The relay is shutting down');
+      handling = this.host.handle(this, message, this.lastPlaced);
+    } catch (e) {
+      handling = { placed: this.lastPlaced, answer: Promise.reject(e) };
+    }
+    this.lastPlaced = handling.placed;
+    handling.answer
+      .then(
+        (answer) => this.settle(entry, answer),
+        (e: unknown) => this.settle(entry, this.failure(entry.requestId, e)),
+      )
+      .catch((e: unknown) => {
+        // settle() sends; this is the last guard against an unhandled rejection.
+        this.log(`INTERNAL: ${(e as Error)?.name ?? 'Error'} while answering requests`);
+        this.close(CLOSE.internalError, 'INTERNAL');
+      });
+  }
+
+  /** Answers leave in request order, whatever order they were ready in. */
+  private settle(entry: Started, answer: RelayMessage | undefined): void {
+    entry.settled = true;
+    entry.answer = answer;
+    while (this.started[0]?.settled) {
+      const done = this.started.shift()!;
+      if (done.answer) this.send(done.answer);
+    }
+    this.pump();
+  }
+
+  private failure(requestId: number, e: unknown): RelayMessage {
+    if (e instanceof RelayFailure) {
+      if (e.code !== 'SHUTTING_DOWN') this.log(`${e.code}: ${e.message}`);
+      return { type: 'error', requestId, code: e.code, message: e.message };
+    }
+    // Storage trouble, a bug: the socket survives and the log says what kind, no content.
+    this.log(`INTERNAL: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
+    return { type: 'error', requestId, code: 'INTERNAL', message: 'The relay could not handle this request' };
   }
 }
 

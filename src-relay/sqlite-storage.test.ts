@@ -10,6 +10,9 @@ import type { NewUpdate, RelayStorage } from './storage';
 const id = () => nodeSuite.randomBytes(16);
 const key = () => nodeSuite.randomBytes(32);
 
+/** One update in a transaction of its own. */
+const append = async (s: RelayStorage, u: NewUpdate) => (await s.appendUpdates([u]))[0];
+
 function update(vaultId: Uint8Array, scopeId: Uint8Array, author: Uint8Array, counter: number, size = 10, epoch = 1): NewUpdate {
   return { vaultId, scopeId, author, counter, epoch, hash: nodeSuite.randomBytes(32), bytes: nodeSuite.randomBytes(size) };
 }
@@ -29,7 +32,7 @@ describe('sqlite storage', () => {
     let s = openSqliteStorage(path);
     await s.createVault(vaultId, owner, 1234);
     const u = update(vaultId, scopeId, owner, 1);
-    expect(await s.appendUpdate(u)).toEqual({ ok: true, seq: 1 });
+    expect(await append(s, u)).toEqual({ ok: true, seq: 1 });
     await s.close();
 
     const raw = new Database(path, { readonly: true });
@@ -71,17 +74,35 @@ describe('storage semantics (in memory)', () => {
   });
 
   it("refuses an append whose author's head or scope epoch moved (compare and set)", async () => {
-    expect(await s.appendUpdate(update(vaultId, scopeId, owner, 1))).toEqual({ ok: true, seq: 1 });
-    expect(await s.appendUpdate(update(vaultId, scopeId, owner, 1))).toEqual({ ok: false });
-    expect(await s.appendUpdate(update(vaultId, scopeId, owner, 3))).toEqual({ ok: false });
-    expect(await s.appendUpdate(update(vaultId, scopeId, other, 1, 10, 2))).toEqual({ ok: false });
-    expect(await s.appendUpdate(update(vaultId, scopeId, other, 1))).toEqual({ ok: true, seq: 2 });
+    expect(await append(s, update(vaultId, scopeId, owner, 1))).toEqual({ ok: true, seq: 1 });
+    expect(await append(s, update(vaultId, scopeId, owner, 1))).toEqual({ ok: false });
+    expect(await append(s, update(vaultId, scopeId, owner, 3))).toEqual({ ok: false });
+    expect(await append(s, update(vaultId, scopeId, other, 1, 10, 2))).toEqual({ ok: false });
+    expect(await append(s, update(vaultId, scopeId, other, 1))).toEqual({ ok: true, seq: 2 });
     expect(await s.scope(vaultId, scopeId)).toEqual({ scopeId, lastSeq: 2, epoch: 1 });
+  });
+
+  it('appends a batch in order in one transaction, refusing only the updates whose preconditions fail', async () => {
+    const o = [1, 2, 3, 4].map((c) => update(vaultId, scopeId, owner, c));
+    const results = await s.appendUpdates([
+      o[0]!,
+      o[1]!,
+      update(vaultId, scopeId, owner, 2), // the head is at 2 by now: a replay
+      update(vaultId, scopeId, other, 1),
+      update(vaultId, scopeId, owner, 4), // a gap
+      o[2]!,
+      update(vaultId, scopeId, other, 2, 10, 2), // another epoch
+      o[3]!,
+    ]);
+    expect(results).toEqual([{ ok: true, seq: 1 }, { ok: true, seq: 2 }, { ok: false }, { ok: true, seq: 3 }, { ok: false }, { ok: true, seq: 4 }, { ok: false }, { ok: true, seq: 5 }]);
+    expect(await s.chainHead(vaultId, scopeId, owner)).toEqual({ counter: 4, hash: o[3]!.hash, seq: 5 });
+    expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 1e6 })).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(await s.appendUpdates([])).toEqual([]);
   });
 
   it('prunes what a newer snapshot covers and keeps the chain heads', async () => {
     const updates = [1, 2, 3, 4].map((c) => update(vaultId, scopeId, owner, c));
-    for (const u of updates) await s.appendUpdate(u);
+    for (const u of updates) await append(s, u);
     expect(await s.putSnapshot(vaultId, scopeId, 3, new Uint8Array([9]))).toBe(true);
     expect(await s.putSnapshot(vaultId, scopeId, 2, new Uint8Array([8]))).toBe(false);
     expect(await s.latestSnapshot(vaultId, scopeId)).toEqual({ covers: 3, bytes: new Uint8Array([9]) });
@@ -94,7 +115,7 @@ describe('storage semantics (in memory)', () => {
   });
 
   it('pages by count and by bytes, always giving at least one', async () => {
-    for (let c = 1; c <= 6; c++) await s.appendUpdate(update(vaultId, scopeId, owner, c, 100));
+    for (let c = 1; c <= 6; c++) await append(s, update(vaultId, scopeId, owner, c, 100));
     expect((await s.envelopesAfter(vaultId, scopeId, 1, { count: 2, bytes: 1e6 })).map((e) => e.seq)).toEqual([2, 3]);
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 250 })).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 1 })).map((e) => e.seq)).toEqual([1]);

@@ -6,7 +6,8 @@
  * SIGKILL of the relay (the WAL pages reach the kernel before the commit returns), but not a
  * power cut or kernel crash, and a relay that forgets sequence numbers it handed out is worse
  * than a slow one: clients resume with "since N", so after the relay reassigned N to a
- * different envelope they would silently skip it. One fsync per push is the price.
+ * different envelope they would silently skip it. One fsync per transaction is the price, and
+ * appendUpdates lets the relay share one among all the pushes waiting at that moment.
  */
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
@@ -142,7 +143,7 @@ function sqliteStorage(db: Database.Database): RelayStorage {
     return getVault(id)!;
   });
 
-  const appendUpdate = db.transaction((u: NewUpdate): AppendResult => {
+  const appendOne = (u: NewUpdate): AppendResult => {
     const scope = q.scope.get(u.vaultId, u.scopeId) as ScopeRow | undefined;
     if (scope && scope.epoch !== u.epoch) return { ok: false };
     const head = q.head.get(u.vaultId, u.scopeId, u.author) as { counter: number } | undefined;
@@ -152,7 +153,8 @@ function sqliteStorage(db: Database.Database): RelayStorage {
     q.insertEnvelope.run(u.vaultId, u.scopeId, seq, u.author, u.counter, u.hash, u.bytes);
     q.upsertHead.run(u.vaultId, u.scopeId, u.author, u.counter, u.hash, seq);
     return { ok: true, seq };
-  });
+  };
+  const appendUpdates = db.transaction((us: readonly NewUpdate[]): AppendResult[] => us.map(appendOne));
 
   const putSnapshot = db.transaction((vaultId: Uint8Array, scopeId: Uint8Array, covers: number, bytes: Uint8Array): boolean => {
     const current = q.snapshotCovers.get(vaultId, scopeId) as { covers: number } | undefined;
@@ -199,7 +201,7 @@ function sqliteStorage(db: Database.Database): RelayStorage {
       const r = q.findUpdate.get(vaultId, scopeId, author, counter) as { seq: number; hash: Buffer } | undefined;
       return r && { seq: r.seq, hash: view(r.hash) };
     }),
-    appendUpdate: wrap((u: NewUpdate) => appendUpdate.immediate(u)),
+    appendUpdates: wrap((us: readonly NewUpdate[]) => (us.length === 0 ? [] : appendUpdates.immediate(us))),
     putSnapshot: wrap((vaultId: Uint8Array, scopeId: Uint8Array, covers: number, bytes: Uint8Array) => putSnapshot.immediate(vaultId, scopeId, covers, bytes)),
     latestSnapshot: wrap((vaultId: Uint8Array, scopeId: Uint8Array): StoredSnapshot | undefined => {
       const r = q.snapshot.get(vaultId, scopeId) as { covers: number; bytes: Buffer } | undefined;

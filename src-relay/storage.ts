@@ -8,7 +8,7 @@
  * Every method returns a promise even though better-sqlite3 answers synchronously: a network
  * database cannot, and the relay's logic should not change when one arrives. Because another
  * relay process may share such a database, the two writes carry their own preconditions and
- * re-check them inside their transaction (see appendUpdate and putSnapshot).
+ * re-check them inside their transaction (see appendUpdates and putSnapshot).
  */
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
@@ -82,11 +82,14 @@ export interface RelayStorage {
   findUpdate(vaultId: Uint8Array, scopeId: Uint8Array, author: Uint8Array, counter: number): Promise<{ seq: number; hash: Uint8Array } | undefined>;
 
   /**
-   * In one durable transaction: assigns the scope's next sequence number, stores the bytes and
-   * moves the author's head. Refuses ({ ok: false }) unless the author's head counter is still
-   * `update.counter - 1` and the scope's epoch is still `update.epoch` (or the scope is new).
+   * In one durable transaction, each in turn: assigns the scope's next sequence number, stores
+   * the bytes and moves the author's head. Refuses one ({ ok: false }) unless the author's head
+   * counter is then `counter - 1` and the scope's epoch `epoch` (or the scope is new); the others
+   * go on, so an update right after a refused one of the same chain is refused too. Resolves
+   * with one result per update, in order, once the transaction is durable. Several updates per
+   * transaction let the relay pay one fsync for all the pushes waiting at that moment.
    */
-  appendUpdate(update: NewUpdate): Promise<AppendResult>;
+  appendUpdates(updates: readonly NewUpdate[]): Promise<AppendResult[]>;
   /**
    * In one durable transaction: if `covers` is above the scope's current snapshot, stores
    * this one instead and deletes the envelopes with seq <= covers. Returns whether it was

@@ -24,8 +24,8 @@ afterEach(() => storage.close());
 /** Stores the author's next update as a push would, and returns its deliver frame. */
 async function commit(): Promise<{ seq: number; frame: Uint8Array }> {
   const bytes = author.next();
-  const r = await storage.appendUpdate({ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, counter: author.counter, epoch: 1, hash: envelopeHash(bytes), bytes });
-  if (!r.ok) throw new Error('append refused');
+  const [r] = await storage.appendUpdates([{ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, counter: author.counter, epoch: 1, hash: envelopeHash(bytes), bytes }]);
+  if (!r?.ok) throw new Error('append refused');
   return { seq: r.seq, frame: encodeRelayMessage({ type: 'deliver', vaultId: author.vaultId, scopeId: author.scopeId, seq: r.seq, envelope: bytes }) };
 }
 
@@ -83,7 +83,7 @@ describe('Subscription.backfill', () => {
     const b = new Author(author.id, author.vaultId, new Uint8Array(16).fill(0xff));
     for (let i = 0; i < 2; i++) await commit();
     const bytes = b.next();
-    await storage.appendUpdate({ vaultId: b.vaultId, scopeId: b.scopeId, author: b.id.publicKey, counter: 1, epoch: 1, hash: envelopeHash(bytes), bytes });
+    await storage.appendUpdates([{ vaultId: b.vaultId, scopeId: b.scopeId, author: b.id.publicKey, counter: 1, epoch: 1, hash: envelopeHash(bytes), bytes }]);
     let sub!: Subscription;
     const box = outbox(async (n) => {
       if (n !== 3) return;
