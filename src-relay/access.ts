@@ -1,10 +1,12 @@
 /**
- * Who may do what in a vault, as far as the relay can tell. Today the only member is the key
- * that registered the vault; a signed membership log will fill the members table, and these
- * two functions are the only places the relay asks.
+ * Who may do what in a vault, as far as the relay can tell: from the vault's signed
+ * membership log where it has one, else (a vault registered before sharing) the key that
+ * registered it is the only member. These two functions are the only places the relay asks.
  */
 import type { RelayErrorCode } from '../src-shared/protocol/messages';
 import type { RelayStorage, Role } from './storage';
+import { toHex } from '../src-shared/crypto/bytes';
+import { canWrite as canWriteScope, currentMember } from '../src-shared/membership/state';
 
 const WRITERS: ReadonlySet<Role> = new Set(['owner', 'admin', 'editor']);
 
@@ -20,6 +22,8 @@ export class RelayFailure extends Error {
 }
 
 export async function isMember(storage: RelayStorage, vaultId: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  const state = await storage.memberships.state(vaultId);
+  if (state) return currentMember(state, publicKey) !== undefined;
   return (await storage.memberRole(vaultId, publicKey)) !== undefined;
 }
 
@@ -28,6 +32,9 @@ export async function isMember(storage: RelayStorage, vaultId: Uint8Array, publi
  * membership log; until then every writing role may write every scope.
  */
 export async function canWrite(storage: RelayStorage, vaultId: Uint8Array, author: Uint8Array, scopeId: Uint8Array): Promise<boolean> {
+  // A vault with a membership log: its rules (role, and the scopes the member may read).
+  const state = await storage.memberships.state(vaultId);
+  if (state) return canWriteScope(state, author, toHex(scopeId));
   const role = await storage.memberRole(vaultId, author);
   return role !== undefined && WRITERS.has(role);
 }

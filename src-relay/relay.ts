@@ -114,10 +114,33 @@ export function createRelay(options: RelayOptions): Relay {
     const key = session.publicKey!;
     switch (m.type) {
       case 'register': {
+        // With a genesis, membership comes from the signed log; without (a vault made before
+        // sharing), the registering key is the only member.
+        if (m.genesis) await storage.memberships.register(m.vaultId, key, m.genesis);
         const vault = (await storage.getVault(m.vaultId)) ?? (await storage.createVault(m.vaultId, key, Date.now()));
         if (!equalBytes(vault.owner, key)) throw new RelayFailure('VAULT_EXISTS', 'This vault id is registered by another key');
         return { type: 'registered', requestId: m.requestId };
       }
+      case 'log-append': {
+        if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        const seq = await storage.memberships.append(m.vaultId, m.entry);
+        // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
+        const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId: m.vaultId, from: seq, entries: [m.entry], length: seq + 1 });
+        for (const other of subscribers.get(toHex(m.vaultId))?.keys() ?? []) if (other !== session) other.sendLive(news);
+        return { type: 'logged', requestId: m.requestId, seq };
+      }
+      case 'log-fetch': {
+        // Members only: the log holds public keys and wrapped keys, and whom the vault has.
+        if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        const entries = await storage.memberships.entries(m.vaultId, m.from);
+        const state = await storage.memberships.state(m.vaultId);
+        return { type: 'log', requestId: m.requestId, vaultId: m.vaultId, from: m.from, entries, length: state ? state.head.seq + 1 : 0 };
+      }
+      case 'join':
+        await storage.memberships.requestJoin(m.vaultId, m.request);
+        return { type: 'join-ok', requestId: m.requestId };
+      case 'join-list':
+        return { type: 'joins', requestId: m.requestId, vaultId: m.vaultId, requests: await storage.memberships.joinRequests(m.vaultId, key) };
       case 'subscribe': {
         if (!(await storage.getVault(m.vaultId))) throw new RelayFailure('UNKNOWN_VAULT', 'No such vault on this relay');
         if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');

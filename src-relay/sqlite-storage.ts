@@ -9,6 +9,7 @@
  * different envelope they would silently skip it. One fsync per transaction is the price, and
  * appendUpdates lets the relay share one among all the pushes waiting at that moment.
  */
+import { Memberships, sqliteMembershipStore } from './membership';
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { TesseraError } from '../src-shared/errors';
@@ -185,6 +186,7 @@ function sqliteStorage(db: Database.Database): RelayStorage {
   };
 
   return {
+    memberships: new Memberships(sqliteMembershipStore(db)),
     getVault: wrap(getVault),
     createVault: wrap((id: Uint8Array, owner: Uint8Array, createdAt: number) => createVault.immediate(id, owner, createdAt)),
     memberRole: wrap((vaultId: Uint8Array, key: Uint8Array) => (q.role.get(vaultId, key) as { role: Role } | undefined)?.role),

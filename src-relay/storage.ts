@@ -11,6 +11,7 @@
  * re-check them inside their transaction (see appendUpdates and putSnapshot).
  */
 
+import type { Memberships } from './membership';
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 
 export interface VaultRecord {
@@ -66,6 +67,8 @@ export type AppendResult =
   | { readonly ok: false };
 
 export interface RelayStorage {
+  /** Each vault's membership log and what follows from it (membership.ts). */
+  readonly memberships: Memberships;
   getVault(vaultId: Uint8Array): Promise<VaultRecord | undefined>;
   /**
    * Creates the vault with `owner` as its only member (role owner), unless it exists.

@@ -2,7 +2,10 @@
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
-import { withVault, type CliContext } from '../context';
+import { approve, pendingJoinRequests, requestJoin } from '../../src-main/membership/join';
+import { RelayClient } from '../../src-main/sync/relay-client';
+import { readSyncState } from '../../src-main/sync/sync-state';
+import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
 const ROLES: readonly InviteRole[] = ['admin', 'editor', 'viewer'];
@@ -44,10 +47,50 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--json', 'machine-readable output')
     .action(async (o: { vault: string; json?: boolean }) => {
-      const members = await withVault(ctx, o.vault, async (v) => listMembers(v));
-      if (o.json) return printJson(ctx.io, members);
+      const { members, pending } = await withVault(ctx, o.vault, async (v) => {
+        const sync = await readSyncState(v.session.home, v.id);
+        let pending: { name: string; fingerprint: string; role: string }[] = [];
+        if (sync && v.session.keys.vaults.get(v.id)?.invites?.size) {
+          const client = await RelayClient.connect(sync.relay, v.session.suite, v.session.signingKey);
+          try {
+            pending = (await pendingJoinRequests(v, client)).valid.map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.invite.role }));
+          } finally {
+            client.close();
+          }
+        }
+        return { members: listMembers(v), pending };
+      });
+      if (o.json) return printJson(ctx.io, { members, pending });
       printTable(ctx.io, ['NAME', 'ROLE', 'ENVIRONMENTS', 'FINGERPRINT'], members.map((m) => [
         m.name + (m.you ? ' (you)' : ''), m.role, m.environments.join(',') || '-', m.fingerprint,
       ]));
+      if (pending.length) {
+        ctx.io.stdout.write('\nWaiting for approval (compare the fingerprint with them first):\n');
+        printTable(ctx.io, ['NAME', 'ROLE', 'FINGERPRINT'], pending.map((p) => [p.name, p.role, p.fingerprint]));
+      }
+    });
+
+  program
+    .command('join <code>')
+    .description('ask to join a vault with an invite code; read your fingerprint to the inviter')
+    .option('--name <name>', 'your name as teammates will see it (default: your profile name)')
+    .action(async (code: string, o: { name?: string }) => {
+      const session = await unlock(ctx);
+      try {
+        const r = await requestJoin(session, code, o.name ?? session.profile.name);
+        ctx.io.stdout.write(`Asked to join. Read this fingerprint to the person who invited you:\n${r.fingerprint}\nOnce they approve, run: tessera sync\n`);
+      } finally {
+        session.lock();
+      }
+    });
+
+  program
+    .command('approve <member>')
+    .description('let someone who asked to join in (by name or fingerprint), with the invite\'s role and environments')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .action(async (who: string, o: { vault: string }) => {
+      const r = await withVault(ctx, o.vault, (v) => approve(v, who));
+      ctx.io.stderr.write(`Approved ${r.name} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
 }
+

@@ -6,6 +6,7 @@ import { syncOnce, watchVault } from '../../src-main/sync/vault-sync';
 import { TesseraError } from '../../src-shared/errors';
 import type { Vault } from '../../src-main/vaults/vault';
 import { unlock, withVault, type CliContext } from '../context';
+import { completeJoins } from '../../src-main/membership/join';
 
 /** Points a vault at a relay; a different relay starts from the beginning. */
 export async function setRelay(vault: Vault, url: string): Promise<void> {
@@ -31,6 +32,11 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
     .action(async (o: { vault?: string; watch?: boolean }) => {
       const session = await unlock(ctx);
       try {
+        if (session.keys.joins.size) {
+          const { joined, waiting } = await completeJoins(session);
+          for (const id of joined) ctx.io.stderr.write(`Joined vault ${id.slice(0, 12)}: you were approved\n`);
+          if (waiting.length) ctx.io.stderr.write(`${waiting.length} join request(s) still waiting for approval\n`);
+        }
         const all = o.vault ? [] : await listVaults(session);
         for (const v of all) if (v.error) ctx.io.stderr.write(`warning: skipping vault ${v.id.slice(0, 12)}: it could not be opened [${v.error}]\n`);
         const names = o.vault ? [o.vault] : all.filter((v) => !v.error).map((v) => v.id);

@@ -13,7 +13,8 @@ import {
 } from '../../src-shared/protocol/messages';
 
 export type Delivery = Extract<RelayMessage, { type: 'deliver' }>;
-type Answer = Extract<RelayMessage, { type: 'ack' | 'registered' | 'synced' }>;
+export type LogNews = Extract<RelayMessage, { type: 'log' }>;
+type Answer = Extract<RelayMessage, { type: 'ack' | 'registered' | 'synced' | 'logged' | 'log' | 'join-ok' | 'joins' }>;
 type Request = Extract<ClientMessage, { requestId: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -26,6 +27,7 @@ export class RelayClient {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (m: Answer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private deliveryHandler: (d: Delivery) => void = () => {};
+  private logHandler: (m: LogNews) => void = () => {};
   private closeHandlers: ((reason: string) => void)[] = [];
   private closed = false;
 
@@ -86,6 +88,11 @@ export class RelayClient {
     this.deliveryHandler = handler;
   }
 
+  /** Membership entries the relay announces as they are appended (not answers). */
+  onLog(handler: (m: LogNews) => void): void {
+    this.logHandler = handler;
+  }
+
   onClose(handler: (reason: string) => void): void {
     this.closeHandlers.push(handler);
   }
@@ -119,7 +126,8 @@ export class RelayClient {
 
   private onMessage(m: RelayMessage): void {
     if (m.type === 'deliver') return this.deliveryHandler(m);
-    if (m.type === 'ack' || m.type === 'registered' || m.type === 'synced' || m.type === 'error') {
+    if (m.type === 'log' && m.requestId === 0) return this.logHandler(m);
+    if (m.type !== 'challenge' && m.type !== 'auth-ok') {
       const w = this.waiting.get(m.requestId);
       if (!w) return;
       this.waiting.delete(m.requestId);

@@ -17,6 +17,8 @@ import { withProfileLock } from '../store/profile-lock';
 import type { ScopeStore } from '../store/scope-store';
 import type { Vault } from '../vaults/vault';
 import { RelayClient, type Delivery } from './relay-client';
+import { pullLog } from '../membership/log-sync';
+import { canWrite } from '../../src-shared/membership/state';
 import { readSyncState, scopeSync, writeSyncState, type SyncState } from './sync-state';
 
 export interface SyncOptions {
@@ -59,6 +61,16 @@ export class VaultSync {
       this.queue.push(d);
       void this.drainSoon();
     });
+    // A membership change (someone added, removed, keys rotated): take it in before the
+    // envelopes sealed under it.
+    client.onLog(() => void this.pullMembership().catch(() => undefined));
+  }
+
+  /** Brings the membership log (and with it the keyring) up to the relay's. */
+  private async pullMembership(): Promise<void> {
+    const log = this.vault.membership;
+    if (!log) return;
+    this.vault.setMembership(await pullLog(this.vault.session, this.client, this.vault.id, log));
   }
 
   /** Connects, registers the vault, pulls everything new, and returns with the subscription live. */
@@ -90,12 +102,14 @@ export class VaultSync {
 
   private async subscribe(): Promise<void> {
     const vaultId = fromHex(this.vault.id);
+    const genesis = this.vault.membership?.entries[0];
     try {
-      await this.client.request({ type: 'register', vaultId }, 'registered');
+      await this.client.request({ type: 'register', vaultId, ...(genesis ? { genesis } : {}) }, 'registered');
     } catch (e) {
       // Someone else created it on the relay: fine if we are a member (subscribe will say).
       if (!(isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'VAULT_EXISTS')) throw e;
     }
+    await this.pullMembership();
     this.stores = await this.vault.scopeStores();
     const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
     await this.client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
@@ -196,6 +210,12 @@ export class VaultSync {
         }
         snapshotted.add(store);
       } else {
+        // The relay checked the author's right to write; check it again, from the log we
+        // verified ourselves. (A removed member's earlier changes stay valid.)
+        const state = this.vault.membership?.state;
+        if (state && !state.members.get(toHex(env.author))?.removed && !canWrite(state, env.author, scopeId)) {
+          throw new TesseraError('NO_ACCESS', 'An envelope from an author who may not write this scope', { reason: 'AUTHOR_MAY_NOT_WRITE' });
+        }
         const author = toBase64Url(env.author);
         const known = ss.relayHeads.get(author);
         // Our own change coming back: its content is here already.
@@ -212,8 +232,12 @@ export class VaultSync {
       // A relay can drop or delay, never forge: anything that fails its checks is refused.
       if (!isTesseraError(e) || !['TAMPERED', 'MALFORMED', 'NO_ACCESS', 'UNSUPPORTED_VERSION'].includes(e.code)) throw e;
       this.summary.rejected++;
-      this.holes.add(scopeId);
-      return;
+      // An unauthorized author's change is not ours to wait for: step over it. Anything else
+      // (altered bytes) is a change we lack, so the cursor stays before it.
+      if (e.details.reason !== 'AUTHOR_MAY_NOT_WRITE') {
+        this.holes.add(scopeId);
+        return;
+      }
     }
     ss.cursor = Math.max(ss.cursor, d.seq);
     ss.sinceSnapshot++;

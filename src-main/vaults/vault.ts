@@ -48,8 +48,17 @@ export class Vault {
     private readonly metaStore: ScopeStore,
     readonly meta: MetaScope,
     /** The verified membership log (null for a vault made before sharing existed). */
-    readonly membership: VaultLog | null,
+    private log: VaultLog | null,
   ) {}
+
+  get membership(): VaultLog | null {
+    return this.log;
+  }
+
+  /** After sync verified and stored newer entries. */
+  setMembership(log: VaultLog): void {
+    this.log = log;
+  }
 
   static async open(session: Session, vaultId: string): Promise<Vault> {
     const keys = session.keys.vaults.get(vaultId);

@@ -1,0 +1,160 @@
+/**
+ * Joining a vault, and approving who asked. The joiner sends a join request through the
+ * relay (membership/invite.ts); a manager fetches the requests, checks each against the
+ * invite it issued, compares fingerprints with the joiner out of band, and appends the add
+ * entry that wraps the keys. The joiner's next sync finds that entry, checks it names its
+ * own keys and answers its invite, and takes the keys.
+ */
+import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
+import { fingerprint, formatFingerprint, type PublicIdentity } from '../../src-shared/crypto/identity';
+import { TesseraError, isTesseraError } from '../../src-shared/errors';
+import { addMember } from '../../src-shared/membership/builders';
+import { verifyChain } from '../../src-shared/membership/chain';
+import { decodeEntry } from '../../src-shared/membership/entry';
+import { checkJoinRequest, createJoinRequest, decodeInviteCode, readJoinRequest } from '../../src-shared/membership/invite';
+import { checkJoinerKeys } from '../../src-shared/membership/relay-checks';
+import type { PendingInvite } from '../profile/keyring';
+import type { Session } from '../profile/profile';
+import { withProfileLock } from '../store/profile-lock';
+import { RelayClient } from '../sync/relay-client';
+import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
+import type { Vault } from '../vaults/vault';
+import { membershipOf } from './invites';
+import { mergeKeys, pullLog, pushEntry } from './log-sync';
+import { writeVaultLog } from './vault-log';
+
+const myIdentity = (session: Session): PublicIdentity => ({
+  signPublicKey: fromBase64Url(session.profile.identity.signPublicKey),
+  boxPublicKey: fromBase64Url(session.profile.identity.boxPublicKey),
+});
+
+/** Sends a join request for the invite; returns the joiner's fingerprint to read out. */
+export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; fingerprint: string }> {
+  const invite = decodeInviteCode(code);
+  checkRelayUrl(invite.relay);
+  const vaultId = toHex(invite.vaultId);
+  if (session.keys.vaults.has(vaultId)) throw new TesseraError('ALREADY_EXISTS', 'This profile already has that vault');
+  const request = createJoinRequest(session.suite, invite, session.signingKey, myIdentity(session).boxPublicKey, name);
+  const client = await RelayClient.connect(invite.relay, session.suite, session.signingKey);
+  try {
+    await client.request({ type: 'join', vaultId: invite.vaultId, request }, 'join-ok');
+  } finally {
+    client.close();
+  }
+  await withProfileLock(session.home, () =>
+    session.updateKeyring((k) => {
+      k.joins.set(vaultId, { relay: invite.relay, inviteId: toHex(invite.inviteId), genesisHash: toHex(invite.genesisHash), requestedAt: Date.now() });
+    }),
+  );
+  return { vaultId, fingerprint: formatFingerprint(fingerprint(myIdentity(session))) };
+}
+
+/**
+ * For each vault this profile asked to join: if a manager has approved, verify the log from
+ * the genesis the invite pinned, check the add entry names our keys and answers our invite,
+ * and take the keys. Returns the vault ids joined now; the others are still waiting.
+ */
+export async function completeJoins(session: Session): Promise<{ joined: string[]; waiting: string[] }> {
+  const joined: string[] = [];
+  const waiting: string[] = [];
+  for (const [vaultId, join] of session.keys.joins) {
+    const client = await RelayClient.connect(join.relay, session.suite, session.signingKey);
+    let entries: Uint8Array[];
+    try {
+      entries = (await client.request({ type: 'log-fetch', vaultId: fromHex(vaultId), from: 0 }, 'log')).entries;
+    } catch (e) {
+      if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') {
+        waiting.push(vaultId);
+        continue;
+      }
+      throw e;
+    } finally {
+      client.close();
+    }
+    const state = verifyChain(session.suite, fromHex(join.genesisHash), entries);
+    const me = toHex(session.signingKey.publicKey);
+    const add = entries.map((b) => decodeEntry(b)).find((e) => e.body.kind === 'add' && toHex(e.body.member.signPublicKey) === me);
+    if (!add) {
+      waiting.push(vaultId);
+      continue;
+    }
+    checkJoinerKeys(add, myIdentity(session), fromHex(join.inviteId));
+    const log = { entries, state };
+    await withProfileLock(session.home, async () => {
+      await writeVaultLog(session, vaultId, entries);
+      await mergeKeys(session, vaultId, log);
+      await session.updateKeyring((k) => void k.joins.delete(vaultId));
+    });
+    await writeSyncState(session.home, vaultId, { relay: join.relay, scopes: new Map() });
+    joined.push(vaultId);
+  }
+  return { joined, waiting };
+}
+
+export interface JoinRequestView {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly identity: PublicIdentity;
+  readonly inviteId: string;
+  readonly invite: PendingInvite;
+  readonly bytes: Uint8Array;
+}
+
+/** The join requests waiting on the relay that answer one of our live invites. */
+export async function pendingJoinRequests(vault: Vault, client: RelayClient): Promise<{ valid: JoinRequestView[]; refused: number }> {
+  const answer = await client.request({ type: 'join-list', vaultId: fromHex(vault.id) }, 'joins');
+  const invites = vault.session.keys.vaults.get(vault.id)?.invites ?? new Map<string, PendingInvite>();
+  const valid: JoinRequestView[] = [];
+  let refused = 0;
+  for (const bytes of answer.requests) {
+    try {
+      const req = readJoinRequest(vault.session.suite, bytes);
+      const inviteId = toHex(req.inviteId);
+      const invite = invites.get(inviteId);
+      if (!invite || invite.expiresAt < Date.now()) continue; // used, expired, or not ours
+      const name = checkJoinRequest(vault.session.suite, req, { inviteId: req.inviteId, secret: invite.secret, vaultId: fromHex(vault.id) });
+      valid.push({ name, fingerprint: formatFingerprint(fingerprint(req.identity)), identity: req.identity, inviteId, invite, bytes });
+    } catch (e) {
+      if (!isTesseraError(e)) throw e;
+      refused++; // a request the relay altered, or made without the invite: never shown as valid
+    }
+  }
+  return { valid, refused };
+}
+
+const digits = (s: string) => s.replace(/\s+/g, '');
+
+/** Approves the request whose name or fingerprint (a prefix of 5+ digits) matches `who`. */
+export async function approve(vault: Vault, who: string): Promise<JoinRequestView> {
+  const sync = await readSyncState(vault.session.home, vault.id);
+  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
+  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
+  try {
+    const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
+    const { valid } = await pendingJoinRequests(vault, client);
+    const matches = valid.filter((r) => r.name === who || (digits(who).length >= 5 && digits(r.fingerprint).startsWith(digits(who))));
+    if (matches.length === 0) throw new TesseraError('NOT_FOUND', `No join request from ${JSON.stringify(who)} (see tessera members --vault ${vault.name})`);
+    if (matches.length > 1) throw new TesseraError('INVALID_INPUT', `${JSON.stringify(who)} matches ${matches.length} requests: give more of the fingerprint`);
+    const r = matches[0]!;
+    const held = vault.session.keys.vaults.get(vault.id)!.scopes;
+    const built = addMember(vault.session.suite, log.state, vault.session.signingKey, held, {
+      identity: r.identity,
+      name: r.name,
+      role: r.invite.role,
+      envScopes: r.invite.envScopes,
+      inviteId: fromHex(r.inviteId),
+    });
+    vault.setMembership(await pushEntry(vault.session, client, vault.id, log, built.bytes, built.state));
+    await withProfileLock(vault.session.home, () =>
+      vault.session.updateKeyring((k) => {
+        const v = k.vaults.get(vault.id)!;
+        const invites = new Map(v.invites ?? []);
+        invites.delete(r.inviteId); // one use
+        k.vaults.set(vault.id, { ...v, invites });
+      }),
+    );
+    return r;
+  } finally {
+    client.close();
+  }
+}

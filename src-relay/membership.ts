@@ -1,0 +1,145 @@
+/**
+ * The relay's side of the membership log. It stores and serves each vault's log, appends an
+ * entry only if it extends the current head by the log's own rules (applyEntry: signature,
+ * link, the author's right to make that change), and derives from it who may read and write
+ * what, and each scope's current epoch. It cannot forge an entry: clients verify the chain
+ * from the genesis their invite pinned, so all the relay could do is refuse or withhold.
+ */
+import type { Database } from 'better-sqlite3';
+import { nodeSuite } from '../src-main/crypto/node-suite';
+import { toHex } from '../src-shared/crypto/bytes';
+import { isTesseraError } from '../src-shared/errors';
+import { applyEntry, genesisState } from '../src-shared/membership/chain';
+import { readJoinRequest } from '../src-shared/membership/invite';
+import { currentMember, mayManage, type MembershipState } from '../src-shared/membership/state';
+import { RelayFailure } from './access';
+
+/** Join requests kept per vault before the oldest are dropped (a relay is not a mailbox). */
+const MAX_JOIN_REQUESTS = 64;
+/** How long a join request waits for a manager. */
+const JOIN_REQUEST_TTL_MS = 30 * 86_400_000;
+
+export interface MembershipStore {
+  logEntries(vaultId: Uint8Array, from: number): Promise<Uint8Array[]>;
+  /** False when an entry already holds `seq` (another append won). */
+  appendLogEntry(vaultId: Uint8Array, seq: number, bytes: Uint8Array): Promise<boolean>;
+  putJoinRequest(vaultId: Uint8Array, joiner: Uint8Array, bytes: Uint8Array, at: number): Promise<void>;
+  joinRequests(vaultId: Uint8Array, notBefore: number): Promise<Uint8Array[]>;
+}
+
+export function sqliteMembershipStore(db: Database): MembershipStore {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS membership_log (
+      vault_id BLOB NOT NULL, seq INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (vault_id, seq)
+    );
+    CREATE TABLE IF NOT EXISTS join_requests (
+      vault_id BLOB NOT NULL, joiner BLOB NOT NULL, bytes BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (vault_id, joiner)
+    );`);
+  const q = {
+    entries: db.prepare('SELECT bytes FROM membership_log WHERE vault_id = ? AND seq >= ? ORDER BY seq LIMIT 4096'),
+    insert: db.prepare('INSERT OR IGNORE INTO membership_log (vault_id, seq, bytes) VALUES (?, ?, ?)'),
+    putJoin: db.prepare('INSERT OR REPLACE INTO join_requests (vault_id, joiner, bytes, at) VALUES (?, ?, ?, ?)'),
+    trimJoins: db.prepare(
+      'DELETE FROM join_requests WHERE vault_id = ? AND joiner NOT IN (SELECT joiner FROM join_requests WHERE vault_id = ? ORDER BY at DESC LIMIT ?)',
+    ),
+    joins: db.prepare('SELECT bytes FROM join_requests WHERE vault_id = ? AND at >= ? ORDER BY at'),
+  };
+  const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    logEntries: async (vaultId, from) => (q.entries.all(vaultId, from) as { bytes: Buffer }[]).map((r) => view(r.bytes)),
+    appendLogEntry: async (vaultId, seq, bytes) => q.insert.run(vaultId, seq, bytes).changes === 1,
+    putJoinRequest: async (vaultId, joiner, bytes, at) => {
+      db.transaction(() => {
+        q.putJoin.run(vaultId, joiner, bytes, at);
+        q.trimJoins.run(vaultId, vaultId, MAX_JOIN_REQUESTS);
+      }).immediate();
+    },
+    joinRequests: async (vaultId, notBefore) => (q.joins.all(vaultId, notBefore) as { bytes: Buffer }[]).map((r) => view(r.bytes)),
+  };
+}
+
+/** Each vault's verified membership state, rebuilt from its stored log on first use. */
+export class Memberships {
+  private readonly states = new Map<string, MembershipState | null>();
+
+  constructor(private readonly store: MembershipStore) {}
+
+  /** The state of a vault with a log; null for one registered without (before sharing). */
+  async state(vaultId: Uint8Array): Promise<MembershipState | null> {
+    const key = toHex(vaultId);
+    if (!this.states.has(key)) {
+      const entries = await this.store.logEntries(vaultId, 0);
+      let state: MembershipState | null = null;
+      for (const e of entries) state = state ? applyEntry(nodeSuite, state, e) : genesisState(nodeSuite, e);
+      this.states.set(key, state);
+    }
+    return this.states.get(key)!;
+  }
+
+  /** Checks a genesis for `vaultId` made by `registrant`; stores it if the vault has none. */
+  async register(vaultId: Uint8Array, registrant: Uint8Array, genesis: Uint8Array): Promise<MembershipState> {
+    let state: MembershipState;
+    try {
+      state = genesisState(nodeSuite, genesis);
+    } catch (e) {
+      throw new RelayFailure('MEMBERSHIP_REFUSED', isTesseraError(e) ? e.message : 'Not a genesis entry');
+    }
+    if (toHex(state.vaultId) !== toHex(vaultId) || !currentMember(state, registrant) || currentMember(state, registrant)!.role !== 'owner') {
+      throw new RelayFailure('MEMBERSHIP_REFUSED', 'The genesis names another vault or another creator');
+    }
+    const existing = await this.state(vaultId);
+    if (existing) {
+      if (toHex(existing.genesisHash) !== toHex(state.genesisHash)) throw new RelayFailure('VAULT_EXISTS', 'This vault id has another genesis');
+      return existing;
+    }
+    await this.store.appendLogEntry(vaultId, 0, genesis);
+    this.states.set(toHex(vaultId), state);
+    return state;
+  }
+
+  /** Appends an entry that extends the head by the log's rules; returns its seq. */
+  async append(vaultId: Uint8Array, entry: Uint8Array): Promise<number> {
+    const state = await this.state(vaultId);
+    if (!state) throw new RelayFailure('UNKNOWN_VAULT', 'This vault has no membership log on this relay');
+    let next: MembershipState;
+    try {
+      next = applyEntry(nodeSuite, state, entry);
+    } catch (e) {
+      throw new RelayFailure('MEMBERSHIP_REFUSED', isTesseraError(e) ? `${e.message} (${String(e.details.reason ?? e.code)})` : 'Refused');
+    }
+    if (!(await this.store.appendLogEntry(vaultId, next.head.seq, entry))) {
+      this.states.delete(toHex(vaultId)); // someone else appended: reload and let the client retry
+      throw new RelayFailure('MEMBERSHIP_REFUSED', 'The log moved on; fetch it and try again');
+    }
+    this.states.set(toHex(vaultId), next);
+    return next.head.seq;
+  }
+
+  entries(vaultId: Uint8Array, from: number): Promise<Uint8Array[]> {
+    return this.store.logEntries(vaultId, from);
+  }
+
+  /** Stores a join request after checking it parses and is signed by the key it names. */
+  async requestJoin(vaultId: Uint8Array, bytes: Uint8Array): Promise<void> {
+    if (!(await this.state(vaultId))) throw new RelayFailure('UNKNOWN_VAULT', 'No such vault on this relay');
+    let joiner: Uint8Array;
+    try {
+      const req = readJoinRequest(nodeSuite, bytes);
+      if (toHex(req.vaultId) !== toHex(vaultId)) throw new Error('another vault');
+      joiner = req.identity.signPublicKey;
+    } catch {
+      throw new RelayFailure('BAD_ENVELOPE', 'Not a join request for this vault');
+    }
+    await this.store.putJoinRequest(vaultId, joiner, bytes, Date.now());
+  }
+
+  /** The waiting requests, for a member who may add members. */
+  async joinRequests(vaultId: Uint8Array, asker: Uint8Array): Promise<Uint8Array[]> {
+    const state = await this.state(vaultId);
+    const me = state && currentMember(state, asker);
+    if (!me || !mayManage(me.role, 'viewer')) throw new RelayFailure('NOT_A_MEMBER', 'Only owners and admins see join requests');
+    const joined = new Set([...state.members.keys()]);
+    const requests = await this.store.joinRequests(vaultId, Date.now() - JOIN_REQUEST_TTL_MS);
+    return requests.filter((b) => !joined.has(toHex(readJoinRequest(nodeSuite, b).identity.signPublicKey)));
+  }
+}
