@@ -18,6 +18,7 @@ import type { ScopeStore } from '../store/scope-store';
 import type { Vault } from '../vaults/vault';
 import { RelayClient, type Delivery } from './relay-client';
 import { pullLog } from '../membership/log-sync';
+import { decodeEntry } from '../../src-shared/membership/entry';
 import { canWrite } from '../../src-shared/membership/state';
 import { readSyncState, scopeSync, writeSyncState, type SyncState } from './sync-state';
 
@@ -103,11 +104,14 @@ export class VaultSync {
   private async subscribe(): Promise<void> {
     const vaultId = fromHex(this.vault.id);
     const genesis = this.vault.membership?.entries[0];
-    try {
-      await this.client.request({ type: 'register', vaultId, ...(genesis ? { genesis } : {}) }, 'registered');
-    } catch (e) {
-      // Someone else created it on the relay: fine if we are a member (subscribe will say).
-      if (!(isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'VAULT_EXISTS')) throw e;
+    // Only the creator registers the vault (idempotently); members who joined find it there.
+    if (!genesis || equalBytes(decodeEntry(genesis).author, this.vault.session.signingKey.publicKey)) {
+      try {
+        await this.client.request({ type: 'register', vaultId, ...(genesis ? { genesis } : {}) }, 'registered');
+      } catch (e) {
+        // Someone else created it on the relay: fine if we are a member (subscribe will say).
+        if (!(isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'VAULT_EXISTS')) throw e;
+      }
     }
     await this.pullMembership();
     this.stores = await this.vault.scopeStores();

@@ -27,7 +27,9 @@ function requireSecret(vault: Vault, name: string): SecretMeta {
 
 export async function setSecret(vault: Vault, name: string, env: string, value: string, opts: SetOptions = {}): Promise<SetResult> {
   assertSecretName(name);
-  const { values } = await vault.environment(env);
+  const { environment, values } = await vault.environment(env);
+  vault.assertMayWrite(environment.id, `values in ${env}`);
+  if (!vault.meta.secretByName(name) || opts.description !== undefined || opts.tags !== undefined) vault.assertMayWrite(vault.metaScopeId, 'secrets');
   return vault.edit((author) => {
     let secret = vault.meta.secretByName(name);
     const created = !secret;
@@ -79,6 +81,8 @@ export async function history(vault: Vault, name: string, env: string): Promise<
 export async function removeSecret(vault: Vault, name: string): Promise<{ purgedVersions: number }> {
   const secret = requireSecret(vault, name);
   const scopes = await vault.readableEnvironments();
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  for (const s of scopes) vault.assertMayWrite(s.environment.id, `values in ${s.environment.name}`);
   return vault.edit((author) => {
     let purgedVersions = 0;
     for (const s of scopes) purgedVersions += s.values.purge(secret.id);
@@ -96,7 +100,9 @@ export interface ImportResult {
 /** Imports all entries in one edit; a value equal to the current one adds no version. */
 export async function importEntries(vault: Vault, env: string, entries: readonly { key: string; value: string }[]): Promise<ImportResult> {
   entries.forEach((e) => assertSecretName(e.key));
-  const { values } = await vault.environment(env);
+  const { environment, values } = await vault.environment(env);
+  vault.assertMayWrite(environment.id, `values in ${env}`);
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
   return vault.edit((author) => {
     const result: ImportResult = { added: [], updated: [], unchanged: [] };
     for (const { key, value } of entries) {

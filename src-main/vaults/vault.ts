@@ -17,6 +17,7 @@ import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-st
 import { recordKeyFromDeviceKey } from '../store/verified-records';
 import { readSyncState } from '../sync/sync-state';
 import { readVaultLog, type VaultLog } from '../membership/vault-log';
+import { canWrite, currentMember } from '../../src-shared/membership/state';
 
 // Keys are looked up through the session each time: the keyring object is replaced (and
 // the old one wiped) whenever another vault or key is added.
@@ -53,6 +54,24 @@ export class Vault {
 
   get membership(): VaultLog | null {
     return this.log;
+  }
+
+  /**
+   * Throws NO_ACCESS unless the membership log lets this profile write the scope (a viewer
+   * writes nothing; an editor only what it reads). The relay and other members would refuse
+   * the change anyway; refusing it here keeps it from being made at all.
+   */
+  assertMayWrite(scopeId: string, what: string): void {
+    const state = this.log?.state;
+    if (state && !canWrite(state, this.session.signingKey.publicKey, scopeId)) {
+      const role = currentMember(state, this.session.signingKey.publicKey)?.role ?? 'not a member';
+      throw new TesseraError('NO_ACCESS', `You cannot change ${what} in this vault (your role: ${role})`);
+    }
+  }
+
+  /** The metadata scope's id. */
+  get metaScopeId(): string {
+    return this.session.keys.vaults.get(this.id)!.metaScope;
   }
 
   /** After sync verified and stored newer entries. */

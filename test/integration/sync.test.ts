@@ -148,11 +148,11 @@ describe('sync through a relay', () => {
         cleanup.push(() => restarted.kill('SIGKILL'));
       }
     }
-    // b's watcher pulls everything a's watcher pushed, across the restart.
+    // b's watcher pulls everything a's watcher pushed, across the restart: names and values.
     let names: string[] = [];
     for (let t = 0; t < 60 && names.length < N; t++) {
       await new Promise((r) => setTimeout(r, 500));
-      names = (await b!.list()).map((s) => s.name);
+      names = JSON.parse(await b!.ok(['list', '--vault', VAULT, '--env', 'development', '--json'])).map((s: { name: string }) => s.name);
     }
     expect(names.sort()).toEqual(Array.from({ length: N }, (_, i) => `KEY_${i}`).sort());
     for (const w of watchers) {

@@ -1,0 +1,94 @@
+/**
+ * Sharing through a real relay: Alice creates a vault and invites Bob (editor: development,
+ * staging) and Carol (viewer: development); they join, Alice compares fingerprints and
+ * approves, and each reads exactly what their role and environments allow.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCliProfile, type CliProfile } from '../helpers/cli';
+import { requireKeychain } from '../helpers/keychain';
+import { startRelay, type RelayProcess } from '../helpers/relay';
+
+const VAULT = 'Team';
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+async function profile(name: string): Promise<CliProfile> {
+  const p = await createCliProfile({ name });
+  cleanup.push(() => p.dispose());
+  return p;
+}
+
+async function relay(): Promise<RelayProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'tessera-sharing-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const r = await startRelay(join(dir, 'relay.db'));
+  cleanup.push(() => r.kill('SIGKILL'));
+  return r;
+}
+
+const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
+
+describe('sharing a vault', () => {
+  it('invite, join, compare fingerprints, approve; each member reads exactly their environments', { timeout: 180_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const r = await relay();
+    const [alice, bob, carol] = [await profile('Alice'), await profile('Bob'), await profile('Carol')];
+    await alice.ok(['vault', 'create', VAULT, '--relay', r.url]);
+    for (const env of ['development', 'staging', 'production']) {
+      await alice.ok(['set', 'API_KEY', '--vault', VAULT, '--env', env], { input: `${env}-secret` });
+    }
+    await alice.ok(['sync', '--vault', VAULT]);
+
+    const bobCode = (await alice.ok(['invite', '--vault', VAULT, '--role', 'editor', '--env', 'development,staging'])).stdout.trim();
+    const carolCode = (await alice.ok(['invite', '--vault', VAULT, '--role', 'viewer', '--env', 'development'])).stdout.trim();
+    expect(bobCode).toMatch(/^tessera-invite-1\./);
+    const bobFp = fingerprintIn((await bob.ok(['join', bobCode])).stdout);
+    const carolFp = fingerprintIn((await carol.ok(['join', carolCode, '--name', 'Carol C.'])).stdout);
+    expect(bobFp).toBeDefined();
+
+    // Alice sees both requests, with the fingerprints they read out to her.
+    const pending = JSON.parse((await alice.ok(['members', '--vault', VAULT, '--json'])).stdout).pending;
+    expect(pending.map((p: { name: string; fingerprint: string; role: string }) => [p.name, p.fingerprint, p.role]).sort()).toEqual(
+      [['Bob', bobFp, 'editor'], ['Carol C.', carolFp, 'viewer']].sort(),
+    );
+    // Before approval, Bob has nothing to read.
+    expect((await bob.run(['sync'])).stderr).toMatch(/waiting for approval/);
+
+    await alice.ok(['approve', bobFp!.slice(0, 11), '--vault', VAULT]);
+    await alice.ok(['approve', 'Carol C.', '--vault', VAULT]);
+    const members = JSON.parse((await alice.ok(['members', '--vault', VAULT, '--json'])).stdout);
+    expect(members.pending).toEqual([]);
+    expect(members.members.map((m: { name: string; role: string; environments: string[] }) => [m.name, m.role, m.environments])).toEqual([
+      ['Alice', 'owner', ['development', 'staging', 'production']],
+      ['Bob', 'editor', ['development', 'staging']],
+      ['Carol C.', 'viewer', ['development']],
+    ]);
+
+    await bob.ok(['sync']);
+    await carol.ok(['sync']);
+    expect((await bob.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('development-secret');
+    expect((await bob.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'staging'])).stdout).toBe('staging-secret');
+    const bobProd = await bob.run(['get', 'API_KEY', '--vault', VAULT, '--env', 'production']);
+    expect([bobProd.code, bobProd.stderr]).toEqual([1, expect.stringMatching(/\[NO_ACCESS\]/)]);
+    expect((await carol.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('development-secret');
+    for (const env of ['staging', 'production']) {
+      const denied = await carol.run(['get', 'API_KEY', '--vault', VAULT, '--env', env]);
+      expect([denied.code, denied.stderr]).toEqual([1, expect.stringMatching(/\[NO_ACCESS\]/)]);
+    }
+
+    // Bob writes where he may, and it reaches Alice and Carol; Carol may not write at all.
+    await bob.ok(['set', 'NEW_KEY', '--vault', VAULT, '--env', 'development'], { input: 'from-bob' });
+    await bob.ok(['sync']);
+    await alice.ok(['sync']);
+    await carol.ok(['sync']);
+    expect((await alice.ok(['get', 'NEW_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('from-bob');
+    expect((await carol.ok(['get', 'NEW_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('from-bob');
+    const carolWrite = await carol.run(['set', 'CAROL_KEY', '--vault', VAULT, '--env', 'development'], { input: 'nope' });
+    expect([carolWrite.code, carolWrite.stderr]).toEqual([1, expect.stringMatching(/viewer.*\[NO_ACCESS\]/)]);
+  });
+});
