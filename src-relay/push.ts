@@ -93,10 +93,7 @@ class RunView {
 
   async epoch(env: Envelope): Promise<{ readonly epoch: number; readonly planned: boolean } | undefined> {
     const key = scopeKey(env);
-    if (!this.epochs.has(key)) {
-      const scope = await this.storage.scope(env.vaultId, env.scopeId);
-      this.epochs.set(key, scope && { epoch: scope.epoch, planned: false });
-    }
+    if (!this.epochs.has(key)) this.epochs.set(key, await currentEpoch(this.storage, env));
     return this.epochs.get(key);
   }
 
@@ -190,12 +187,25 @@ async function checkChain(storage: RelayStorage, view: RunView, env: Envelope): 
   return { kind: 'append', update };
 }
 
+/**
+ * The scope's current epoch: from the vault's membership log where it has one (rotations
+ * raise it there), else the epoch of the scope's first envelope (a vault from before sharing).
+ */
+async function currentEpoch(storage: RelayStorage, env: Envelope): Promise<{ readonly epoch: number; readonly planned: false } | undefined> {
+  const state = await storage.memberships.state(env.vaultId);
+  const logged = state?.epochs.get(toHex(env.scopeId));
+  if (logged !== undefined) return { epoch: logged, planned: false };
+  const scope = await storage.scope(env.vaultId, env.scopeId);
+  return scope && { epoch: scope.epoch, planned: false };
+}
+
 async function applySnapshot(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {
   const scope = await storage.scope(env.vaultId, env.scopeId);
   if (!scope || env.covers < 1 || env.covers > scope.lastSeq) {
     throw new RelayFailure('BAD_ENVELOPE', `A snapshot must cover 1..${scope?.lastSeq ?? 0}, not ${env.covers}`);
   }
-  if (env.epoch !== scope.epoch) throw new RelayFailure('STALE_EPOCH', `The scope is at epoch ${scope.epoch}, not ${env.epoch}`);
+  const epoch = (await currentEpoch(storage, env))!.epoch;
+  if (env.epoch !== epoch) throw new RelayFailure('STALE_EPOCH', `The scope is at epoch ${epoch}, not ${env.epoch}`);
   // The relay cannot check that the snapshot really holds what it claims to cover; a writer
   // could prune others' changes with a hollow one. Clients verify what they apply.
   await storage.putSnapshot(env.vaultId, env.scopeId, env.covers, env.bytes);

@@ -73,13 +73,17 @@ describe('storage semantics (in memory)', () => {
     expect(await s.counts()).toEqual({ vaults: 1 });
   });
 
-  it("refuses an append whose author's head or scope epoch moved (compare and set)", async () => {
+  it("refuses an append whose author's head moved or whose epoch is behind the scope's (compare and set)", async () => {
     expect(await append(s, update(vaultId, scopeId, owner, 1))).toEqual({ ok: true, seq: 1 });
     expect(await append(s, update(vaultId, scopeId, owner, 1))).toEqual({ ok: false });
     expect(await append(s, update(vaultId, scopeId, owner, 3))).toEqual({ ok: false });
-    expect(await append(s, update(vaultId, scopeId, other, 1, 10, 2))).toEqual({ ok: false });
+    expect(await append(s, update(vaultId, scopeId, other, 1, 10, 0))).toEqual({ ok: false });
     expect(await append(s, update(vaultId, scopeId, other, 1))).toEqual({ ok: true, seq: 2 });
     expect(await s.scope(vaultId, scopeId)).toEqual({ scopeId, lastSeq: 2, epoch: 1 });
+    // A key rotation moves the epoch forward, never back.
+    expect(await append(s, update(vaultId, scopeId, other, 2, 10, 2))).toEqual({ ok: true, seq: 3 });
+    expect(await s.scope(vaultId, scopeId)).toEqual({ scopeId, lastSeq: 3, epoch: 2 });
+    expect(await append(s, update(vaultId, scopeId, owner, 2, 10, 1))).toEqual({ ok: false });
   });
 
   it('appends a batch in order in one transaction, refusing only the updates whose preconditions fail', async () => {
@@ -91,7 +95,7 @@ describe('storage semantics (in memory)', () => {
       update(vaultId, scopeId, other, 1),
       update(vaultId, scopeId, owner, 4), // a gap
       o[2]!,
-      update(vaultId, scopeId, other, 2, 10, 2), // another epoch
+      update(vaultId, scopeId, other, 2, 10, 0), // an epoch behind the scope's
       o[3]!,
     ]);
     expect(results).toEqual([{ ok: true, seq: 1 }, { ok: true, seq: 2 }, { ok: false }, { ok: true, seq: 3 }, { ok: false }, { ok: true, seq: 4 }, { ok: false }, { ok: true, seq: 5 }]);

@@ -119,7 +119,7 @@ function sqliteStorage(db: Database.Database): RelayStorage {
     scope: db.prepare('SELECT scope_id, last_seq, epoch FROM scopes WHERE vault_id = ? AND scope_id = ?'),
     scopes: db.prepare('SELECT scope_id, last_seq, epoch FROM scopes WHERE vault_id = ? ORDER BY scope_id'),
     upsertScope: db.prepare(`INSERT INTO scopes (vault_id, scope_id, last_seq, epoch) VALUES (?, ?, ?, ?)
-      ON CONFLICT (vault_id, scope_id) DO UPDATE SET last_seq = excluded.last_seq`),
+      ON CONFLICT (vault_id, scope_id) DO UPDATE SET last_seq = excluded.last_seq, epoch = max(epoch, excluded.epoch)`),
     head: db.prepare('SELECT counter, hash, seq FROM chain_heads WHERE vault_id = ? AND scope_id = ? AND author = ?'),
     upsertHead: db.prepare(`INSERT INTO chain_heads (vault_id, scope_id, author, counter, hash, seq) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (vault_id, scope_id, author) DO UPDATE SET counter = excluded.counter, hash = excluded.hash, seq = excluded.seq`),
@@ -146,7 +146,9 @@ function sqliteStorage(db: Database.Database): RelayStorage {
 
   const appendOne = (u: NewUpdate): AppendResult => {
     const scope = q.scope.get(u.vaultId, u.scopeId) as ScopeRow | undefined;
-    if (scope && scope.epoch !== u.epoch) return { ok: false };
+    // Epochs only move forward (a key rotation in the membership log); the relay's checks
+    // decided which epoch is current, this only guards against going back.
+    if (scope && scope.epoch > u.epoch) return { ok: false };
     const head = q.head.get(u.vaultId, u.scopeId, u.author) as { counter: number } | undefined;
     if ((head?.counter ?? 0) !== u.counter - 1) return { ok: false };
     const seq = (scope?.last_seq ?? 0) + 1;
