@@ -1,8 +1,10 @@
 /** `tessera invite` and `tessera members`: sharing a vault with teammates. */
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
+import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
 import { approve, pendingJoinRequests, requestJoin } from '../../src-main/membership/join';
+import { removeFromVault } from '../../src-main/membership/remove';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { readSyncState } from '../../src-main/sync/sync-state';
 import { unlock, withVault, type CliContext } from '../context';
@@ -92,5 +94,33 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       const r = await withVault(ctx, o.vault, (v) => approve(v, who));
       ctx.io.stderr.write(`Approved ${r.name} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
+
+  program
+    .command('remove <member>')
+    .description('remove a member (by name or fingerprint): new keys for all they could read, and the list of values to rotate')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--json', 'machine-readable output')
+    .action(async (who: string, o: { vault: string; json?: boolean }) => {
+      const exposure = await withVault(ctx, o.vault, (v) => removeFromVault(v, who));
+      if (o.json) return printJson(ctx.io, exposure);
+      ctx.io.stderr.write(`Removed ${exposure.member}. They can read nothing written from now on.\n`);
+      printExposure(ctx, exposure);
+    });
+
+  program
+    .command('exposure')
+    .description('what removed members could read: values to rotate at their providers')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { vault: string; json?: boolean }) => {
+      const list = await withVault(ctx, o.vault, async (v) => v.meta.exposures());
+      if (o.json) return printJson(ctx.io, list);
+      if (list.length === 0) return void ctx.io.stdout.write('No removed members.\n');
+      for (const e of list) printExposure(ctx, e);
+    });
 }
 
+function printExposure(ctx: CliContext, e: Exposure): void {
+  ctx.io.stdout.write(`${e.member} (removed ${formatTime(e.removedAt)}) could decrypt ${e.items.length} value(s); rotation due: exposed to a removed member\n`);
+  if (e.items.length) printTable(ctx.io, ['SECRET', 'ENVIRONMENT', 'LAST ROTATED'], e.items.map((i) => [i.name, i.environment, formatTime(i.lastRotatedAt)]));
+}

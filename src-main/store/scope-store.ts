@@ -283,6 +283,11 @@ export class ScopeStore {
     return snap.heads;
   }
 
+  /** The epoch new changes are sealed under (the newest key this profile holds). */
+  get currentEpoch(): number {
+    return this.keys.current().epoch;
+  }
+
   /**
    * The same change, sealed again as the next link of `author`'s chain on the relay (another
    * device with this identity may have pushed first). The content is unchanged.

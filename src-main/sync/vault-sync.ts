@@ -147,8 +147,9 @@ export class VaultSync {
       const counter = (head?.counter ?? 0) + 1;
       const prevHash = head?.hash ?? ZERO_HASH;
       const env = decodeEnvelope(local);
-      // On a single device the local chain is the relay chain: push the bytes as they are.
-      const bytes = env.counter === counter && equalBytes(env.prevHash, prevHash)
+      // On a single device the local chain is the relay chain: push the bytes as they are
+      // (unless the scope's key was rotated since they were sealed).
+      const bytes = env.counter === counter && equalBytes(env.prevHash, prevHash) && env.epoch === store.currentEpoch
         ? local
         : store.resealUpdate(local, this.vault.session.signingKey, counter, prevHash);
       try {

@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { TesseraError } from '../errors';
 import { assertEnvironmentName, assertSecretName, assertVaultName } from './names';
 import { decodePatch, encodePatch } from './records';
-import type { Author, Environment, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
+import type { Author, Environment, Exposure, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
 
 
 interface FoldedSecret {
@@ -129,6 +129,21 @@ export class MetaScope {
     const env = { name, order, createdAt: author.at };
     this.doc.getMap<Record<string, unknown>>('environments').set(scopeId, env);
     return { id: scopeId, ...env };
+  }
+
+  // ---- exposure: what a removed member could read, for the team to rotate at the provider ----
+
+  /** Records a removal's exposure list (written under the new keys, so the member cannot read it). */
+  recordExposure(removalId: string, exposure: Exposure): void {
+    this.doc.getMap<Exposure>('exposures').set(removalId, exposure);
+  }
+
+  exposures(): Exposure[] {
+    const out: Exposure[] = [];
+    this.doc.getMap<Exposure>('exposures').forEach((e) => {
+      if (e && typeof e.member === 'string' && Array.isArray(e.items)) out.push(e);
+    });
+    return out.sort((a, b) => b.removedAt - a.removedAt);
   }
 
   // ---- members' display names (the membership log itself is separate and signed) ----

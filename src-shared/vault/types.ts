@@ -70,3 +70,12 @@ export interface Author {
 }
 
 export const DEFAULT_ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+
+/** What a removed member could decrypt when removed: each should be rotated at its provider. */
+export interface Exposure {
+  readonly member: string;
+  readonly fingerprint: string;
+  readonly removedAt: number;
+  readonly removedBy: string;
+  readonly items: readonly { readonly secretId: string; readonly name: string; readonly environment: string; readonly lastRotatedAt: number }[];
+}

@@ -6,7 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { createOsKeychain } from '../../src-main/keychain/os-keychain';
+import { unlockProfile } from '../../src-main/profile/profile';
+import { decodeEnvelope } from '../../src-shared/envelope/envelope';
 import { createCliProfile, type CliProfile } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay, type RelayProcess } from '../helpers/relay';
@@ -23,10 +28,12 @@ async function profile(name: string): Promise<CliProfile> {
   return p;
 }
 
+let relayDb = '';
 async function relay(): Promise<RelayProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'tessera-sharing-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const r = await startRelay(join(dir, 'relay.db'));
+  relayDb = join(dir, 'relay.db');
+  const r = await startRelay(relayDb);
   cleanup.push(() => r.kill('SIGKILL'));
   return r;
 }
@@ -90,5 +97,45 @@ describe('sharing a vault', () => {
     expect((await carol.ok(['get', 'NEW_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('from-bob');
     const carolWrite = await carol.run(['set', 'CAROL_KEY', '--vault', VAULT, '--env', 'development'], { input: 'nope' });
     expect([carolWrite.code, carolWrite.stderr]).toEqual([1, expect.stringMatching(/viewer.*\[NO_ACCESS\]/)]);
+
+    // Bob is removed: new keys for everything he could read; the exposure list names what to rotate.
+    const exposure = JSON.parse((await alice.ok(['remove', 'Bob', '--vault', VAULT, '--json'])).stdout);
+    expect(exposure.member).toBe('Bob');
+    expect(exposure.items.map((i: { name: string; environment: string }) => `${i.name}@${i.environment}`).sort()).toEqual(
+      ['API_KEY@development', 'API_KEY@staging', 'NEW_KEY@development'],
+    );
+    expect(JSON.parse((await alice.ok(['exposure', '--vault', VAULT, '--json'])).stdout)).toEqual([exposure]);
+    await alice.ok(['set', 'API_KEY', '--vault', VAULT, '--env', 'development'], { input: 'rotated-after-bob' });
+    await alice.ok(['sync', '--vault', VAULT]);
+    // Carol (who stays) gets the new keys and the new value.
+    await carol.ok(['sync']);
+    expect((await carol.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('rotated-after-bob');
+    // Bob is refused by the relay and keeps only what he already had.
+    const bobSync = await bob.run(['sync', '--vault', VAULT]);
+    expect([bobSync.code, bobSync.stderr]).toEqual([1, expect.stringMatching(/NOT_A_MEMBER/)]);
+    expect((await bob.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('development-secret');
+    expect((await bob.run(['members', '--vault', VAULT])).code).toBe(0);
+
+    // Even with every key he ever held and the relay's whole database, Bob opens nothing
+    // sealed after his removal.
+    const { session: bobSession } = await unlockProfile(nodeSuite, bob.home, { keychain: createOsKeychain() });
+    // Copies: lock() wipes the keyring's own buffers.
+    const bobKeys = [...bobSession.keys.vaults.values()].flatMap((v) => [...v.scopes.values()].flatMap((epochs) => [...epochs.values()].map((k) => new Uint8Array(k))));
+    bobSession.lock();
+    await r.kill('SIGTERM');
+    const sql = new Database(relayDb, { readonly: true });
+    const rows = [
+      ...(sql.prepare('SELECT bytes FROM envelopes').all() as { bytes: Buffer }[]),
+      ...(sql.prepare('SELECT bytes FROM snapshots').all() as { bytes: Buffer }[]),
+    ];
+    sql.close();
+    const envelopes = rows.map((row) => decodeEnvelope(new Uint8Array(row.bytes)));
+    // His keys are real (meta, development and staging, not wiped)…
+    expect(bobKeys.length).toBeGreaterThanOrEqual(3);
+    expect(bobKeys.every((k) => k.some((b) => b !== 0))).toBe(true);
+    // …yet they open nothing sealed under the keys made at his removal.
+    const after = envelopes.filter((e) => e.epoch > 1);
+    expect(after.length).toBeGreaterThan(0);
+    for (const env of after) for (const key of bobKeys) expect(nodeSuite.secretbox.open(env.sealed, env.nonce, key)).toBeNull();
   });
 });
