@@ -8,6 +8,7 @@ const entries = {
   tessera: 'src-cli/main.ts',
   relay: 'src-relay/bin.ts',
   'bench-open': 'test/bench/open.ts',
+  'bench-rekey': 'test/bench/rekey.ts',
   'bench-sync': 'test/bench/sync.ts',
 };
 const only = process.argv.slice(2);
