@@ -4,7 +4,7 @@ import { TesseraError } from '../../src-shared/errors';
 import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
 import { approve, pendingJoinRequests, requestJoin } from '../../src-main/membership/join';
-import { removeFromVault } from '../../src-main/membership/remove';
+import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { readSyncState } from '../../src-main/sync/sync-state';
 import { unlock, withVault, type CliContext } from '../context';
@@ -105,6 +105,29 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       if (o.json) return printJson(ctx.io, exposure);
       ctx.io.stderr.write(`Removed ${exposure.member}. They can read nothing written from now on.\n`);
       printExposure(ctx, exposure);
+    });
+
+  const member = program.command('member').description('change a member\'s access');
+  member
+    .command('set <member>')
+    .description('set a member\'s role and environments (taking any away re-keys them)')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--role <role>', 'owner | admin | editor | viewer')
+    .option('--env <list>', 'comma-separated environments they may read', '')
+    .action(async (who: string, o: { vault: string; role: string; env: string }) => {
+      if (!['owner', 'admin', 'editor', 'viewer'].includes(o.role)) throw new TesseraError('INVALID_INPUT', `Unknown role ${o.role}`);
+      const envs = o.env.split(',').map((e) => e.trim()).filter(Boolean);
+      const r = await withVault(ctx, o.vault, (v) => changeMemberAccess(v, who, o.role as 'owner' | InviteRole, envs));
+      ctx.io.stderr.write(`${r.name} is now ${o.role}${envs.length ? ` (${envs.join(', ')})` : ''}${r.rekeyed ? '; access taken away was re-keyed' : ''}\n`);
+    });
+
+  program
+    .command('rotate-keys')
+    .description('new keys for every scope you read (members keep history; use after a suspected leak)')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .action(async (o: { vault: string }) => {
+      await withVault(ctx, o.vault, (v) => rotateVaultKeys(v));
+      ctx.io.stderr.write(`Rotated the keys of ${o.vault}\n`);
     });
 
   program

@@ -1,13 +1,17 @@
 /**
- * Removing a member: a signed removal that gives every scope the member could read a new
- * key, wrapped to everyone who stays; then fresh snapshots under the new keys, and the
- * exposure list: every secret value the member could decrypt, to be rotated at its provider
- * (Tessera can stop them reading what comes next, not unsee what they saw).
+ * Changing who holds which keys: removing a member (a signed removal that gives every scope
+ * the member could read a new key, wrapped to everyone who stays; then fresh snapshots under
+ * the new keys, and the exposure list: every secret value the member could decrypt, to be
+ * rotated at its provider: Tessera can stop them reading what comes next, not unsee what
+ * they saw), changing a member's role or environments (a narrowing re-keys like a removal),
+ * and rotating keys on demand.
  */
 import { toHex } from '../../src-shared/crypto/bytes';
 import { fingerprint, formatFingerprint } from '../../src-shared/crypto/identity';
 import { TesseraError } from '../../src-shared/errors';
-import { removeMember } from '../../src-shared/membership/builders';
+import { changeMember, removeMember, rotateKeys, type BuiltEntry } from '../../src-shared/membership/builders';
+import type { Role } from '../../src-shared/membership/entry';
+import type { MembershipState } from '../../src-shared/membership/state';
 import { memberName } from '../../src-shared/membership/keys';
 import { currentMembers, readableScopes, type Member } from '../../src-shared/membership/state';
 import type { Exposure } from '../../src-shared/vault/types';
@@ -35,8 +39,7 @@ function findMember(vault: Vault, who: string): { member: Member; name: string; 
 }
 
 export async function removeFromVault(vault: Vault, who: string): Promise<Exposure> {
-  const sync = await readSyncState(vault.session.home, vault.id);
-  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
+  if (!(await readSyncState(vault.session.home, vault.id))) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
   const target = findMember(vault, who);
   // What they could decrypt, measured before the keys change: every value in the
   // environments they read (the names are in the metadata they read too).
@@ -49,20 +52,55 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
       if (v) items.push({ secretId: s.id, name: s.name, environment: env.environment.name, lastRotatedAt: s.rotation.lastRotatedAt ?? v.at });
     }
   }
+  await appendToLog(vault, (state, held) =>
+    removeMember(vault.session.suite, state, vault.session.signingKey, held, { member: target.member.identity.signPublicKey }),
+  );
+  // Written and compacted under the new epoch keys: the removed member can read none of it.
+  const exposure: Exposure = { member: target.name, fingerprint: target.fingerprint, removedAt: Date.now(), removedBy: vault.session.memberId, items };
+  await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
+  await freshSnapshots(vault);
+  return exposure;
+}
+
+/** Pulls the log, builds one entry on its head, appends it through the relay, takes the keys. */
+async function appendToLog(vault: Vault, build: (state: MembershipState, held: Map<string, Map<number, Uint8Array>>) => BuiltEntry): Promise<void> {
+  const sync = await readSyncState(vault.session.home, vault.id);
+  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
   const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
   try {
     const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
-    const built = removeMember(vault.session.suite, log.state, vault.session.signingKey, vault.session.keys.vaults.get(vault.id)!.scopes, {
-      member: target.member.identity.signPublicKey,
-    });
+    const built = build(log.state, vault.session.keys.vaults.get(vault.id)!.scopes);
     vault.setMembership(await pushEntry(vault.session, client, vault.id, log, built.bytes, built.state));
   } finally {
     client.close();
   }
-  // Written and compacted under the new epoch keys: the removed member can read none of it.
-  const exposure: Exposure = { member: target.name, fingerprint: target.fingerprint, removedAt: Date.now(), removedBy: vault.session.memberId, items };
-  await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
+}
+
+/** Re-seals every scope's state under the newest keys, locally and on the relay. */
+async function freshSnapshots(vault: Vault): Promise<void> {
   await vault.compact();
   await syncOnce(vault, { snapshotEvery: 0 });
-  return exposure;
+}
+
+/** New role and environments for a member; environments taken away get new keys. */
+export async function changeMemberAccess(vault: Vault, who: string, role: Role, environments: readonly string[]): Promise<{ name: string; rekeyed: boolean }> {
+  const target = findMember(vault, who);
+  const envScopes = environments.map((name) => {
+    const env = vault.meta.environmentByName(name);
+    if (!env) throw new TesseraError('NOT_FOUND', `No environment ${name} in this vault`);
+    return env.id;
+  });
+  const before = new Set(target.member.scopes);
+  const narrowed = [...before].some((s) => s !== membershipOf(vault).state.metaScope && !envScopes.includes(s));
+  await appendToLog(vault, (state, held) =>
+    changeMember(vault.session.suite, state, vault.session.signingKey, held, { member: target.member.identity.signPublicKey, role, envScopes }),
+  );
+  if (narrowed) await freshSnapshots(vault);
+  return { name: target.name, rekeyed: narrowed };
+}
+
+/** New keys for every scope this profile reads; current members keep access to history. */
+export async function rotateVaultKeys(vault: Vault): Promise<void> {
+  await appendToLog(vault, (state, held) => rotateKeys(vault.session.suite, state, vault.session.signingKey, held));
+  await freshSnapshots(vault);
 }

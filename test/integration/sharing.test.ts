@@ -116,6 +116,19 @@ describe('sharing a vault', () => {
     expect((await bob.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'development'])).stdout).toBe('development-secret');
     expect((await bob.run(['members', '--vault', VAULT])).code).toBe(0);
 
+    // Carol is promoted to editor of development and staging, then every key is rotated:
+    // she reads staging now, and still reads the history written under the old keys.
+    await alice.ok(['member', 'set', 'Carol C.', '--vault', VAULT, '--role', 'editor', '--env', 'development,staging']);
+    await carol.ok(['sync']);
+    expect((await carol.ok(['get', 'API_KEY', '--vault', VAULT, '--env', 'staging'])).stdout).toBe('staging-secret');
+    await alice.ok(['rotate-keys', '--vault', VAULT]);
+    await carol.ok(['set', 'CAROL_KEY', '--vault', VAULT, '--env', 'staging'], { input: 'carol-wrote-this' });
+    await carol.ok(['sync']);
+    await alice.ok(['sync', '--vault', VAULT]);
+    expect((await alice.ok(['get', 'CAROL_KEY', '--vault', VAULT, '--env', 'staging'])).stdout).toBe('carol-wrote-this');
+    const history = JSON.parse((await carol.ok(['history', 'API_KEY', '--vault', VAULT, '--env', 'development', '--json'])).stdout);
+    expect(history.length).toBe(2);
+
     // Even with every key he ever held and the relay's whole database, Bob opens nothing
     // sealed after his removal.
     const { session: bobSession } = await unlockProfile(nodeSuite, bob.home, { keychain: createOsKeychain() });
