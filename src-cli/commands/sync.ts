@@ -58,6 +58,9 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           const s = await syncOnce(v);
           const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
           ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
+          if (s.behind) {
+            ctx.io.stderr.write(`warning: ${v.name}: changes sealed under newer keys than this device's membership log knows arrived: the relay may be withholding membership changes\n`);
+          }
         }
       } finally {
         session.lock();

@@ -3,6 +3,7 @@
 import { cp } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../../test/helpers/relay-client';
+import { tamperingProxy } from '../../test/helpers/tampering-proxy';
 import { tempHome } from '../../test/helpers/temp-home';
 import { nodeSuite } from '../crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
@@ -11,9 +12,7 @@ import { getValue, listSecrets, setSecret } from '../vaults/secrets';
 import { createVault, openVault } from '../vaults/vaults';
 import { writeSyncState } from './sync-state';
 import { syncOnce } from './vault-sync';
-import WebSocket, { WebSocketServer } from 'ws';
 import { fromHex, toHex } from '../../src-shared/crypto/bytes';
-import { decodeRelayMessage, encodeRelayMessage, type RelayMessage } from '../../src-shared/protocol/messages';
 
 const relays: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -87,26 +86,3 @@ describe('VaultSync', () => {
     expect((await getValue(await openCopy(), 'B', 'development')).value).toBe('b');
   });
 });
-
-/** A man in the middle between client and relay that may rewrite relay → client messages. */
-async function tamperingProxy(upstream: string, rewrite: (m: RelayMessage) => RelayMessage): Promise<{ url: string; close(): Promise<void> }> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise<void>((r) => server.once('listening', () => r()));
-  server.on('connection', (client) => {
-    const relay = new WebSocket(upstream);
-    const early: Buffer[] = [];
-    client.on('message', (d: Buffer) => (relay.readyState === WebSocket.OPEN ? relay.send(d) : early.push(d)));
-    relay.on('open', () => early.splice(0).forEach((d) => relay.send(d)));
-    relay.on('message', (d: Buffer) => client.send(encodeRelayMessage(rewrite(decodeRelayMessage(new Uint8Array(d))))));
-    relay.on('close', () => client.close());
-    client.on('close', () => relay.close());
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    url: `ws://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => {
-      for (const c of server.clients) c.terminate();
-      server.close(() => r());
-    }),
-  };
-}

@@ -34,6 +34,11 @@ export interface SyncSummary {
   pushed: number;
   /** Envelopes from the relay that failed verification and were skipped. */
   rejected: number;
+  /**
+   * Changes sealed under a newer key than the membership log here gives: the log is behind
+   * what the relay served (a relay withholding a removal or rotation shows up this way).
+   */
+  behind: boolean;
 }
 
 const CHAIN_TAKEN = new Set(['REPLAY', 'CHAIN_MISMATCH', 'COUNTER_GAP']);
@@ -56,7 +61,7 @@ export class VaultSync {
     private readonly opts: SyncOptions,
   ) {
     this.me = toBase64Url(vault.session.signingKey.publicKey);
-    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0 };
+    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0, behind: false };
     vault.holdUnpushed((scopeId) => scopeSync(state, scopeId).pushedLocal);
     client.onDelivery((d) => {
       this.queue.push(d);
@@ -207,6 +212,7 @@ export class VaultSync {
     const ss = scopeSync(this.state, scopeId);
     try {
       const env = decodeEnvelope(d.envelope);
+      if (env.epoch > store.currentEpoch) this.summary.behind = true;
       if (env.kind === 'snapshot') {
         if (d.seq <= ss.cursor) return;
         for (const [a, h] of store.applyReceivedSnapshot(d.envelope)) {
