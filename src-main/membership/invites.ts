@@ -80,3 +80,17 @@ export function listMembers(vault: Vault): MemberView[] {
     };
   });
 }
+
+const digits = (s: string) => s.replace(/\s+/g, '');
+
+/**
+ * The one person `who` names among `people`: by exact name, or by a fingerprint prefix of
+ * at least 5 digits (spaces ignored), as read aloud. Throws NOT_FOUND, or INVALID_INPUT
+ * when it names more than one.
+ */
+export function pickPerson<T extends { readonly name: string; readonly fingerprint: string }>(people: readonly T[], who: string, what: string, hint: string): T {
+  const found = people.filter((p) => p.name === who || (digits(who).length >= 5 && digits(p.fingerprint).startsWith(digits(who))));
+  if (found.length === 0) throw new TesseraError('NOT_FOUND', `${JSON.stringify(who)} matches no ${what} (${hint})`);
+  if (found.length > 1) throw new TesseraError('INVALID_INPUT', `${JSON.stringify(who)} matches ${found.length} ${what}s: give more of the fingerprint`);
+  return found[0]!;
+}

@@ -19,7 +19,7 @@ import { withProfileLock } from '../store/profile-lock';
 import { RelayClient } from '../sync/relay-client';
 import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
-import { membershipOf } from './invites';
+import { membershipOf, pickPerson } from './invites';
 import { mergeKeys, pullLog, pushEntry } from './log-sync';
 import { writeVaultLog } from './vault-log';
 
@@ -122,8 +122,6 @@ export async function pendingJoinRequests(vault: Vault, client: RelayClient): Pr
   return { valid, refused };
 }
 
-const digits = (s: string) => s.replace(/\s+/g, '');
-
 /** Approves the request whose name or fingerprint (a prefix of 5+ digits) matches `who`. */
 export async function approve(vault: Vault, who: string): Promise<JoinRequestView> {
   const sync = await readSyncState(vault.session.home, vault.id);
@@ -132,10 +130,7 @@ export async function approve(vault: Vault, who: string): Promise<JoinRequestVie
   try {
     const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
     const { valid } = await pendingJoinRequests(vault, client);
-    const matches = valid.filter((r) => r.name === who || (digits(who).length >= 5 && digits(r.fingerprint).startsWith(digits(who))));
-    if (matches.length === 0) throw new TesseraError('NOT_FOUND', `No join request from ${JSON.stringify(who)} (see tessera members --vault ${vault.name})`);
-    if (matches.length > 1) throw new TesseraError('INVALID_INPUT', `${JSON.stringify(who)} matches ${matches.length} requests: give more of the fingerprint`);
-    const r = matches[0]!;
+    const r = pickPerson(valid, who, 'join request', `see tessera members --vault ${vault.name}`);
     const held = vault.session.keys.vaults.get(vault.id)!.scopes;
     const built = addMember(vault.session.suite, log.state, vault.session.signingKey, held, {
       identity: r.identity,

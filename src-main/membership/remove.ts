@@ -19,23 +19,22 @@ import { RelayClient } from '../sync/relay-client';
 import { readSyncState } from '../sync/sync-state';
 import { syncOnce } from '../sync/vault-sync';
 import type { Vault } from '../vaults/vault';
-import { membershipOf } from './invites';
+import { membershipOf, pickPerson } from './invites';
 import { pullLog, pushEntry } from './log-sync';
-
-const digits = (s: string) => s.replace(/\s+/g, '');
 
 function findMember(vault: Vault, who: string): { member: Member; name: string; fingerprint: string } {
   const { state } = membershipOf(vault);
   const metaKeys = vault.session.keys.vaults.get(vault.id)!.scopes.get(state.metaScope) ?? new Map();
-  const found = currentMembers(state)
-    .map((member) => ({ member, name: memberName(vault.session.suite, state, member, metaKeys) ?? '', fingerprint: formatFingerprint(fingerprint(member.identity)) }))
-    .filter((m) => m.name === who || (digits(who).length >= 5 && digits(m.fingerprint).startsWith(digits(who))));
-  if (found.length === 0) throw new TesseraError('NOT_FOUND', `No member ${JSON.stringify(who)} (see tessera members --vault ${vault.name})`);
-  if (found.length > 1) throw new TesseraError('INVALID_INPUT', `${JSON.stringify(who)} matches ${found.length} members: give more of the fingerprint`);
-  if (toHex(found[0]!.member.identity.signPublicKey) === toHex(vault.session.signingKey.publicKey)) {
-    throw new TesseraError('INVALID_INPUT', 'You cannot remove yourself');
+  const people = currentMembers(state).map((member) => ({
+    member,
+    name: memberName(vault.session.suite, state, member, metaKeys) ?? '',
+    fingerprint: formatFingerprint(fingerprint(member.identity)),
+  }));
+  const found = pickPerson(people, who, 'member', `see tessera members --vault ${vault.name}`);
+  if (toHex(found.member.identity.signPublicKey) === toHex(vault.session.signingKey.publicKey)) {
+    throw new TesseraError('INVALID_INPUT', 'You cannot change your own membership this way');
   }
-  return found[0]!;
+  return found;
 }
 
 export async function removeFromVault(vault: Vault, who: string): Promise<Exposure> {
