@@ -88,6 +88,27 @@ describe('sharing a vault', () => {
       expect([denied.code, denied.stderr]).toEqual([1, expect.stringMatching(/\[NO_ACCESS\]/)]);
     }
 
+    // Carol, with her whole keyring and a copy of the relay's database, opens nothing of
+    // staging or production: she never received those keys.
+    {
+      const { session: cs } = await unlockProfile(nodeSuite, carol.home, { keychain: createOsKeychain() });
+      const [vaultKeys] = [...cs.keys.vaults.values()];
+      const carolScopes = new Set(vaultKeys!.scopes.keys());
+      const carolKeys = [...vaultKeys!.scopes.values()].flatMap((epochs) => [...epochs.values()].map((k) => new Uint8Array(k)));
+      cs.lock();
+      expect(carolScopes.size).toBe(2); // metadata and development
+      const sql = new Database(relayDb, { readonly: true });
+      const all = (sql.prepare('SELECT bytes FROM envelopes').all() as { bytes: Buffer }[]).map((row) => decodeEnvelope(new Uint8Array(row.bytes)));
+      sql.close();
+      const opensWithCarols = (e: (typeof all)[number]) => carolKeys.some((k) => nodeSuite.secretbox.open(e.sealed, e.nonce, k) !== null);
+      const hers = all.filter((e) => carolScopes.has(Buffer.from(e.scopeId).toString('hex')));
+      const others = all.filter((e) => !carolScopes.has(Buffer.from(e.scopeId).toString('hex')));
+      expect(hers.length).toBeGreaterThan(0);
+      expect(hers.every(opensWithCarols)).toBe(true);
+      expect(others.length).toBeGreaterThan(0);
+      expect(others.some(opensWithCarols)).toBe(false);
+    }
+
     // Bob writes where he may, and it reaches Alice and Carol; Carol may not write at all.
     await bob.ok(['set', 'NEW_KEY', '--vault', VAULT, '--env', 'development'], { input: 'from-bob' });
     await bob.ok(['sync']);
