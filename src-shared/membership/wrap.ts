@@ -95,6 +95,9 @@ export function unwrapKey(
 ): Uint8Array {
   if (wrapped.length !== WRAPPED_KEY_BYTES) refuse('BAD_WRAP', 'A wrapped key has the wrong size');
   const ephemeralPublic = wrapped.subarray(0, PUBLIC_KEY_BYTES);
+  // X25519 ignores the top bit of a public key, so a wrap with it flipped would still open:
+  // refuse that second spelling, so that a wrap has exactly one valid form.
+  if (ephemeralPublic[PUBLIC_KEY_BYTES - 1]! & 0x80) refuse('BAD_WRAP', 'A wrapped key has a non-canonical ephemeral key');
   const nonce = wrapped.subarray(PUBLIC_KEY_BYTES, PUBLIC_KEY_BYTES + NONCE_BYTES);
   const plain = suite.box.open(wrapped.subarray(PUBLIC_KEY_BYTES + NONCE_BYTES), nonce, ephemeralPublic, myBoxSecretKey);
   return checkedKey(plain, contextHash(WRAP_DOMAIN, ctx, myBoxPublicKey), 'A wrapped key');
