@@ -118,10 +118,18 @@ export class VaultSync {
         if (!(isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'VAULT_EXISTS')) throw e;
       }
     }
-    await this.pullMembership();
-    this.stores = await this.vault.scopeStores();
-    const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
-    await this.client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
+    try {
+      await this.pullMembership();
+      this.stores = await this.vault.scopeStores();
+      const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
+      await this.client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
+    } catch (e) {
+      if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') {
+        // What is here stays readable; nothing new will come.
+        throw new TesseraError('NO_ACCESS', `You are no longer a member of ${this.vault.name || 'this vault'} (the relay refuses you): what this device holds stays, nothing new will sync`, { relayCode: 'NOT_A_MEMBER' });
+      }
+      throw e;
+    }
     await this.drain(); // the backfill arrived before `synced`
   }
 
