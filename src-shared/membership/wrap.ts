@@ -48,7 +48,8 @@ const NAME_DOMAIN = 'tessera/membership/name/v1';
 // X25519 points of small order (libsodium's has_small_order blocklist, compared with the top
 // bit masked off): the shared secret with them is a constant, so a "wrap" to such a key is
 // readable by anyone. tweetnacl boxes to them without complaint; libsodium refuses.
-const SMALL_ORDER = [
+/** X25519 public keys of small order (libsodium's blocklist), compared without the top bit. */
+export const SMALL_ORDER = [
   '0000000000000000000000000000000000000000000000000000000000000000',
   '0100000000000000000000000000000000000000000000000000000000000000',
   'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
