@@ -20,8 +20,7 @@ import { RelayClient } from '../sync/relay-client';
 import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
 import { membershipOf, pickPerson } from './invites';
-import { mergeKeys, pullLog, pushEntry } from './log-sync';
-import { writeVaultLog } from './vault-log';
+import { pullLog, pushEntry, saveLog } from './log-sync';
 
 const myIdentity = (session: Session): PublicIdentity => ({
   signPublicKey: fromBase64Url(session.profile.identity.signPublicKey),
@@ -81,8 +80,7 @@ export async function completeJoins(session: Session): Promise<{ joined: string[
     checkJoinerKeys(add, myIdentity(session), fromHex(join.inviteId));
     const log = { entries, state };
     await withProfileLock(session.home, async () => {
-      await writeVaultLog(session, vaultId, entries);
-      await mergeKeys(session, vaultId, log);
+      await saveLog(session, vaultId, log);
       await session.updateKeyring((k) => void k.joins.delete(vaultId));
     });
     await writeSyncState(session.home, vaultId, { relay: join.relay, scopes: new Map() });

@@ -7,7 +7,7 @@
 import { equalBytes, fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
 import { applyEntry } from '../../src-shared/membership/chain';
-import { keysFor, type ScopeKeys } from '../../src-shared/membership/keys';
+import { keysFor } from '../../src-shared/membership/keys';
 import type { MembershipState } from '../../src-shared/membership/state';
 import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
@@ -32,10 +32,7 @@ export async function pullLog(session: Session, client: RelayClient, vaultId: st
   }
   if (entries.length === log.entries.length) return log;
   const next = { entries, state };
-  await withProfileLock(session.home, async () => {
-    await writeVaultLog(session, vaultId, entries);
-    await mergeKeys(session, vaultId, next);
-  });
+  await withProfileLock(session.home, () => saveLog(session, vaultId, next));
   return next;
 }
 
@@ -43,26 +40,27 @@ export async function pullLog(session: Session, client: RelayClient, vaultId: st
 export async function pushEntry(session: Session, client: RelayClient, vaultId: string, log: VaultLog, entry: Uint8Array, state: MembershipState): Promise<VaultLog> {
   await client.request({ type: 'log-append', vaultId: fromHex(vaultId), entry }, 'logged');
   const next = { entries: [...log.entries, entry], state };
-  await withProfileLock(session.home, async () => {
-    await writeVaultLog(session, vaultId, next.entries);
-    await mergeKeys(session, vaultId, next);
-  });
+  await withProfileLock(session.home, () => saveLog(session, vaultId, next));
   return next;
+}
+
+/** Stores a verified, longer log and takes the keys it gives. Call with the profile lock held. */
+export async function saveLog(session: Session, vaultId: string, log: VaultLog): Promise<void> {
+  await writeVaultLog(session, vaultId, log.entries);
+  await mergeKeys(session, vaultId, log);
 }
 
 /**
  * Adds to the keyring every scope key the log gives this member (new epochs after a
  * rotation, scopes newly granted). Keys are never removed here: history stays readable.
  */
-export async function mergeKeys(session: Session, vaultId: string, log: VaultLog, extra?: ScopeKeys): Promise<void> {
+export async function mergeKeys(session: Session, vaultId: string, log: VaultLog): Promise<void> {
   const me = { signPublicKey: session.signingKey.publicKey, boxSecretKey: session.keys.boxSecret };
   const mine = keysFor(session.suite, log.state, log.entries, me);
   await session.updateKeyring((k) => {
     const v = k.vaults.get(vaultId);
     const scopes = new Map(v?.scopes ?? []);
-    for (const source of [mine, extra ?? new Map()]) {
-      for (const [scope, epochs] of source) scopes.set(scope, new Map([...(scopes.get(scope) ?? []), ...epochs]));
-    }
+    for (const [scope, epochs] of mine) scopes.set(scope, new Map([...(scopes.get(scope) ?? []), ...epochs]));
     k.vaults.set(vaultId, { ...(v ?? {}), metaScope: log.state.metaScope, scopes, genesisHash: toHex(log.state.genesisHash) });
   });
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
-import { mergeKeys } from '../../src-main/membership/log-sync';
+import { saveLog } from '../../src-main/membership/log-sync';
 import { writeVaultLog } from '../../src-main/membership/vault-log';
 import { createProfile } from '../../src-main/profile/profile';
 import { importEntries } from '../../src-main/vaults/secrets';
@@ -61,8 +61,7 @@ async function main(): Promise<void> {
       const built = removeMember(nodeSuite, log.state, session.signingKey, session.keys.vaults.get(vault.id)!.scopes, { member: target });
       build.push(performance.now() - t);
       log = { entries: [...log.entries, built.bytes], state: built.state };
-      await writeVaultLog(session, vault.id, log.entries);
-      await mergeKeys(session, vault.id, log);
+      await saveLog(session, vault.id, log);
       vault.setMembership(log);
       await vault.compact(); // fresh snapshots, sealed under the new epoch keys
       rekey.push(performance.now() - t);
