@@ -10,7 +10,7 @@ import { isTesseraError } from '../errors';
 import { addMember, changeMember, createGenesis, removeMember, rotateKeys } from './builders';
 import { applyEntry, verifyChain } from './chain';
 import { decodeEntry, encodeEntry, entryHash, readEntry, type EntryBody } from './entry';
-import { append, mergeKeys, newVault, person, type Person } from './fixtures';
+import { aliceBobCarol, append, mergeKeys, newVault, person, type Person } from './fixtures';
 import { keysFor } from './keys';
 import { checkJoinerKeys, compareChains, compareHeads } from './relay-checks';
 import type { MembershipState } from './state';
@@ -29,18 +29,7 @@ function refusal(f: () => unknown): string {
   }
 }
 
-function setup() {
-  const alice = person(suite, 'Alice');
-  const bob = person(suite, 'Bob');
-  const carol = person(suite, 'Carol');
-  const vault = newVault(suite, alice, 3);
-  const [dev, staging, prod] = vault.envs as [string, string, string];
-  const { log } = vault;
-  const keysOf = (p: Person) => keysFor(suite, log.state, log.entries, p.secrets);
-  append(log, addMember(suite, log.state, alice.signing, keysOf(alice), { identity: bob.identity, name: 'Bob', role: 'editor', envScopes: [dev, staging] }));
-  append(log, addMember(suite, log.state, alice.signing, keysOf(alice), { identity: carol.identity, name: 'Carol', role: 'viewer', envScopes: [dev] }));
-  return { alice, bob, carol, log, dev, staging, prod, keysOf, vault };
-}
+const setup = () => aliceBobCarol(suite);
 
 /** An entry with `body` on top of `state`, signed by `signer`: what a hostile member's client can make. */
 function signed(state: MembershipState, signer: Person, body: EntryBody): Uint8Array {

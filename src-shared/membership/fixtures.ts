@@ -6,8 +6,8 @@ import { toHex } from '../crypto/bytes';
 import type { PublicIdentity } from '../crypto/identity';
 import { KEY_BYTES, SEED_BYTES, type CryptoSuite } from '../crypto/suite';
 import type { SigningKey } from '../envelope/envelope';
-import { createGenesis, type BuiltEntry } from './builders';
-import type { MemberSecrets, ScopeKeys } from './keys';
+import { addMember, createGenesis, type BuiltEntry } from './builders';
+import { keysFor, type MemberSecrets, type ScopeKeys } from './keys';
 import type { MembershipState } from './state';
 
 export interface Person {
@@ -69,4 +69,21 @@ export function newVault(suite: CryptoSuite, creator: Person, envCount: number, 
 /** `epochs` as a comparable object: scope → sorted epochs. */
 export function epochsOf(keys: ScopeKeys): Record<string, number[]> {
   return Object.fromEntries([...keys].map(([s, e]) => [s, [...e.keys()].sort((a, b) => a - b)]));
+}
+
+/**
+ * The tests' usual vault: Alice (owner) with three environments, Bob an editor of the first
+ * two, Carol a viewer of the first. `keysOf` reads a person's keys from the log as it stands.
+ */
+export function aliceBobCarol(suite: CryptoSuite) {
+  const alice = person(suite, 'Alice');
+  const bob = person(suite, 'Bob');
+  const carol = person(suite, 'Carol');
+  const vault = newVault(suite, alice, 3);
+  const [dev, staging, prod] = vault.envs as [string, string, string];
+  const { log, meta } = vault;
+  const keysOf = (p: Person) => keysFor(suite, log.state, log.entries, p.secrets);
+  append(log, addMember(suite, log.state, alice.signing, keysOf(alice), { identity: bob.identity, name: 'Bob', role: 'editor', envScopes: [dev, staging] }));
+  append(log, addMember(suite, log.state, alice.signing, keysOf(alice), { identity: carol.identity, name: 'Carol', role: 'viewer', envScopes: [dev] }));
+  return { alice, bob, carol, log, meta, dev, staging, prod, keysOf, vault };
 }

@@ -11,25 +11,14 @@ import { isTesseraError } from '../errors';
 import { addMember, changeMember, removeMember, rotateKeys } from './builders';
 import { verifyChain } from './chain';
 import { decodeEntry, type WrappedKey } from './entry';
-import { append, epochsOf, newVault, person } from './fixtures';
+import { aliceBobCarol, append, epochsOf, person } from './fixtures';
 import { keysFor, memberName } from './keys';
 import { canRead, canWrite, currentMember } from './state';
 import { unwrapKey } from './wrap';
 
 const suite = nodeSuite;
 
-function setup() {
-  const alice = person(suite, 'Alice');
-  const bob = person(suite, 'Bob');
-  const carol = person(suite, 'Carol');
-  const vault = newVault(suite, alice, 3);
-  const [dev, staging, prod] = vault.envs as [string, string, string];
-  const { log, meta } = vault;
-  const aliceKeys = () => keysFor(suite, log.state, log.entries, alice.secrets);
-  append(log, addMember(suite, log.state, alice.signing, aliceKeys(), { identity: bob.identity, name: 'Bob', role: 'editor', envScopes: [dev, staging] }));
-  append(log, addMember(suite, log.state, alice.signing, aliceKeys(), { identity: carol.identity, name: 'Carol', role: 'viewer', envScopes: [dev] }));
-  return { alice, bob, carol, log, meta, dev, staging, prod, aliceKeys, vault };
-}
+const setup = () => aliceBobCarol(suite);
 
 /** Every wrapped key in the log, with where it sits. */
 function allWraps(entries: readonly Uint8Array[]): WrappedKey[] {
@@ -85,8 +74,8 @@ describe('membership scenario', () => {
   });
 
   it('removing Bob rotates what he could read, for those who stay; Carol keeps history', () => {
-    const { alice, bob, carol, log, meta, dev, staging, prod, aliceKeys } = setup();
-    const built = removeMember(suite, log.state, alice.signing, aliceKeys(), { member: bob.identity.signPublicKey });
+    const { alice, bob, carol, log, meta, dev, staging, prod, keysOf } = setup();
+    const built = removeMember(suite, log.state, alice.signing, keysOf(alice), { member: bob.identity.signPublicKey });
     append(log, built);
     expect(epochsOf(built.newKeys)).toEqual({ [meta]: [2], [dev]: [2], [staging]: [2] });
 
@@ -115,9 +104,9 @@ describe('membership scenario', () => {
   });
 
   it('rotate-keys on demand keeps history for current members', () => {
-    const { alice, bob, carol, log, meta, dev, staging, prod, aliceKeys } = setup();
-    append(log, rotateKeys(suite, log.state, alice.signing, aliceKeys()));
-    append(log, rotateKeys(suite, log.state, alice.signing, aliceKeys(), { scopes: [dev] }));
+    const { alice, bob, carol, log, meta, dev, staging, prod, keysOf } = setup();
+    append(log, rotateKeys(suite, log.state, alice.signing, keysOf(alice)));
+    append(log, rotateKeys(suite, log.state, alice.signing, keysOf(alice), { scopes: [dev] }));
     const state = verifyChain(suite, log.state.genesisHash, log.entries);
     expect(Object.fromEntries(state.epochs)).toEqual({ [meta]: 2, [dev]: 3, [staging]: 2, [prod]: 2 });
     expect(epochsOf(keysFor(suite, state, log.entries, carol.secrets))).toEqual({ [meta]: [1, 2], [dev]: [1, 2, 3] });
@@ -127,22 +116,22 @@ describe('membership scenario', () => {
     for (const [scope, epochs] of all) for (const [e, key] of epochs) expect(key).toEqual(log.allKeys.get(scope)!.get(e));
     // Names sealed under meta epoch 1 still open for a member who joins after the rotation.
     const dave = person(suite, 'Dave');
-    append(log, addMember(suite, log.state, alice.signing, aliceKeys(), { identity: dave.identity, name: 'Dave', role: 'viewer', envScopes: [] }));
+    append(log, addMember(suite, log.state, alice.signing, keysOf(alice), { identity: dave.identity, name: 'Dave', role: 'viewer', envScopes: [] }));
     const daveMeta = keysFor(suite, log.state, log.entries, dave.secrets).get(meta)!;
     expect(memberName(suite, log.state, currentMember(log.state, alice.identity.signPublicKey)!, daveMeta)).toBe('Alice');
     expect(memberName(suite, log.state, currentMember(log.state, dave.identity.signPublicKey)!, daveMeta)).toBe('Dave');
   });
 
   it('widening grants the new scope; narrowing rotates exactly what was taken away', () => {
-    const { alice, carol, log, meta, dev, prod, aliceKeys } = setup();
+    const { alice, carol, log, meta, dev, prod, keysOf } = setup();
     const carolKey = carol.identity.signPublicKey;
-    const widened = changeMember(suite, log.state, alice.signing, aliceKeys(), { member: carolKey, role: 'editor', envScopes: [dev, prod] });
+    const widened = changeMember(suite, log.state, alice.signing, keysOf(alice), { member: carolKey, role: 'editor', envScopes: [dev, prod] });
     expect(widened.newKeys.size).toBe(0);
     append(log, widened);
     expect(canWrite(log.state, carolKey, prod)).toBe(true);
     expect(epochsOf(keysFor(suite, log.state, log.entries, carol.secrets))).toEqual({ [meta]: [1], [dev]: [1], [prod]: [1] });
 
-    const narrowed = changeMember(suite, log.state, alice.signing, aliceKeys(), { member: carolKey, role: 'viewer', envScopes: [dev] });
+    const narrowed = changeMember(suite, log.state, alice.signing, keysOf(alice), { member: carolKey, role: 'viewer', envScopes: [dev] });
     expect(epochsOf(narrowed.newKeys)).toEqual({ [prod]: [2] });
     append(log, narrowed);
     const state = verifyChain(suite, log.state.genesisHash, log.entries);
