@@ -1,0 +1,106 @@
+/**
+ * The request schema of every API call. Main (and the test host) parse each payload with
+ * these before touching it: the renderer is the least trusted part of the app, so a
+ * compromised page can send only well-formed, bounded requests. Unknown keys are refused
+ * rather than dropped, so a typo in the UI fails loudly in tests.
+ */
+import { z } from 'zod';
+import type { Domain, TesseraApi } from './types';
+
+const name = z.string().min(1).max(256);
+const vault = z.string().min(1).max(256);
+const environment = z.string().min(1).max(64);
+// A secret value: large enough for a PEM bundle or a service-account JSON, bounded anyway.
+const value = z.string().max(256 * 1024);
+const tags = z.array(z.string().min(1).max(64)).max(32);
+const role = z.enum(['admin', 'editor', 'viewer']);
+const none = z.undefined();
+
+export const requestSchemas = {
+  session: {
+    status: none,
+    setup: z.strictObject({ name: z.string().min(1).max(128), useKeychain: z.boolean(), passphrase: z.string().min(1).max(1024).optional() }),
+    unlock: z.strictObject({ method: z.enum(['keychain', 'passphrase']), passphrase: z.string().min(1).max(1024).optional() }),
+    lock: none,
+    touch: none,
+  },
+  vaults: {
+    list: none,
+    create: z.strictObject({ name, environments: z.array(environment).min(1).max(32).optional() }),
+    sync: z.strictObject({ vault }),
+    setRelay: z.strictObject({ vault, url: z.string().min(1).max(2048) }),
+  },
+  secrets: {
+    list: z.strictObject({ vault }),
+    get: z.strictObject({ vault, name }),
+    reveal: z.strictObject({ vault, name, environment }),
+    set: z.strictObject({
+      vault,
+      name,
+      environment,
+      value,
+      description: z.string().max(4096).optional(),
+      tags: tags.optional(),
+      note: z.string().max(1024).optional(),
+    }),
+    update: z.strictObject({ vault, name, description: z.string().max(4096).optional(), tags: tags.optional() }),
+    history: z.strictObject({ vault, name, environment }),
+    remove: z.strictObject({ vault, name }),
+    importPreview: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
+    importApply: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
+  },
+  clipboard: {
+    copy: z.strictObject({ vault, name, environment }),
+    clear: none,
+    status: none,
+  },
+  members: {
+    list: z.strictObject({ vault }),
+    invite: z.strictObject({ vault, role, environments: z.array(environment).max(32), ttlHours: z.number().int().min(1).max(24 * 30).optional() }),
+    join: z.strictObject({ code: z.string().min(1).max(8192) }),
+    completeJoins: none,
+    pending: z.strictObject({ vault }),
+    approve: z.strictObject({ vault, fingerprint: z.string().min(5).max(128) }),
+    remove: z.strictObject({ vault, memberId: z.string().min(1).max(128) }),
+  },
+  audit: {
+    list: z.strictObject({
+      vault: z.string().max(256).optional(),
+      secret: z.string().max(256).optional(),
+      action: z.string().max(64).optional(),
+      since: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(10_000).optional(),
+    }),
+  },
+  health: {
+    report: z.strictObject({ vault: z.string().max(256).optional() }),
+  },
+  settings: {
+    get: none,
+    set: z.strictObject({
+      autoLockMinutes: z.number().int().min(0).max(24 * 60).optional(),
+      clipboardSeconds: z.number().int().min(5).max(300).nullable().optional(),
+      theme: z.enum(['system', 'light', 'dark']).optional(),
+      lockOnSuspend: z.boolean().optional(),
+    }),
+  },
+  app: {
+    version: none,
+    openExternal: z.strictObject({ url: z.string().min(1).max(2048) }),
+  },
+} as const satisfies { [D in Domain]: { [M in keyof TesseraApi[D]]: z.ZodType } };
+
+/** "domain.method" for every call, e.g. "secrets.reveal". */
+export type Method = { [D in Domain]: `${D}.${Extract<keyof TesseraApi[D], string>}` }[Domain];
+
+export const methods: readonly Method[] = Object.entries(requestSchemas).flatMap(([d, ms]) =>
+  Object.keys(ms).map((m) => `${d}.${m}` as Method),
+);
+
+export function schemaFor(method: string): z.ZodType | undefined {
+  const [d, m, ...rest] = method.split('.');
+  if (rest.length > 0 || !d || !m) return undefined;
+  if (!Object.hasOwn(requestSchemas, d)) return undefined;
+  const domain = requestSchemas[d as Domain] as Record<string, z.ZodType>;
+  return Object.hasOwn(domain, m) ? domain[m] : undefined;
+}

@@ -1,0 +1,44 @@
+/**
+ * One API, several transports: Electron IPC (preload ↔ main), a loopback WebSocket (the
+ * end-to-end test host), or a direct call (component tests). Each request is
+ * (method, payload); each answer a Reply, because Electron's IPC keeps only an Error's
+ * message and the UI needs the code.
+ */
+import type { ErrorCode } from '../errors';
+import { methods, type Method } from './schemas';
+import type { AppEvent, Domain, TesseraApi } from './types';
+
+export type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: { readonly code: ErrorCode | 'FORBIDDEN' | 'INTERNAL'; readonly message: string } };
+
+/** What the UI catches: a code to branch on and a message to show. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode | 'FORBIDDEN' | 'INTERNAL',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export type Invoke = (method: Method, payload: unknown) => Promise<Reply>;
+
+/** The typed `window.tessera` object over any transport. */
+export type TesseraBridge = TesseraApi & {
+  /** Subscribes to pushed events; returns the unsubscribe function. */
+  readonly events: { on(listener: (event: AppEvent) => void): () => void };
+};
+
+export function createApiClient(invoke: Invoke, subscribe: (listener: (event: AppEvent) => void) => () => void): TesseraBridge {
+  const api: Record<string, Record<string, (payload?: unknown) => Promise<unknown>>> = {};
+  for (const method of methods) {
+    const [domain, name] = method.split('.') as [Domain, string];
+    api[domain] ??= {};
+    api[domain][name] = async (payload?: unknown) => {
+      const reply = await invoke(method, payload);
+      if (!reply.ok) throw new ApiError(reply.error.code, reply.error.message);
+      return reply.value;
+    };
+  }
+  return { ...(api as unknown as TesseraApi), events: { on: subscribe } };
+}

@@ -1,0 +1,227 @@
+/**
+ * What the desktop UI sees of the vault: plain data, never keys, and values only from the
+ * two calls that exist to show one (secrets.reveal) or put one on the clipboard (which main
+ * does itself: the renderer never receives a copied value).
+ *
+ * The same API is served by the Electron main process over IPC (preload) and, in end-to-end
+ * tests, by a test host over a loopback WebSocket; both validate every request against
+ * schemas.ts and answer errors with a code (ApiError).
+ */
+import type { AuditEvent } from '../audit/events';
+import type { ErrorCode } from '../errors';
+
+export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
+export type Theme = 'system' | 'light' | 'dark';
+export type SecretStatus = 'active' | 'retired' | 'deleted';
+export type RotationState = 'ok' | 'due' | 'overdue' | 'expiring' | 'expired' | 'none';
+
+export interface ProfileSummary {
+  readonly name: string;
+  readonly memberId: string;
+  /** The safety number teammates compare (groups of digits). */
+  readonly fingerprint: string;
+  readonly unlockMethods: { readonly keychain: boolean; readonly passphrase: boolean };
+}
+
+export type LockReason = 'manual' | 'idle' | 'suspend' | 'screen-lock' | 'quit';
+
+export interface SessionStatus {
+  readonly state: 'no-profile' | 'locked' | 'unlocked';
+  /** Present once a profile exists. */
+  readonly profile?: ProfileSummary;
+  /** When the idle timer will lock, ms since epoch (unlocked only; null when disabled). */
+  readonly locksAt?: number | null;
+}
+
+export interface EnvironmentSummary {
+  readonly name: string;
+  /** This profile holds the key for its values. */
+  readonly readable: boolean;
+}
+
+export interface VaultSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly environments: readonly EnvironmentSummary[];
+  readonly secrets: number;
+  readonly role: Role | null;
+  readonly members: number;
+  readonly relay: string | null;
+  /** Set when the vault could not be opened: an error code such as TAMPERED. */
+  readonly error?: ErrorCode | string;
+}
+
+export interface SecretSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly status: SecretStatus;
+  /** Environments where this profile can see a value. */
+  readonly environments: readonly string[];
+  readonly updatedAt: number;
+  readonly updatedBy: string;
+  readonly rotation: RotationState;
+}
+
+export interface EnvironmentValueInfo {
+  readonly environment: string;
+  readonly readable: boolean;
+  /** The current version, without its value; null when the environment has none. */
+  readonly current: VersionInfo | null;
+}
+
+export interface VersionInfo {
+  readonly n: number;
+  readonly at: number;
+  /** Member id, and the display name when known. */
+  readonly by: string;
+  readonly byName: string;
+  readonly note: string;
+}
+
+export interface SecretDetail extends SecretSummary {
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly values: readonly EnvironmentValueInfo[];
+  readonly policy: { readonly intervalDays?: number; readonly expiresAt?: number; readonly lastRotatedAt?: number };
+}
+
+export interface ImportPreview {
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+}
+
+export interface MemberInfo {
+  readonly memberId: string;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly role: Role;
+  readonly environments: readonly string[];
+  readonly you: boolean;
+}
+
+export interface InviteCreated {
+  readonly code: string;
+  readonly expiresAt: number;
+}
+
+export interface JoinRequestInfo {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly role: Role;
+  readonly environments: readonly string[];
+}
+
+export interface SyncResult {
+  readonly sent: number;
+  readonly received: number;
+}
+
+export interface ClipboardStatus {
+  /** A value Tessera copied is on the clipboard. */
+  readonly active: boolean;
+  /** When it will be cleared (ms since epoch), or null for never. */
+  readonly clearsAt: number | null;
+  readonly secret?: string;
+}
+
+export interface Settings {
+  /** Lock after this many idle minutes; 0 = never. */
+  readonly autoLockMinutes: number;
+  /** Clear a copied value after this many seconds (5–300); null = never. */
+  readonly clipboardSeconds: number | null;
+  readonly theme: Theme;
+  readonly lockOnSuspend: boolean;
+}
+
+export interface AuditQuery {
+  readonly vault?: string;
+  readonly secret?: string;
+  readonly action?: string;
+  readonly since?: number;
+  readonly limit?: number;
+}
+
+export interface HealthFinding {
+  readonly kind: 'rotation-overdue' | 'rotation-due' | 'expiring' | 'exposed' | 'reused' | 'weak' | 'stale' | 'leaked';
+  readonly vault: string;
+  readonly secret: string;
+  readonly environment?: string;
+  readonly message: string;
+  /** What to do about it, in words. */
+  readonly fix: string;
+}
+
+/** Pushed from main to the UI. */
+export type AppEvent =
+  | { readonly type: 'locked'; readonly reason: LockReason }
+  | { readonly type: 'unlocked' }
+  | { readonly type: 'clipboard'; readonly status: ClipboardStatus }
+  | { readonly type: 'vault-changed'; readonly vault: string }
+  | { readonly type: 'progress'; readonly task: string; readonly done: number; readonly total: number };
+
+/** Every call the UI can make. Each domain is one object on `window.tessera`. */
+export interface TesseraApi {
+  readonly session: {
+    status(): Promise<SessionStatus>;
+    /** First run: creates the profile; stores the device key in the OS keychain and/or wraps it with a passphrase. */
+    setup(req: { name: string; useKeychain: boolean; passphrase?: string }): Promise<ProfileSummary>;
+    unlock(req: { method: 'keychain' | 'passphrase'; passphrase?: string }): Promise<ProfileSummary>;
+    lock(): Promise<void>;
+    /** The user did something: restarts the idle timer. */
+    touch(): Promise<void>;
+  };
+  readonly vaults: {
+    list(): Promise<VaultSummary[]>;
+    create(req: { name: string; environments?: string[] }): Promise<VaultSummary>;
+    sync(req: { vault: string }): Promise<SyncResult>;
+    setRelay(req: { vault: string; url: string }): Promise<void>;
+  };
+  readonly secrets: {
+    list(req: { vault: string }): Promise<SecretSummary[]>;
+    get(req: { vault: string; name: string }): Promise<SecretDetail>;
+    /** The one call that returns a value to the UI; audited. */
+    reveal(req: { vault: string; name: string; environment: string }): Promise<{ value: string }>;
+    set(req: { vault: string; name: string; environment: string; value: string; description?: string; tags?: string[]; note?: string }): Promise<SecretSummary>;
+    update(req: { vault: string; name: string; description?: string; tags?: string[] }): Promise<SecretSummary>;
+    history(req: { vault: string; name: string; environment: string }): Promise<VersionInfo[]>;
+    remove(req: { vault: string; name: string }): Promise<void>;
+    importPreview(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
+    importApply(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
+  };
+  readonly clipboard: {
+    copy(req: { vault: string; name: string; environment: string }): Promise<ClipboardStatus>;
+    clear(): Promise<void>;
+    status(): Promise<ClipboardStatus>;
+  };
+  readonly members: {
+    list(req: { vault: string }): Promise<MemberInfo[]>;
+    invite(req: { vault: string; role: Exclude<Role, 'owner'>; environments: string[]; ttlHours?: number }): Promise<InviteCreated>;
+    /** Sends a join request for an invite code; the vault arrives once an admin approves. */
+    join(req: { code: string }): Promise<{ fingerprint: string }>;
+    /** Picks up vaults whose join requests were approved. */
+    completeJoins(): Promise<{ joined: string[]; waiting: number }>;
+    pending(req: { vault: string }): Promise<JoinRequestInfo[]>;
+    approve(req: { vault: string; fingerprint: string }): Promise<MemberInfo>;
+    remove(req: { vault: string; memberId: string }): Promise<void>;
+  };
+  readonly audit: {
+    list(req: AuditQuery): Promise<AuditEvent[]>;
+  };
+  readonly health: {
+    report(req: { vault?: string }): Promise<HealthFinding[]>;
+  };
+  readonly settings: {
+    get(): Promise<Settings>;
+    set(req: Partial<Settings>): Promise<Settings>;
+  };
+  readonly app: {
+    version(): Promise<string>;
+    /** Opens an http(s) URL in the system browser; anything else is refused. */
+    openExternal(req: { url: string }): Promise<void>;
+  };
+}
+
+export type Domain = keyof TesseraApi;
