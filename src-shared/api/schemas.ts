@@ -15,6 +15,18 @@ const value = z.string().max(256 * 1024);
 const tags = z.array(z.string().min(1).max(64)).max(32);
 const role = z.enum(['admin', 'editor', 'viewer']);
 const none = z.undefined();
+const auditQuery = {
+  vault: z.string().max(256).optional(),
+  secret: z.string().max(256).optional(),
+  action: z.string().max(64).optional(),
+  since: z.number().int().nonnegative().optional(),
+  limit: z.number().int().min(1).max(10_000).optional(),
+};
+const generateSpec = z.strictObject({
+  format: z.enum(['base62', 'hex', 'base64url', 'uuid', 'passphrase', 'custom']),
+  length: z.number().int().min(4).max(1024).optional(),
+  sets: z.array(z.enum(['lower', 'upper', 'digits', 'symbols'])).min(1).max(4).optional(),
+});
 
 export const requestSchemas = {
   session: {
@@ -48,6 +60,24 @@ export const requestSchemas = {
     remove: z.strictObject({ vault, name }),
     importPreview: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
     importApply: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
+    rotate: z.strictObject({
+      vault,
+      name,
+      environment,
+      value: value.optional(),
+      generate: generateSpec.optional(),
+      graceDays: z.number().int().min(0).max(365).optional(),
+      note: z.string().max(1024).optional(),
+    }),
+    rollback: z.strictObject({ vault, name, environment, to: z.number().int().min(1) }),
+    retire: z.strictObject({ vault, name }),
+    restore: z.strictObject({ vault, name }),
+    setPolicy: z.strictObject({
+      vault,
+      name,
+      intervalDays: z.number().int().min(1).max(3650).nullable().optional(),
+      expiresAt: z.number().int().nonnegative().nullable().optional(),
+    }),
   },
   clipboard: {
     copy: z.strictObject({ vault, name, environment }),
@@ -64,13 +94,9 @@ export const requestSchemas = {
     remove: z.strictObject({ vault, memberId: z.string().min(1).max(128) }),
   },
   audit: {
-    list: z.strictObject({
-      vault: z.string().max(256).optional(),
-      secret: z.string().max(256).optional(),
-      action: z.string().max(64).optional(),
-      since: z.number().int().nonnegative().optional(),
-      limit: z.number().int().min(1).max(10_000).optional(),
-    }),
+    list: z.strictObject(auditQuery),
+    alerts: none,
+    export: z.strictObject({ ...auditQuery, format: z.enum(['csv', 'json']) }),
   },
   health: {
     report: z.strictObject({ vault: z.string().max(256).optional() }),

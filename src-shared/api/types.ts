@@ -154,12 +154,31 @@ export interface HealthFinding {
   readonly fix: string;
 }
 
+export interface GenerateSpec {
+  readonly format: 'base62' | 'hex' | 'base64url' | 'uuid' | 'passphrase' | 'custom';
+  /** Characters (or words, for passphrase); ignored for uuid. */
+  readonly length?: number;
+  /** For custom: which character sets to draw from. */
+  readonly sets?: readonly ('lower' | 'upper' | 'digits' | 'symbols')[];
+}
+
+export interface Alert {
+  readonly id: string;
+  readonly rule: string;
+  readonly at: number;
+  readonly severity: 'info' | 'warning' | 'critical';
+  readonly message: string;
+  readonly vault?: string;
+  readonly secret?: string;
+}
+
 /** Pushed from main to the UI. */
 export type AppEvent =
   | { readonly type: 'locked'; readonly reason: LockReason }
   | { readonly type: 'unlocked' }
   | { readonly type: 'clipboard'; readonly status: ClipboardStatus }
   | { readonly type: 'vault-changed'; readonly vault: string }
+  | { readonly type: 'alert'; readonly alert: Alert }
   | { readonly type: 'progress'; readonly task: string; readonly done: number; readonly total: number };
 
 /** Every call the UI can make. Each domain is one object on `window.tessera`. */
@@ -190,6 +209,13 @@ export interface TesseraApi {
     remove(req: { vault: string; name: string }): Promise<void>;
     importPreview(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
     importApply(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
+    /** A new value, typed or generated in main (the generated value is not returned: reveal it). */
+    rotate(req: { vault: string; name: string; environment: string; value?: string; generate?: GenerateSpec; graceDays?: number; note?: string }): Promise<VersionInfo>;
+    /** Saves an earlier version's value as a new version. */
+    rollback(req: { vault: string; name: string; environment: string; to: number }): Promise<VersionInfo>;
+    retire(req: { vault: string; name: string }): Promise<SecretSummary>;
+    restore(req: { vault: string; name: string }): Promise<SecretSummary>;
+    setPolicy(req: { vault: string; name: string; intervalDays?: number | null; expiresAt?: number | null }): Promise<SecretDetail>;
   };
   readonly clipboard: {
     copy(req: { vault: string; name: string; environment: string }): Promise<ClipboardStatus>;
@@ -209,6 +235,9 @@ export interface TesseraApi {
   };
   readonly audit: {
     list(req: AuditQuery): Promise<AuditEvent[]>;
+    alerts(): Promise<Alert[]>;
+    /** CSV or JSON text of the events the query selects, for the user to save. */
+    export(req: AuditQuery & { format: 'csv' | 'json' }): Promise<{ text: string }>;
   };
   readonly health: {
     report(req: { vault?: string }): Promise<HealthFinding[]>;
