@@ -1,26 +1,19 @@
 /** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
 import type { Command } from 'commander';
 import { listVaults, openVault } from '../../src-main/vaults/vaults';
-import { checkRelayUrl, readSyncState, writeSyncState } from '../../src-main/sync/sync-state';
+import { checkRelayUrl, readSyncState, setVaultRelay } from '../../src-main/sync/sync-state';
 import { syncOnce, watchVault } from '../../src-main/sync/vault-sync';
 import { TesseraError } from '../../src-shared/errors';
 import type { Vault } from '../../src-main/vaults/vault';
 import { unlock, withVault, type CliContext } from '../context';
 import { completeJoins } from '../../src-main/membership/join';
 
-/** Points a vault at a relay; a different relay starts from the beginning. */
-export async function setRelay(vault: Vault, url: string): Promise<void> {
-  const relay = checkRelayUrl(url);
-  const current = await readSyncState(vault.session.home, vault.id);
-  await writeSyncState(vault.session.home, vault.id, current?.relay === relay ? current : { relay, scopes: new Map() });
-}
-
 export function registerSyncCommands(program: Command, ctx: CliContext, vaultCommand: Command): void {
   vaultCommand
     .command('relay <vault> <url>')
     .description('sync this vault through the relay at URL (ws://host:port or wss://host)')
     .action(async (name: string, url: string) => {
-      await withVault(ctx, name, (v) => setRelay(v, url));
+      await withVault(ctx, name, (v) => setVaultRelay(v.session.home, v.id, url));
       ctx.io.stderr.write(`${name} now syncs through ${checkRelayUrl(url)}\n`);
     });
 

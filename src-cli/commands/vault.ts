@@ -1,8 +1,7 @@
 /** `tessera vault create|list`. */
 import type { Command } from 'commander';
 import { createVault, listVaults } from '../../src-main/vaults/vaults';
-import { checkRelayUrl } from '../../src-main/sync/sync-state';
-import { setRelay } from './sync';
+import { checkRelayUrl, setVaultRelay } from '../../src-main/sync/sync-state';
 import { unlock, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
@@ -19,7 +18,7 @@ export function registerVaultCommands(program: Command, ctx: CliContext): Comman
       try {
         const envs = o.envs.split(',').map((e) => e.trim()).filter(Boolean);
         const v = await createVault(session, name, envs);
-        if (o.relay) await setRelay(v, o.relay);
+        if (o.relay) await setVaultRelay(v.session.home, v.id, o.relay);
         ctx.io.stdout.write(`Created vault ${name} (${v.id.slice(0, 12)}) with ${envs.join(', ')}\n`);
       } finally {
         session.lock();

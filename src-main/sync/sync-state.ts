@@ -86,3 +86,11 @@ export async function writeSyncState(home: string, vaultId: string, state: SyncS
   }
   await writeFileAtomic(path(home, vaultId), JSON.stringify(f, null, 1) + '\n');
 }
+
+/** Points a vault at a relay; a different relay starts from the beginning. */
+export async function setVaultRelay(home: string, vaultId: string, url: string): Promise<string> {
+  const relay = checkRelayUrl(url);
+  const current = await readSyncState(home, vaultId);
+  await writeSyncState(home, vaultId, current?.relay === relay ? current : { relay, scopes: new Map() });
+  return relay;
+}

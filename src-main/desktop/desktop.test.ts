@@ -1,0 +1,166 @@
+// The desktop API end to end below the window: real profile, store and crypto, a memory
+// keychain and clipboard, every request through dispatch() as the renderer sends it.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Method } from '../../src-shared/api/schemas';
+import type { AppEvent } from '../../src-shared/api/types';
+import { tempHome } from '../../test/helpers/temp-home';
+import { collectingAuditSink } from '../audit/audit-sink';
+import { nodeSuite } from '../crypto/node-suite';
+import { createMemoryKeychain } from '../keychain/memory-keychain';
+import { MemoryClipboard } from './clipboard-service';
+import { Desktop } from './desktop';
+import { dispatch } from './dispatch';
+
+const VALUE = 'sk_live_desktop-test-value-0001';
+
+async function allFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    out.push(...(e.isDirectory() ? await allFiles(p) : [p]));
+  }
+  return out;
+}
+
+describe('Desktop API', () => {
+  let home: string;
+  let clipboard: MemoryClipboard;
+  let audit: ReturnType<typeof collectingAuditSink>;
+  let events: AppEvent[];
+  let desktop: Desktop;
+  const call = async <T = never>(method: Method, payload?: unknown): Promise<T> => {
+    const reply = await dispatch(desktop, method, payload);
+    if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+    return reply.value as T;
+  };
+  const failure = async (method: string, payload?: unknown) => {
+    const reply = await dispatch(desktop, method, payload);
+    if (reply.ok) throw new Error(`${method} succeeded`);
+    return reply.error;
+  };
+
+  beforeEach(async () => {
+    home = await tempHome();
+    clipboard = new MemoryClipboard();
+    audit = collectingAuditSink();
+    events = [];
+    desktop = new Desktop({ home, suite: nodeSuite, keychain: createMemoryKeychain(), clipboard, auditFor: async () => audit });
+    await desktop.start();
+    desktop.onEvent((e) => events.push(e));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('goes from first run to a revealed secret, and locking wipes access', async () => {
+    expect(await call('session.status')).toEqual({ state: 'no-profile' });
+    const profile = await call('session.setup', { name: 'Ada', useKeychain: true, passphrase: 'correct horse battery staple' });
+    expect(profile).toMatchObject({ name: 'Ada', unlockMethods: { keychain: true, passphrase: true } });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'STRIPE_KEY', environment: 'production', value: VALUE, tags: ['payments'] });
+
+    const list = await call<unknown>('secrets.list', { vault: 'acme' });
+    expect(list).toEqual([expect.objectContaining({ name: 'STRIPE_KEY', environments: ['production'], tags: ['payments'], rotation: 'none' })]);
+    expect(JSON.stringify(list)).not.toContain(VALUE);
+    const detail = await call<{ values: { environment: string; current: unknown }[] }>('secrets.get', { vault: 'acme', name: 'STRIPE_KEY' });
+    expect(detail.values.find((v) => v.environment === 'production')?.current).toMatchObject({ n: 1, byName: 'Ada' });
+    expect(JSON.stringify(detail)).not.toContain(VALUE);
+
+    expect(await call('secrets.reveal', { vault: 'acme', name: 'STRIPE_KEY', environment: 'production' })).toEqual({ value: VALUE });
+    expect(audit.events.map((e) => e.action)).toEqual(['unlock', 'secret-created', 'reveal']);
+
+    await call('session.lock');
+    expect(events).toContainEqual({ type: 'locked', reason: 'manual' });
+    expect((await failure('secrets.list', { vault: 'acme' })).code).toBe('VAULT_LOCKED');
+    expect(await call('session.status')).toMatchObject({ state: 'locked', profile: { name: 'Ada' } });
+    // Nothing the app wrote holds the value in the clear.
+    for (const f of await allFiles(home)) expect((await readFile(f)).includes(VALUE)).toBe(false);
+  });
+
+  it('copies through main and clears after the configured timeout; lock clears at once', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'API_TOKEN', environment: 'development', value: VALUE });
+    await call('settings.set', { clipboardSeconds: 5 });
+    vi.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const status = await call<{ active: boolean; clearsAt: number }>('clipboard.copy', { vault: 'acme', name: 'API_TOKEN', environment: 'development' });
+    expect(status.active).toBe(true);
+    expect(clipboard.text).toBe(VALUE);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(clipboard.text).toBe('');
+    expect(events.filter((e) => e.type === 'clipboard')).toHaveLength(2);
+
+    await call('clipboard.copy', { vault: 'acme', name: 'API_TOKEN', environment: 'development' });
+    await call('session.lock');
+    expect(clipboard.text).toBe('');
+    const actions = audit.events.map((e) => e.action);
+    expect(actions.slice(-3)).toEqual(['copy', 'clipboard-cleared', 'lock']);
+    expect(JSON.stringify(audit.events)).not.toContain(VALUE);
+  });
+
+  it('locks by itself after the idle minutes, and activity postpones it', async () => {
+    await call('settings.set', { autoLockMinutes: 1 });
+    vi.useFakeTimers({ now: Date.now(), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await vi.advanceTimersByTimeAsync(50_000);
+    await call('session.touch');
+    await vi.advanceTimersByTimeAsync(50_000);
+    await call('session.status'); // polling is not activity
+    expect(desktop.isUnlocked).toBe(true);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(desktop.isUnlocked).toBe(false);
+    expect(events).toContainEqual({ type: 'locked', reason: 'idle' });
+  });
+
+  it('unlocks with the passphrase, and a wrong one is refused and recorded after the next unlock', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: false, passphrase: 'correct horse battery staple' });
+    await call('session.lock');
+    const bad = await failure('session.unlock', { method: 'passphrase', passphrase: 'wrong horse' });
+    expect(bad.code).toBe('BAD_PASSPHRASE');
+    expect(bad.message).not.toContain('wrong horse');
+    await call('session.unlock', { method: 'passphrase', passphrase: 'correct horse battery staple' });
+    const actions = audit.events.map((e) => e.action);
+    expect(actions.slice(-2)).toEqual(['unlock-failed', 'unlock']);
+    expect(audit.events.at(-2)?.detail).toMatchObject({ method: 'passphrase', code: 'BAD_PASSPHRASE' });
+  });
+
+  it('previews an import without writing, then applies it', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'KEEP', environment: 'development', value: 'same' });
+    await call('secrets.set', { vault: 'acme', name: 'CHANGE', environment: 'development', value: 'old' });
+    const text = 'KEEP=same\nCHANGE=new\nADDED="multi\nline"\n';
+    const preview = await call('secrets.importPreview', { vault: 'acme', environment: 'development', text });
+    expect(preview).toEqual({ added: ['ADDED'], updated: ['CHANGE'], unchanged: ['KEEP'] });
+    expect((await call<unknown[]>('secrets.list', { vault: 'acme' })).length).toBe(2);
+    expect(await call('secrets.importApply', { vault: 'acme', environment: 'development', text })).toEqual(preview);
+    expect(await call('secrets.reveal', { vault: 'acme', name: 'ADDED', environment: 'development' })).toEqual({ value: 'multi\nline' });
+    const bad = await failure('secrets.importPreview', { vault: 'acme', environment: 'development', text: 'GOOD=1\nthis line is broken\n' });
+    expect(bad.code).toBe('DOTENV_SYNTAX');
+  });
+
+  it('refuses malformed requests with INVALID_INPUT, without echoing them', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    expect((await failure('secrets.nope', {})).code).toBe('INVALID_INPUT');
+    expect((await failure('__proto__.constructor', {})).code).toBe('INVALID_INPUT');
+    expect((await failure('secrets.list', { vault: 'acme', extra: VALUE })).code).toBe('INVALID_INPUT');
+    const tooBig = await failure('secrets.set', { vault: 'acme', name: 'X', environment: 'development', value: 'x'.repeat(300 * 1024) });
+    expect(tooBig).toEqual({ code: 'INVALID_INPUT', message: 'Invalid value (too_big)' });
+    const wrongType = await failure('secrets.reveal', { vault: 'acme', name: 42, environment: 'development' });
+    expect(wrongType.message).toBe('Invalid name (invalid_type)');
+    expect((await failure('app.openExternal', { url: 'file:///etc/passwd' })).code).toBe('INVALID_INPUT');
+  });
+
+  it('history lists versions newest first with who made them', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'K', environment: 'staging', value: 'one' });
+    await call('secrets.set', { vault: 'acme', name: 'K', environment: 'staging', value: 'two', note: 'rotated by hand' });
+    const versions = await call<{ n: number; note: string; byName: string }[]>('secrets.history', { vault: 'acme', name: 'K', environment: 'staging' });
+    expect(versions.map((v) => [v.n, v.note, v.byName])).toEqual([
+      [2, 'rotated by hand', 'Ada'],
+      [1, '', 'Ada'],
+    ]);
+    expect(JSON.stringify(versions)).not.toMatch(/"one"|"two"/);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The vaults and members parts of the desktop API: the same services as `tessera vault`,
+ * `invite`, `join`, `approve` and `remove`, answering in the API's plain data.
+ */
+import type { MemberInfo, Role, TesseraApi, VaultSummary } from '../../src-shared/api/types';
+import { TesseraError } from '../../src-shared/errors';
+import { currentMember, currentMembers } from '../../src-shared/membership/state';
+import { createInvite, listMembers } from '../membership/invites';
+import { approve, completeJoins, pendingJoinRequests, requestJoin } from '../membership/join';
+import { removeFromVault } from '../membership/remove';
+import { RelayClient } from '../sync/relay-client';
+import { readSyncState, setVaultRelay } from '../sync/sync-state';
+import { syncOnce } from '../sync/vault-sync';
+import type { Vault } from '../vaults/vault';
+import { createVault } from '../vaults/vaults';
+import type { DesktopContext } from './desktop';
+
+const HOUR = 3_600_000;
+
+async function vaultSummary(vault: Vault): Promise<VaultSummary> {
+  const state = vault.membership?.state;
+  const me = state ? currentMember(state, vault.session.signingKey.publicKey) : undefined;
+  const sync = await readSyncState(vault.session.home, vault.id);
+  return {
+    id: vault.id,
+    name: vault.name,
+    environments: vault.environments().map((e) => ({ name: e.name, readable: vault.canRead(e.name) })),
+    secrets: vault.meta.secrets().length,
+    // A vault made before sharing existed has no log: its only member is its creator.
+    role: state ? ((me?.role as Role | undefined) ?? null) : 'owner',
+    members: state ? currentMembers(state).length : 1,
+    relay: sync?.relay ?? null,
+  };
+}
+
+function memberInfo(m: ReturnType<typeof listMembers>[number]): MemberInfo {
+  return { memberId: m.memberId, name: m.name, fingerprint: m.fingerprint, role: m.role, environments: m.environments, you: m.you };
+}
+
+export function vaultsApi(ctx: DesktopContext): TesseraApi['vaults'] {
+  return {
+    list: async () => {
+      const { vaults, unreadable } = await ctx.vaults();
+      const readable = await Promise.all(vaults.map(vaultSummary));
+      const broken = [...unreadable].map(([id, e]): VaultSummary => ({ id, name: `Unreadable vault ${id.slice(0, 8)}`, environments: [], secrets: 0, role: null, members: 0, relay: null, error: e.code }));
+      return [...readable, ...broken];
+    },
+    create: async ({ name, environments }) => {
+      const vault = await createVault(ctx.session(), name, environments);
+      ctx.forgetVaults(); // the next list opens it along with the rest
+      return vaultSummary(vault);
+    },
+    sync: async ({ vault: name }) => {
+      const vault = await ctx.vault(name);
+      try {
+        const s = await syncOnce(vault);
+        if (s.pulled > 0) ctx.emit({ type: 'vault-changed', vault: vault.name });
+        return { sent: s.pushed, received: s.pulled };
+      } catch (e) {
+        const code = e instanceof TesseraError ? e.code : 'INTERNAL';
+        await ctx.audit.record({ action: 'sync-error', vaultId: vault.id, vault: vault.name, detail: { code } });
+        throw e;
+      }
+    },
+    setRelay: async ({ vault: name, url }) => {
+      const vault = await ctx.vault(name);
+      const relay = await setVaultRelay(vault.session.home, vault.id, url);
+      await ctx.audit.record({ action: 'settings-changed', vaultId: vault.id, vault: vault.name, detail: { fields: ['relay'], relay } });
+    },
+  };
+}
+
+export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
+  const where = (vault: Vault) => ({ vaultId: vault.id, vault: vault.name });
+  const byMemberId = (vault: Vault, memberId: string) => {
+    const m = listMembers(vault).find((x) => x.memberId === memberId);
+    if (!m) throw new TesseraError('NOT_FOUND', 'No such member in this vault');
+    return m;
+  };
+  return {
+    list: async ({ vault }) => listMembers(await ctx.vault(vault)).map(memberInfo),
+    invite: async ({ vault: name, role, environments, ttlHours }) => {
+      const vault = await ctx.vault(name);
+      const invite = await createInvite(vault, role, environments, (ttlHours ?? 48) * HOUR);
+      await ctx.audit.record({ action: 'invite', ...where(vault), detail: { role, environments, expiresAt: invite.expiresAt } });
+      return { code: invite.code, expiresAt: invite.expiresAt };
+    },
+    join: async ({ code }) => {
+      const session = ctx.session();
+      const { vaultId, fingerprint } = await requestJoin(session, code, session.profile.name);
+      await ctx.audit.record({ action: 'join', vaultId, detail: { step: 'requested' } });
+      return { fingerprint };
+    },
+    completeJoins: async () => {
+      const session = ctx.session();
+      const { joined, waiting } = await completeJoins(session);
+      ctx.forgetVaults();
+      const names: string[] = [];
+      for (const id of joined) {
+        const vault = await ctx.vault(id);
+        await syncOnce(vault).catch(() => undefined); // fetch the secrets now; a later sync retries
+        names.push(vault.name);
+        await ctx.audit.record({ action: 'join', ...where(vault), detail: { step: 'approved' } });
+        ctx.emit({ type: 'vault-changed', vault: vault.name });
+      }
+      return { joined: names, waiting: waiting.length };
+    },
+    pending: async ({ vault: name }) => {
+      const vault = await ctx.vault(name);
+      const sync = await readSyncState(vault.session.home, vault.id);
+      if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay: set one in its settings`);
+      const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
+      try {
+        const { valid } = await pendingJoinRequests(vault, client);
+        const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
+        return valid.map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.invite.role as Role, environments: r.invite.envScopes.map((s) => envName.get(s) ?? s.slice(0, 8)) }));
+      } finally {
+        client.close();
+      }
+    },
+    approve: async ({ vault: name, fingerprint }) => {
+      const vault = await ctx.vault(name);
+      const approved = await approve(vault, fingerprint);
+      const member = listMembers(vault).find((m) => m.fingerprint === approved.fingerprint);
+      if (!member) throw new TesseraError('NOT_FOUND', 'The approved member is missing from the membership log: sync and look again');
+      await ctx.audit.record({ action: 'approve', ...where(vault), subject: member.memberId, detail: { role: member.role, environments: member.environments } });
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return memberInfo(member);
+    },
+    remove: async ({ vault: name, memberId }) => {
+      const vault = await ctx.vault(name);
+      const target = byMemberId(vault, memberId);
+      const exposure = await removeFromVault(vault, target.fingerprint);
+      await ctx.audit.record({ action: 'remove-member', ...where(vault), subject: memberId, detail: { exposedValues: exposure.items.length } });
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+    },
+  };
+}
