@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Method } from '../../src-shared/api/schemas';
+import type { Method } from '../../src-shared/api/methods';
 import type { AppEvent } from '../../src-shared/api/types';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';

@@ -1,8 +1,16 @@
-// Electron entry: a hardened shell around the renderer. Placeholder until the real UI;
-// the services it will wire up live in src-main/ and are tested without Electron.
+// Electron entry: a thin, hardened shell around the desktop services (src-main/desktop),
+// which hold all the logic and are tested without Electron. This file wires them to the
+// window, IPC, the system clipboard, power events, the menu and notifications.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, Notification, powerMonitor, session, shell, type IpcMainInvokeEvent } from 'electron';
+import type { AppEvent } from '../../src-shared/api/types';
+import { nodeSuite } from '../crypto/node-suite';
+import { Desktop, safeExternalUrl } from '../desktop/desktop';
+import { dispatch } from '../desktop/dispatch';
+import { createOsKeychain } from '../keychain/os-keychain';
+import { defaultProfileHome } from '../profile/paths';
+import { electronClipboard } from './electron-clipboard';
 
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
 const preloadScript = join(import.meta.dirname, '../preload/index.cjs');
@@ -42,12 +50,62 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   return resolve(fileURLToPath(url)) === resolve(rendererIndex);
 }
 
-function handle(channel: string, reply: () => unknown): void {
-  ipcMain.handle(channel, (event) => {
-    if (!isTrustedSender(event)) throw new Error('FORBIDDEN_SENDER');
-    return reply();
+const desktop = new Desktop({
+  home: defaultProfileHome(process.env),
+  suite: nodeSuite,
+  keychain: createOsKeychain(),
+  clipboard: electronClipboard(),
+  appVersion: app.getVersion(),
+  // Only validated http(s) URLs get here (Desktop checks them with the URL parser).
+  openExternal: (url) => shell.openExternal(url.href),
+});
+
+desktop.onEvent((event) => {
+  if (event.type === 'alert' && Notification.isSupported()) {
+    new Notification({ title: 'Tessera', body: event.alert.message }).show();
+  }
+});
+
+function serveApi(): void {
+  ipcMain.handle('tessera:invoke', (event, method: unknown, payload: unknown) => {
+    if (!isTrustedSender(event)) return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use Tessera' } };
+    // Unexpected failures are logged by kind only: their messages could quote data.
+    return dispatch(desktop, method, payload, (e) => console.error('Tessera: internal error in', method, (e as Error)?.name));
   });
 }
+
+function lockNow(): void {
+  void desktop.lock('manual');
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(isMac ? [{ role: 'appMenu' as const }] : []),
+      { label: 'File', submenu: [{ label: 'Lock', accelerator: 'CmdOrCtrl+L', click: lockNow }, { type: 'separator' }, isMac ? { role: 'close' } : { role: 'quit' }] },
+      { role: 'editMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+}
+
+function watchPower(): void {
+  powerMonitor.on('suspend', () => {
+    if (desktop.settings().lockOnSuspend) void desktop.lock('suspend');
+  });
+  powerMonitor.on('lock-screen', () => void desktop.lock('screen-lock'));
+}
+
+let quitting = false;
+// Quitting locks first: the clipboard is cleared if it still holds a copied value, and the
+// keys are wiped. before-quit cannot wait for a promise, so quit again once done.
+app.on('before-quit', (event) => {
+  if (quitting || !desktop.isUnlocked) return;
+  event.preventDefault();
+  quitting = true;
+  desktop.lock('quit').finally(() => app.quit());
+});
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -67,6 +125,11 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  const forward = (event: AppEvent) => {
+    if (!win.isDestroyed()) win.webContents.send('tessera:event', event);
+  };
+  const unsubscribe = desktop.onEvent(forward);
+  win.on('closed', unsubscribe);
   const loaded = devOrigin !== null ? win.loadURL(devOrigin) : win.loadFile(rendererIndex);
   loaded.catch((error: unknown) => {
     console.error('Tessera could not load its window:', error);
@@ -93,7 +156,16 @@ if (!app.requestSingleInstanceLock()) {
   app.on('web-contents-created', (_event, contents) => {
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    // A link meant for a new window opens in the system browser if it is a plain http(s)
+    // URL (checked with the URL parser); the app itself never opens a second window.
+    contents.setWindowOpenHandler(({ url }) => {
+      try {
+        void shell.openExternal(safeExternalUrl(url).href);
+      } catch {
+        // Not a web link: ignored.
+      }
+      return { action: 'deny' };
+    });
   });
 
   app.on('window-all-closed', () => app.quit());
@@ -106,8 +178,12 @@ if (!app.requestSingleInstanceLock()) {
         callback(false),
       );
       session.defaultSession.setPermissionCheckHandler(() => false);
-      handle('app:version', () => app.getVersion());
-      createWindow();
+      serveApi();
+      buildMenu();
+      watchPower();
+      return desktop.start().then(() => createWindow());
+    })
+    .then(() => {
       app.on('activate', () => {
         if (BrowserWindow.getAllWindows().length === 0) createWindow();
       });

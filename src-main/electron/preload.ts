@@ -1,14 +1,24 @@
 // Sandboxed preload: the renderer's only door to the main process. It hands the page one
-// small typed object and never ipcRenderer itself, so a compromised page can reach only
-// these calls. Bundled to CommonJS (see electron.config.ts).
-import { contextBridge, ipcRenderer } from 'electron';
+// typed object per API domain (src-shared/api) and never ipcRenderer itself, so a
+// compromised page can reach only these calls, which main validates again. Bundled to
+// CommonJS (see electron.config.ts).
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { bridgeErrorMessage, createApiClient, type Reply } from '../../src-shared/api/transport';
+import type { AppEvent } from '../../src-shared/api/types';
 
-// The shape the renderer sees; keep it in step with src-renderer/env.d.ts.
-const tessera = {
-  app: {
-    /** The app's version string. Rejects if the main process refuses the caller. */
-    version: (): Promise<string> => ipcRenderer.invoke('app:version') as Promise<string>,
+const tessera = createApiClient(
+  async (method, payload) => {
+    const reply = (await ipcRenderer.invoke('tessera:invoke', method, payload)) as Reply;
+    // Only an Error's message survives the context bridge: fold the code into it
+    // (the renderer's api module unfolds it with toApiError).
+    if (!reply.ok) throw new Error(bridgeErrorMessage(reply.error.code, reply.error.message));
+    return reply;
   },
-} as const;
+  (listener) => {
+    const forward = (_e: IpcRendererEvent, event: AppEvent) => listener(event);
+    ipcRenderer.on('tessera:event', forward);
+    return () => void ipcRenderer.removeListener('tessera:event', forward);
+  },
+);
 
 contextBridge.exposeInMainWorld('tessera', tessera);

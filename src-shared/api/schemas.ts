@@ -116,12 +116,7 @@ export const requestSchemas = {
   },
 } as const satisfies { [D in Domain]: { [M in keyof TesseraApi[D]]: z.ZodType } };
 
-/** "domain.method" for every call, e.g. "secrets.reveal". */
-export type Method = { [D in Domain]: `${D}.${Extract<keyof TesseraApi[D], string>}` }[Domain];
-
-export const methods: readonly Method[] = Object.entries(requestSchemas).flatMap(([d, ms]) =>
-  Object.keys(ms).map((m) => `${d}.${m}` as Method),
-);
+export type { Method } from './methods';
 
 export function schemaFor(method: string): z.ZodType | undefined {
   const [d, m, ...rest] = method.split('.');

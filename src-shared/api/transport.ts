@@ -5,7 +5,7 @@
  * message and the UI needs the code.
  */
 import type { ErrorCode } from '../errors';
-import { methods, type Method } from './schemas';
+import { methods, type Method } from './methods';
 import type { AppEvent, Domain, TesseraApi } from './types';
 
 export type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: { readonly code: ErrorCode | 'FORBIDDEN' | 'INTERNAL'; readonly message: string } };
@@ -19,6 +19,22 @@ export class ApiError extends Error {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * Electron's contextBridge keeps only an Error's message, so the preload rejects with the
+ * code folded into it and the renderer unfolds it again (toApiError).
+ */
+export function bridgeErrorMessage(code: string, message: string): string {
+  return `[${code}] ${message}`;
+}
+
+/** The ApiError behind anything a bridge call rejected with. */
+export function toApiError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  const text = e instanceof Error ? e.message : String(e);
+  const m = /^(?:Error invoking remote method '[^']*': )?(?:Error: )?\[([A-Z_]+)\] ([\s\S]*)$/.exec(text);
+  return m ? new ApiError(m[1] as ApiError['code'], m[2]!) : new ApiError('INTERNAL', text);
 }
 
 export type Invoke = (method: Method, payload: unknown) => Promise<Reply>;

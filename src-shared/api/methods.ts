@@ -1,0 +1,23 @@
+/**
+ * Every API call by name, without the schemas: the preload and the renderer build their
+ * client from this list and so carry no validation library; main validates with schemas.ts
+ * (a test checks the two lists agree).
+ */
+import type { Domain, TesseraApi } from './types';
+
+export const API_METHODS = {
+  session: ['status', 'setup', 'unlock', 'lock', 'touch'],
+  vaults: ['list', 'create', 'sync', 'setRelay'],
+  secrets: ['list', 'get', 'reveal', 'set', 'update', 'history', 'remove', 'importPreview', 'importApply', 'rotate', 'rollback', 'retire', 'restore', 'setPolicy'],
+  clipboard: ['copy', 'clear', 'status'],
+  members: ['list', 'invite', 'join', 'completeJoins', 'pending', 'approve', 'remove'],
+  audit: ['list', 'alerts', 'export'],
+  health: ['report'],
+  settings: ['get', 'set'],
+  app: ['version', 'openExternal'],
+} as const satisfies { [D in Domain]: readonly (keyof TesseraApi[D])[] };
+
+/** "domain.method" for every call, e.g. "secrets.reveal". */
+export type Method = { [D in Domain]: `${D}.${Extract<keyof TesseraApi[D], string>}` }[Domain];
+
+export const methods: readonly Method[] = Object.entries(API_METHODS).flatMap(([d, ms]) => ms.map((m) => `${d}.${m}` as Method));
