@@ -248,6 +248,7 @@ export class Desktop implements DesktopContext {
         openExternal: async ({ url }) => {
           const parsed = safeExternalUrl(url);
           if (!opts.openExternal) throw new TesseraError('INVALID_INPUT', 'Opening links is not available here');
+          // electronegativity: OPEN_EXTERNAL_JS_CHECK: `parsed` passed safeExternalUrl (http(s) only, no credentials).
           await opts.openExternal(parsed);
         },
       },

@@ -1,18 +1,19 @@
 // Electron entry: a thin, hardened shell around the desktop services (src-main/desktop),
 // which hold all the logic and are tested without Electron. This file wires them to the
 // window, IPC, the system clipboard, power events, the menu and notifications.
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, Notification, powerMonitor, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { AppEvent } from '../../src-shared/api/types';
 import { nodeSuite } from '../crypto/node-suite';
 import { Desktop, safeExternalUrl } from '../desktop/desktop';
 import { dispatch } from '../desktop/dispatch';
 import { createOsKeychain } from '../keychain/os-keychain';
 import { defaultProfileHome } from '../profile/paths';
+import { APP_ORIGIN, APP_SCHEME, assetPath, isAppPage } from './app-url';
 import { electronClipboard } from './electron-clipboard';
 
-const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
+const rendererRoot = join(import.meta.dirname, '../renderer');
 const preloadScript = join(import.meta.dirname, '../preload/index.cjs');
 
 /**
@@ -34,7 +35,7 @@ function devServerOrigin(): string | null {
 
 const devOrigin = devServerOrigin();
 
-/** True only for the top frame of our own page: the file we ship, or the dev server. */
+/** True only for the top frame of our own page: app://tessera/, or the dev server. */
 function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
   if (!frame || frame.parent !== null) return false;
@@ -45,9 +46,20 @@ function isTrustedSender(event: IpcMainInvokeEvent): boolean {
     return false;
   }
   if (devOrigin !== null) return url.origin === devOrigin;
-  if (url.protocol !== 'file:' || url.host !== '') return false;
-  // Compare decoded paths: Chromium and Node percent-encode file URLs differently.
-  return resolve(fileURLToPath(url)) === resolve(rendererIndex);
+  return isAppPage(url.href);
+}
+
+// app://tessera/ is standard (relative URLs, an origin) and secure (like https), and
+// nothing else: no fetch from other origins, no service workers.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+
+/** Serves the built renderer, and only files inside its folder. */
+function serveAppScheme(): void {
+  protocol.handle(APP_SCHEME, (request) => {
+    const file = assetPath(rendererRoot, request.url);
+    if (!file) return new Response('Not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).href);
+  });
 }
 
 const desktop = new Desktop({
@@ -56,7 +68,8 @@ const desktop = new Desktop({
   keychain: createOsKeychain(),
   clipboard: electronClipboard(),
   appVersion: app.getVersion(),
-  // Only validated http(s) URLs get here (Desktop checks them with the URL parser).
+  // electronegativity: OPEN_EXTERNAL_JS_CHECK: Desktop passes only URLs that safeExternalUrl
+  // parsed as http(s) without credentials (src-main/desktop/desktop.ts, tested).
   openExternal: (url) => shell.openExternal(url.href),
 });
 
@@ -114,6 +127,8 @@ function createWindow(): BrowserWindow {
     show: false,
     title: 'Tessera',
     webPreferences: {
+      // electronegativity: PRELOAD_JS_CHECK: the sandboxed preload exposes only the typed API
+      // (no ipcRenderer, no Node), and main validates every call and its sender.
       preload: preloadScript,
       contextIsolation: true,
       sandbox: true,
@@ -122,6 +137,8 @@ function createWindow(): BrowserWindow {
       webSecurity: true,
       allowRunningInsecureContent: false,
       webviewTag: false,
+      // Middle-click would otherwise open links in a new window, bypassing will-navigate.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   win.once('ready-to-show', () => win.show());
@@ -130,7 +147,7 @@ function createWindow(): BrowserWindow {
   };
   const unsubscribe = desktop.onEvent(forward);
   win.on('closed', unsubscribe);
-  const loaded = devOrigin !== null ? win.loadURL(devOrigin) : win.loadFile(rendererIndex);
+  const loaded = devOrigin !== null ? win.loadURL(devOrigin) : win.loadURL(`${APP_ORIGIN}/index.html`);
   loaded.catch((error: unknown) => {
     console.error('Tessera could not load its window:', error);
     app.quit();
@@ -160,6 +177,7 @@ if (!app.requestSingleInstanceLock()) {
     // URL (checked with the URL parser); the app itself never opens a second window.
     contents.setWindowOpenHandler(({ url }) => {
       try {
+        // electronegativity: OPEN_EXTERNAL_JS_CHECK: only what safeExternalUrl accepts (http(s), no credentials).
         void shell.openExternal(safeExternalUrl(url).href);
       } catch {
         // Not a web link: ignored.
@@ -178,6 +196,7 @@ if (!app.requestSingleInstanceLock()) {
         callback(false),
       );
       session.defaultSession.setPermissionCheckHandler(() => false);
+      serveAppScheme();
       serveApi();
       buildMenu();
       watchPower();
