@@ -52,7 +52,11 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     if (f.size > MAX_BYTES) return setProblem(`${f.name} is larger than 4 MiB; a .env file that big is probably not one.`);
     setProblem(null);
     setDone(null);
-    setFile({ name: f.name, text: await f.text() });
+    try {
+      setFile({ name: f.name, text: await readText(f) });
+    } catch {
+      setProblem(`${f.name} could not be read. Check that it is a text file you may open, and try again.`);
+    }
   }
 
   async function apply() {
@@ -135,6 +139,16 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       </div>
     </Modal>
   );
+}
+
+/** FileReader rather than Blob.text(), which older engines (and jsdom) lack. */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'));
+    reader.readAsText(file);
+  });
 }
 
 function PreviewGroup({ title, names }: { title: string; names: readonly string[] }) {

@@ -25,7 +25,7 @@ export function SettingsScreen() {
       <header className="screen__header">
         <h1 id="settings-title">Settings</h1>
       </header>
-      {settings ? <Preferences key={JSON.stringify(settings)} /> : error ? <ErrorNote error={error} /> : <Spinner label="Loading settings…" />}
+      {settings ? <Preferences /> : error ? <ErrorNote error={error} /> : <Spinner label="Loading settings…" />}
       {saving ? <p role="status">Saving…</p> : null}
       <section className="card stack" aria-labelledby="relays-title">
         <h2 id="relays-title">Sync</h2>

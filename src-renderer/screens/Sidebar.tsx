@@ -52,10 +52,22 @@ export function Sidebar() {
       <ul className="sidebar__screens">
         {screens.map((s) => (
           <li key={s.id}>
-            <button type="button" className="sidebar__screen" aria-current={screen === s.id ? 'page' : undefined} onClick={() => go(s.id)}>
+            {/* The count sits beside the button as its description, so the button's name stays "Activity". */}
+            <button
+              type="button"
+              className="sidebar__screen"
+              aria-current={screen === s.id ? 'page' : undefined}
+              aria-describedby={s.id === 'activity' && unseen > 0 ? 'unseen-alerts' : undefined}
+              onClick={() => go(s.id)}
+            >
               {s.label}
-              {s.id === 'activity' && unseen > 0 ? <span className="badge badge--overdue" aria-label={`${unseen} new alerts`}>{unseen}</span> : null}
             </button>
+            {s.id === 'activity' && unseen > 0 ? (
+              <span className="badge badge--overdue sidebar__count" id="unseen-alerts">
+                {unseen}
+                <span className="visually-hidden"> new {unseen === 1 ? 'alert' : 'alerts'}</span>
+              </span>
+            ) : null}
           </li>
         ))}
       </ul>
