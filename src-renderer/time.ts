@@ -7,6 +7,11 @@ export function when(at: number, now = Date.now()): string {
   return sameDay(at, now) ? `today ${time.format(d)}` : `${date.format(d)} ${time.format(d)}`;
 }
 
+/** The time of day alone, for rows under a day heading. */
+export function clock(at: number): string {
+  return time.format(new Date(at));
+}
+
 export function day(at: number, now = Date.now()): string {
   if (sameDay(at, now)) return 'Today';
   if (sameDay(at, now - 86_400_000)) return 'Yesterday';

@@ -10,7 +10,7 @@ import { useSecrets } from '../stores/secrets';
 import { useSession } from '../stores/session';
 import { useUi } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
-import { day, when } from '../time';
+import { clock, day, when } from '../time';
 
 const LIMIT = 2000;
 
@@ -189,7 +189,7 @@ export function Activity() {
             <ol className="timeline__events">
               {d.events.map((e) => (
                 <li key={`${e.device}-${e.seq}`} className={`event event--${e.action}`}>
-                  <time className="muted small">{when(e.at)}</time> <span>{who(e.by)}:</span>{' '}
+                  <time className="muted small" dateTime={new Date(e.at).toISOString()}>{clock(e.at)}</time> <span>{who(e.by)}:</span>{' '}
                   {e.secret ? (
                     <button type="button" className="link" onClick={() => void openSecret(e.vaultId ?? e.vault, e.secret!)}>
                       {describeEvent(e)}

@@ -38,9 +38,11 @@ export function Secrets() {
     if (by !== undefined) {
       e.preventDefault();
       move(by);
-    } else if (e.key === 'Enter' && selected) {
+    } else if (e.key === 'Enter' && shown.length > 0) {
       e.preventDefault();
-      document.querySelector<HTMLElement>('#secret-detail button')?.focus();
+      // Enter on a search with nothing chosen yet opens the best match.
+      if (active < 0) void select(shown[0]!.name);
+      else document.querySelector<HTMLElement>('#secret-detail button')?.focus();
     } else if (e.key === 'Escape' && e.currentTarget.tagName === 'INPUT') {
       setFilters({ query: '' });
     }

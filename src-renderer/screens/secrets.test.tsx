@@ -174,3 +174,29 @@ describe('secret detail', () => {
     expect(alert.textContent).toMatch(/Ask an owner or admin/);
   });
 });
+
+describe('secret activity and progress', () => {
+  it("lists the secret's own audit events in its Activity tab", async () => {
+    const { f } = seeded();
+    f.record({ action: 'copy', vaultId: 'v1', vault: 'payments', secret: 'GITHUB_TOKEN', environment: 'development' });
+    f.record({ action: 'reveal', vaultId: 'v1', vault: 'payments', secret: 'STRIPE_SECRET_KEY', environment: 'production' });
+    const user = userEvent.setup();
+    renderApp();
+    await user.type(await screen.findByLabelText('Search secrets'), 'github{Enter}');
+    await screen.findByRole('heading', { name: 'GITHUB_TOKEN' });
+    await user.click(screen.getByRole('tab', { name: 'Activity' }));
+    const events = await screen.findByRole('list', { name: 'Secret activity' });
+    expect(within(events).getAllByRole('listitem').map((li) => li.firstChild?.textContent)).toEqual(['Copied GITHUB_TOKEN (development)']);
+  });
+
+  it("shows main's progress reports until the task is done", async () => {
+    const { f } = seeded();
+    renderApp();
+    await screen.findByRole('heading', { name: 'Secrets' });
+    act(() => f.emit({ type: 'progress', task: 'Syncing payments', done: 3, total: 10 }));
+    const bar = screen.getByRole('progressbar', { name: 'Syncing payments' }) as HTMLProgressElement;
+    expect([bar.value, bar.max]).toEqual([3, 10]);
+    act(() => f.emit({ type: 'progress', task: 'Syncing payments', done: 10, total: 10 }));
+    expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+});

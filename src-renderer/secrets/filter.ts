@@ -21,8 +21,11 @@ export interface SecretIndex {
   readonly tags: readonly string[];
 }
 
+// Numeric order, so SERVICE_2 comes before SERVICE_10.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 export function indexSecrets(secrets: readonly SecretSummary[]): SecretIndex {
-  const sorted = [...secrets].sort((a, b) => a.name.localeCompare(b.name));
+  const sorted = [...secrets].sort((a, b) => collator.compare(a.name, b.name));
   const tags = new Set<string>();
   const text = sorted.map((s) => {
     for (const t of s.tags) tags.add(t);
