@@ -57,6 +57,16 @@ export function Secrets() {
     );
   }
 
+  if (vault.error) {
+    return (
+      <section className="screen" aria-labelledby="secrets-title">
+        <h1 id="secrets-title">Secrets</h1>
+        <p className="muted">{vault.name} could not be opened.</p>
+        <ErrorNote error={{ code: vault.error }} />
+      </section>
+    );
+  }
+
   const readable = vault.environments.filter((e) => e.readable).map((e) => e.name);
   return (
     <section className="screen screen--split" aria-labelledby="secrets-title">

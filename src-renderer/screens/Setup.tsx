@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { BusyButton } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
+import { errorCode } from '../errors';
 import { useSession } from '../stores/session';
 
 /** First run: a name, and how this device unlocks (keychain, passphrase, or both). */
@@ -12,6 +13,14 @@ export function Setup() {
   const [passphrase, setPassphrase] = useState('');
   const [confirm, setConfirm] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+
+  // No keychain on this machine: offer the passphrase straight away.
+  useEffect(() => {
+    if (errorCode(error) === 'KEYCHAIN_UNAVAILABLE') {
+      setUseKeychain(false);
+      setUsePassphrase(true);
+    }
+  }, [error]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();

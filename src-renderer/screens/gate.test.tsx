@@ -47,6 +47,9 @@ describe('first-run setup', () => {
     expect(alert.dataset.code).toBe('KEYCHAIN_UNAVAILABLE');
     expect(alert.textContent).toMatch(/keychain is not available/);
     expect(alert.textContent).toMatch(/passphrase/);
+    // The form switches to a passphrase so the next try can succeed.
+    expect((screen.getByLabelText('System keychain') as HTMLInputElement).checked).toBe(false);
+    expect(screen.getByLabelText('Confirm passphrase')).toBeTruthy();
   });
 });
 

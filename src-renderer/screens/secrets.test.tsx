@@ -200,3 +200,16 @@ describe('secret activity and progress', () => {
     expect(screen.queryByRole('progressbar')).toBeNull();
   });
 });
+
+describe('a vault that cannot be opened', () => {
+  it('says why instead of showing an empty list', async () => {
+    const f = fake();
+    f.addVault('broken');
+    const list = f.bridge.vaults.list;
+    (f.bridge.vaults as { list: typeof list }).list = async () => (await list()).map((v) => ({ ...v, error: 'TAMPERED' }));
+    renderApp();
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('TAMPERED');
+    expect(screen.getByText('broken could not be opened.')).toBeTruthy();
+  });
+});

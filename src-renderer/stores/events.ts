@@ -35,7 +35,9 @@ export function handleEvent(event: AppEvent): void {
     case 'vault-changed': {
       void useVaults.getState().load();
       const secrets = useSecrets.getState();
-      if (secrets.vault === event.vault) void secrets.load(event.vault);
+      // Main may name the vault by id or by name.
+      const open = useVaults.getState().vaults.find((v) => v.id === secrets.vault);
+      if (secrets.vault && (secrets.vault === event.vault || open?.name === event.vault)) void secrets.load(secrets.vault);
       break;
     }
     case 'alert':

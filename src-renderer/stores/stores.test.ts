@@ -146,3 +146,19 @@ describe('vaults store', () => {
     expect((useVaults.getState().error as ApiError).code).toBe('NO_RELAY');
   });
 });
+
+describe('events', () => {
+  it('reloads the open vault when main says it changed (by id or by name)', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    await useVaults.getState().load();
+    await useSecrets.getState().load(v.id);
+    expect(useSecrets.getState().list).toEqual([]);
+    f.addSecret(v, 'ARRIVED', { production: 'x' });
+    handleEvent({ type: 'vault-changed', vault: 'payments' });
+    await vi.waitFor(() => expect(useSecrets.getState().list.map((s) => s.name)).toEqual(['ARRIVED']));
+    f.addSecret(v, 'ALSO', { production: 'y' });
+    handleEvent({ type: 'vault-changed', vault: v.id });
+    await vi.waitFor(() => expect(useSecrets.getState().list.map((s) => s.name).sort()).toEqual(['ALSO', 'ARRIVED']));
+  });
+});
