@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { Modal } from '../components/Modal';
 import { filterSecrets, indexSecrets } from '../secrets/filter';
+import { lockNow } from '../stores/events';
 import { useSecrets } from '../stores/secrets';
-import { useSession } from '../stores/session';
 import { useUi, type Screen } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
 
@@ -38,7 +38,7 @@ function Palette({ close, go, open }: { close: () => void; go: (s: Screen) => vo
       { id: 'join', label: 'Join vault with an invite code', run: () => open({ kind: 'join' }) },
       ...(['secrets', 'members', 'activity', 'health', 'settings'] as const).map((s) => ({ id: `go-${s}`, label: `Go to ${s[0]!.toUpperCase()}${s.slice(1)}`, run: () => go(s) })),
       ...(selectedId ? [{ id: 'sync', label: 'Sync this vault', run: () => void useVaults.getState().sync(selectedId) }] : []),
-      { id: 'lock', label: 'Lock', run: () => void useSession.getState().lock() },
+      { id: 'lock', label: 'Lock', run: () => void lockNow() },
       ...vaults.map((v) => ({ id: `vault-${v.id}`, label: `Open vault ${v.name}`, run: () => (useVaults.getState().select(v.id), go('secrets')) })),
     ].filter((c) => !q || c.label.toLowerCase().includes(q));
     const secrets = q

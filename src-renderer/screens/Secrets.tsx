@@ -174,7 +174,8 @@ export function Secrets() {
           </div>
         )}
       </div>
-      <SecretDetailPane />
+      {/* Keyed by secret: a half-typed policy or a pending delete never carries over to another secret. */}
+      <SecretDetailPane key={selected ?? ''} />
     </section>
   );
 }

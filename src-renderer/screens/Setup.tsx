@@ -25,6 +25,7 @@ export function Setup() {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     if (!name.trim()) return setProblem('Enter your name: teammates see it next to your changes.');
+    if (name.trim().length > 128) return setProblem('Use a name of at most 128 characters.');
     if (!useKeychain && !usePassphrase) return setProblem('Choose at least one way to unlock: the system keychain or a passphrase.');
     if (usePassphrase && passphrase.length < 8) return setProblem('Use a passphrase of at least 8 characters (a few random words is best).');
     if (usePassphrase && passphrase !== confirm) return setProblem('The two passphrases differ. Type the same passphrase in both fields.');

@@ -1,6 +1,6 @@
-import { BusyButton } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { useAlerts } from '../stores/alerts';
+import { lockNow } from '../stores/events';
 import { useSession } from '../stores/session';
 import { useUi, type Screen } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
@@ -19,7 +19,6 @@ export function Sidebar() {
   const { screen, go, open } = useUi();
   const unseen = useAlerts((s) => s.unseen);
   const profile = useSession((s) => s.profile);
-  const lock = useSession((s) => s.lock);
 
   return (
     <nav className="sidebar" aria-label="Vaults and screens">
@@ -73,9 +72,9 @@ export function Sidebar() {
       </ul>
       <div className="sidebar__footer">
         {profile ? <p className="muted small">{profile.name}</p> : null}
-        <BusyButton type="button" busy={false} busyLabel="Locking…" onClick={() => void lock()} title="Lock (Ctrl/Cmd+L)">
+        <button type="button" onClick={() => void lockNow()} title="Lock (Ctrl/Cmd+L)">
           Lock
-        </BusyButton>
+        </button>
       </div>
     </nav>
   );

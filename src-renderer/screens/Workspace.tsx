@@ -3,8 +3,8 @@ import { ClipboardBar } from '../components/ClipboardBar';
 import { ProgressBar } from '../components/ProgressBar';
 import { useClipboard } from '../stores/clipboard';
 import { useAlerts } from '../stores/alerts';
+import { lockNow } from '../stores/events';
 import { useSecrets } from '../stores/secrets';
-import { useSession } from '../stores/session';
 import { useSettings } from '../stores/settings';
 import { useUi } from '../stores/ui';
 import { selectedVault, useVaults } from '../stores/vaults';
@@ -54,7 +54,7 @@ export function Workspace() {
         useUi.getState().setPalette(!useUi.getState().paletteOpen);
       } else if (k === 'l') {
         e.preventDefault();
-        void useSession.getState().lock();
+        void lockNow();
       } else if (k === 'c' && !e.shiftKey && useUi.getState().screen === 'secrets' && !useUi.getState().dialog && !textIsSelected()) {
         const { vault: v, selected, detail } = useSecrets.getState();
         if (!v || !selected) return;

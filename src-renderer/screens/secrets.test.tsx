@@ -213,3 +213,20 @@ describe('a vault that cannot be opened', () => {
     expect(screen.getByText('broken could not be opened.')).toBeTruthy();
   });
 });
+
+describe('lock', () => {
+  it('drops what the page holds even when the lock call fails', async () => {
+    const { f } = seeded();
+    f.failNext('session.lock', 'INTERNAL');
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('option', { name: /STRIPE_SECRET_KEY/ }));
+    const production = await screen.findByRole('group', { name: 'production' });
+    await user.click(within(production).getByRole('button', { name: 'Reveal' }));
+    await within(production).findByText('sk_live_abc');
+    await user.keyboard('{Control>}l{/Control}');
+    expect(await screen.findByRole('heading', { name: 'Unlock Tessera' })).toBeTruthy();
+    expect(document.body.textContent).not.toContain('sk_live_abc');
+    expect(f.callsOf('session.lock')).toHaveLength(1);
+  });
+});

@@ -21,6 +21,18 @@ export function forgetEverything(reason: LockReason): void {
   useSession.getState().locked(reason);
 }
 
+/** The user locks (button, Ctrl/Cmd+L, palette). */
+export async function lockNow(): Promise<void> {
+  try {
+    await api().session.lock();
+  } catch {
+    // Nothing to show: the unlock screen follows either way, and main locks on its own timers.
+  }
+  // Main also sends a `locked` event. Forgetting here too covers a transport that does not
+  // echo it, and a lock call that failed: dropping the page's state is always safe.
+  if (useSession.getState().state === 'unlocked') forgetEverything('manual');
+}
+
 export function handleEvent(event: AppEvent): void {
   switch (event.type) {
     case 'locked':

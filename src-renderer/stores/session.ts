@@ -15,12 +15,11 @@ interface SessionStore {
   load(): Promise<void>;
   setup(req: { name: string; useKeychain: boolean; passphrase?: string }): Promise<boolean>;
   unlock(method: 'keychain' | 'passphrase', passphrase?: string): Promise<boolean>;
-  lock(): Promise<void>;
   /** Main said it locked (idle, suspend, Ctrl+L, another window). */
   locked(reason: LockReason): void;
 }
 
-export const useSession = create<SessionStore>()((set, get) => ({
+export const useSession = create<SessionStore>()((set) => ({
   state: 'loading',
   profile: null,
   lockReason: null,
@@ -58,12 +57,6 @@ export const useSession = create<SessionStore>()((set, get) => ({
       set({ busy: false, error });
       return false;
     }
-  },
-
-  async lock() {
-    await api().session.lock();
-    // Main also sends a `locked` event; this covers a transport that does not echo it.
-    if (get().state === 'unlocked') get().locked('manual');
   },
 
   locked(reason) {
