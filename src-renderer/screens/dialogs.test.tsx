@@ -76,6 +76,38 @@ describe('add and edit', () => {
   });
 });
 
+describe('edit and delete', () => {
+  it('edits the description and tags without touching the value', async () => {
+    const { f } = seeded();
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('option', { name: /STRIPE_KEY/ }));
+    await user.click(await screen.findByRole('button', { name: 'Edit' }));
+    const dialog = screen.getByRole('dialog', { name: 'Edit STRIPE_KEY' });
+    expect((within(dialog).getByLabelText('Name') as HTMLInputElement).readOnly).toBe(true);
+    await user.type(within(dialog).getByLabelText('Description'), 'Stripe live and test keys');
+    await user.type(within(dialog).getByLabelText('Tags'), 'billing');
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }));
+    const detail = screen.getByRole('complementary', { name: 'STRIPE_KEY' });
+    expect(await within(detail).findByText('Stripe live and test keys')).toBeTruthy();
+    expect(f.callsOf('secrets.update')).toEqual([{ vault: 'v1', name: 'STRIPE_KEY', description: 'Stripe live and test keys', tags: ['billing'] }]);
+    expect(f.callsOf('secrets.set')).toEqual([]);
+  });
+
+  it('deletes only after a confirmation', async () => {
+    const { f } = seeded();
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('option', { name: /STRIPE_KEY/ }));
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    expect(f.callsOf('secrets.remove')).toEqual([]);
+    await user.click(within(screen.getByRole('group', { name: 'Confirm delete' })).getByRole('button', { name: 'Delete for everyone' }));
+    expect(f.callsOf('secrets.remove')).toEqual([{ vault: 'v1', name: 'STRIPE_KEY' }]);
+    await screen.findByText('Choose a secret to see its values. Ctrl/Cmd+K opens the command palette.');
+    expect(screen.queryByRole('option', { name: /STRIPE_KEY/ })).toBeNull();
+  });
+});
+
 describe('rotate', () => {
   it('rotates with the generator, keeps both versions in the history, and rolls back', async () => {
     const { f, v } = seeded();
