@@ -42,7 +42,7 @@ export function Secrets() {
       e.preventDefault();
       // Enter on a search with nothing chosen yet opens the best match.
       if (active < 0) void select(shown[0]!.name);
-      else document.querySelector<HTMLElement>('#secret-detail button')?.focus();
+      else (document.querySelector<HTMLElement>('#secret-detail .value__actions button') ?? document.querySelector<HTMLElement>('#secret-detail button'))?.focus();
     } else if (e.key === 'Escape' && e.currentTarget.tagName === 'INPUT') {
       setFilters({ query: '' });
     }
