@@ -1,30 +1,52 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
+import { Spinner } from './components/Busy';
+import { ErrorNote } from './components/ErrorNote';
+import { Workspace } from './screens/Workspace';
+import { Setup } from './screens/Setup';
+import { Unlock } from './screens/Unlock';
+import { watchActivity } from './activity';
+import { connectEvents } from './stores/events';
+import { useSession } from './stores/session';
+import { useSettings } from './stores/settings';
+import { useTheme } from './theme';
 
-/** Placeholder page until the real UI: proves the renderer, preload and IPC are wired. */
+/** Setup → unlock → the workspace, following main's session state and events. */
 export function App() {
-  const [version, setVersion] = useState<string | null>(null);
+  const state = useSession((s) => s.state);
+  const error = useSession((s) => s.error);
+  const theme = useSettings((s) => s.settings?.theme ?? 'system');
+  useTheme(theme);
 
   useEffect(() => {
-    let mounted = true;
-    // Through a promise so that a page opened without the preload (a plain browser)
-    // shows "unknown" instead of crashing.
-    Promise.resolve()
-      .then(() => window.tessera.app.version())
-      .then(
-        (value) => mounted && setVersion(value),
-        () => mounted && setVersion('unknown'),
-      );
-    return () => {
-      mounted = false;
-    };
+    let disconnect = (): void => undefined;
+    try {
+      disconnect = connectEvents();
+    } catch {
+      // No bridge (a plain browser): the status call below reports it.
+    }
+    void useSession.getState().load();
+    return disconnect;
   }, []);
 
-  return (
-    <main className="placeholder">
-      <h1 className="placeholder__title">Tessera</h1>
-      <p className="placeholder__version">
-        {version === null ? 'Loading…' : `Version ${version}`}
-      </p>
-    </main>
-  );
+  useEffect(() => (state === 'unlocked' ? watchActivity() : undefined), [state]);
+
+  switch (state) {
+    case 'loading':
+      return <Spinner label="Starting…" />;
+    case 'unavailable':
+      return (
+        <main className="gate">
+          <div className="gate__card">
+            <h1>Tessera cannot start</h1>
+            <ErrorNote error={error} />
+          </div>
+        </main>
+      );
+    case 'no-profile':
+      return <Setup />;
+    case 'locked':
+      return <Unlock />;
+    case 'unlocked':
+      return <Workspace />;
+  }
 }

@@ -1,15 +1,9 @@
-// What the preload (src-main/electron/preload.ts) exposes on window. The renderer cannot
-// import from src-main, so this is declared here; keep the two in step.
-
-interface TesseraBridge {
-  readonly app: {
-    /** The app's version string. Rejects if the main process refuses the caller. */
-    version(): Promise<string>;
-  };
-}
+// What the preload (src-main/electron/preload.ts) exposes on window: the typed API of
+// src-shared/api, one object per domain, plus pushed events. (A script, not a module, so
+// the declarations below stay global.)
 
 interface Window {
-  readonly tessera: TesseraBridge;
+  readonly tessera: import('../src-shared/api/transport').TesseraBridge;
 }
 
 // Stylesheets are bundled by Vite; importing one yields nothing to type.

@@ -1,0 +1,169 @@
+import { useEffect, useState } from 'react';
+import type { ImportPreview } from '../../src-shared/api/types';
+import { api } from '../api';
+import { BusyButton, Spinner } from '../components/Busy';
+import { ErrorNote } from '../components/ErrorNote';
+import { Modal } from '../components/Modal';
+import { useSecrets } from '../stores/secrets';
+import { useUi } from '../stores/ui';
+import { selectedVault, useVaults } from '../stores/vaults';
+
+// A .env file is text; anything bigger than the API accepts is not one.
+const MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Import a .env file (dropped or picked) into one environment: main previews what would be
+ * added, updated or left unchanged, and nothing is written until the user confirms.
+ */
+export function ImportDialog({ onClose }: { onClose: () => void }) {
+  const vault = useVaults(selectedVault);
+  const chosenEnv = useUi((s) => s.environment);
+  const readable = vault?.environments.filter((e) => e.readable).map((e) => e.name) ?? [];
+  const [environment, setEnvironment] = useState(readable.includes(chosenEnv) ? chosenEnv : (readable[0] ?? ''));
+  const [file, setFile] = useState<{ name: string; text: string } | null>(null);
+  const [preview, setPreview] = useState<ImportPreview | null>(null);
+  const [previewing, setPreviewing] = useState(false);
+  const [applying, setApplying] = useState(false);
+  const [done, setDone] = useState<ImportPreview | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    if (!file || !vault || !environment) return;
+    let live = true;
+    setPreviewing(true);
+    setPreview(null);
+    setError(null);
+    api()
+      .secrets.importPreview({ vault: vault.id, environment, text: file.text })
+      .then(
+        (p) => live && setPreview(p),
+        (e: unknown) => live && setError(e),
+      )
+      .finally(() => live && setPreviewing(false));
+    return () => {
+      live = false;
+    };
+  }, [file, environment, vault?.id]);
+
+  async function take(f: File | undefined) {
+    if (!f) return;
+    if (f.size > MAX_BYTES) return setProblem(`${f.name} is larger than 4 MiB; a .env file that big is probably not one.`);
+    setProblem(null);
+    setDone(null);
+    try {
+      setFile({ name: f.name, text: await readText(f) });
+    } catch {
+      setProblem(`${f.name} could not be read. Check that it is a text file you may open, and try again.`);
+    }
+  }
+
+  async function apply() {
+    if (!file || !vault) return;
+    setApplying(true);
+    setError(null);
+    try {
+      const result = await api().secrets.importApply({ vault: vault.id, environment, text: file.text });
+      setDone(result);
+      setFile(null);
+      setPreview(null);
+      await useSecrets.getState().load(vault.id);
+      void useVaults.getState().load();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setApplying(false);
+    }
+  }
+
+  const changes = preview ? preview.added.length + preview.updated.length : 0;
+  return (
+    <Modal title="Import .env file" onClose={onClose} wide>
+      <div className="stack">
+        <label>
+          Environment
+          <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
+            {readable.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <div
+          className={dragging ? 'dropzone dropzone--over' : 'dropzone'}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragging(false);
+            void take(e.dataTransfer.files[0]);
+          }}
+        >
+          <p>Drop a .env file here, or</p>
+          <label className="button">
+            Choose .env file
+            <input className="visually-hidden" type="file" accept=".env,text/plain,*" onChange={(e) => void take(e.target.files?.[0])} />
+          </label>
+          {file ? <p className="muted small">{file.name}</p> : null}
+        </div>
+        {problem ? (
+          <p className="error" role="alert">
+            {problem}
+          </p>
+        ) : null}
+        <ErrorNote error={error} />
+        {previewing ? <Spinner label="Reading the file…" /> : null}
+        {preview ? (
+          <section aria-label="Import preview" className="preview">
+            <PreviewGroup title="Will be added" names={preview.added} />
+            <PreviewGroup title="Will be updated" names={preview.updated} />
+            <PreviewGroup title="Unchanged" names={preview.unchanged} />
+          </section>
+        ) : null}
+        {done ? (
+          <p role="status">
+            Imported into {environment}: {done.added.length} added, {done.updated.length} updated, {done.unchanged.length} unchanged.
+          </p>
+        ) : null}
+        <div className="modal__actions">
+          <button type="button" onClick={onClose}>
+            {done ? 'Done' : 'Cancel'}
+          </button>
+          <BusyButton type="button" className="primary" busy={applying} busyLabel="Importing…" disabled={!preview || changes === 0} onClick={() => void apply()}>
+            {preview ? `Import ${changes} ${changes === 1 ? 'secret' : 'secrets'}` : 'Import'}
+          </BusyButton>
+        </div>
+      </div>
+    </Modal>
+  );
+}
+
+/** FileReader rather than Blob.text(), which older engines (and jsdom) lack. */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error('unreadable'));
+    reader.readAsText(file);
+  });
+}
+
+function PreviewGroup({ title, names }: { title: string; names: readonly string[] }) {
+  return (
+    <div>
+      <h3>
+        {title} ({names.length})
+      </h3>
+      {names.length ? (
+        <ul className="preview__names" aria-label={title}>
+          {names.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,253 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { InviteCreated, JoinRequestInfo, MemberInfo, Role } from '../../src-shared/api/types';
+import { api } from '../api';
+import { BusyButton, Spinner } from '../components/Busy';
+import { ErrorNote } from '../components/ErrorNote';
+import { Fingerprint } from '../components/Fingerprint';
+import { selectedVault, useVaults } from '../stores/vaults';
+import { when } from '../time';
+
+/** Who is in the vault, inviting someone, and approving join requests after comparing fingerprints. */
+export function Members() {
+  const vault = useVaults(selectedVault);
+  const [members, setMembers] = useState<MemberInfo[] | null>(null);
+  const [pending, setPending] = useState<JoinRequestInfo[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const manage = vault?.role === 'owner' || vault?.role === 'admin';
+
+  const load = useCallback(async () => {
+    if (!vault) return;
+    try {
+      const [m, p] = await Promise.all([api().members.list({ vault: vault.id }), manage ? api().members.pending({ vault: vault.id }) : Promise.resolve([])]);
+      setMembers(m);
+      setPending(p);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }, [vault?.id, manage]);
+
+  useEffect(() => {
+    setMembers(null);
+    void load();
+  }, [load]);
+
+  if (!vault) {
+    return (
+      <section className="screen" aria-labelledby="members-title">
+        <h1 id="members-title">Members</h1>
+        <p className="empty">Choose or create a vault first.</p>
+      </section>
+    );
+  }
+
+  return (
+    <section className="screen" aria-labelledby="members-title">
+      <header className="screen__header">
+        <h1 id="members-title">Members</h1>
+        <span className="muted">{vault.name}</span>
+        <div className="screen__actions">
+          <button type="button" onClick={() => void load()}>
+            Refresh
+          </button>
+        </div>
+      </header>
+      <ErrorNote error={error} />
+      {manage ? <InviteForm vault={vault.id} environments={vault.environments.map((e) => e.name)} /> : null}
+      {manage ? <PendingRequests vault={vault.id} pending={pending} onChange={load} /> : null}
+      <h2>People with access</h2>
+      {members === null && !error ? <Spinner label="Loading members…" /> : null}
+      <ul className="members">
+        {members?.map((m) => <MemberRow key={m.memberId} vault={vault.id} member={m} canRemove={manage && !m.you && m.role !== 'owner'} onChange={load} />)}
+      </ul>
+    </section>
+  );
+}
+
+function MemberRow({ vault, member, canRemove, onChange }: { vault: string; member: MemberInfo; canRemove: boolean; onChange: () => Promise<void> }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api().members.remove({ vault, memberId: member.memberId });
+      await onChange();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="member" aria-label={member.name}>
+      <div>
+        <strong>{member.name}</strong> {member.you ? <span className="badge badge--ok">You</span> : null}
+        <span className="muted small">
+          {' '}
+          {member.role} · {member.environments.join(', ') || 'no environments'}
+        </span>
+      </div>
+      <Fingerprint value={member.fingerprint} label={`${member.name}'s fingerprint`} />
+      {canRemove && !confirming ? (
+        <button type="button" className="ghost danger" onClick={() => setConfirming(true)}>
+          Remove
+        </button>
+      ) : null}
+      {confirming ? (
+        <div className="confirm" role="group" aria-label={`Confirm removing ${member.name}`}>
+          <p>
+            Remove {member.name}? Every key they held is replaced so they cannot read anything new. They keep what they already saw: rotate those secrets at
+            their providers (the Health screen lists them).
+          </p>
+          <BusyButton type="button" className="danger" busy={busy} busyLabel="Removing and re-keying…" onClick={() => void remove()}>
+            Remove {member.name}
+          </BusyButton>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      <ErrorNote error={error} />
+    </li>
+  );
+}
+
+function InviteForm({ vault, environments }: { vault: string; environments: string[] }) {
+  const [role, setRole] = useState<Exclude<Role, 'owner'>>('editor');
+  const [envs, setEnvs] = useState<string[]>(environments.filter((e) => e !== 'production'));
+  const [hours, setHours] = useState('24');
+  const [invite, setInvite] = useState<InviteCreated | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [copied, setCopied] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setCopied(null);
+    try {
+      const ttl = Number(hours);
+      setInvite(await api().members.invite({ vault, role, environments: envs, ...(Number.isInteger(ttl) && ttl > 0 ? { ttlHours: ttl } : {}) }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function copyCode() {
+    if (!invite) return;
+    try {
+      await navigator.clipboard.writeText(invite.code);
+      setCopied('Invite code copied. Send it to your teammate over a channel you trust.');
+    } catch {
+      // The window may not be allowed the clipboard; the field is selected instead.
+      document.querySelector<HTMLTextAreaElement>('#invite-code')?.select();
+      setCopied('Press Ctrl/Cmd+C to copy the selected code.');
+    }
+  }
+
+  return (
+    <form className="card stack" onSubmit={submit}>
+      <h2>Invite a teammate</h2>
+      <div className="row">
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.target.value as Exclude<Role, 'owner'>)}>
+            <option value="viewer">Viewer (read)</option>
+            <option value="editor">Editor (read and write)</option>
+            <option value="admin">Admin (and manage members)</option>
+          </select>
+        </label>
+        <label>
+          Expires after (hours)
+          <input type="number" min={1} max={720} value={hours} onChange={(e) => setHours(e.target.value)} />
+        </label>
+      </div>
+      <fieldset>
+        <legend>Environments they may read</legend>
+        {environments.map((env) => (
+          <label key={env} className="check">
+            <input type="checkbox" checked={envs.includes(env)} onChange={(e) => setEnvs(e.target.checked ? [...envs, env] : envs.filter((x) => x !== env))} />
+            {env}
+          </label>
+        ))}
+      </fieldset>
+      <ErrorNote error={error} />
+      <BusyButton type="submit" className="primary" busy={busy} busyLabel="Creating invite…">
+        Invite
+      </BusyButton>
+      {invite ? (
+        <div className="stack">
+          <label>
+            Invite code
+            <textarea id="invite-code" readOnly value={invite.code} rows={3} onFocus={(e) => e.currentTarget.select()} />
+          </label>
+          <p className="muted small">Single use; expires {when(invite.expiresAt)}. When they join, compare fingerprints before approving.</p>
+          <button type="button" onClick={() => void copyCode()}>
+            Copy code
+          </button>
+          {copied ? <p role="status">{copied}</p> : null}
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function PendingRequests({ vault, pending, onChange }: { vault: string; pending: JoinRequestInfo[]; onChange: () => Promise<void> }) {
+  return (
+    <section className="card stack" aria-labelledby="pending-title">
+      <h2 id="pending-title">Join requests</h2>
+      {pending.length === 0 ? <p className="muted">No one is waiting. Requests appear here after someone joins with an invite code (Refresh to check).</p> : null}
+      <ul className="members">
+        {pending.map((p) => (
+          <PendingRow key={p.fingerprint} vault={vault} request={p} onChange={onChange} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function PendingRow({ vault, request, onChange }: { vault: string; request: JoinRequestInfo; onChange: () => Promise<void> }) {
+  const [matches, setMatches] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function approve() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api().members.approve({ vault, fingerprint: request.fingerprint });
+      await onChange();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li className="member" aria-label={`Request from ${request.name}`}>
+      <div>
+        <strong>{request.name}</strong>
+        <span className="muted small">
+          {' '}
+          asks to join as {request.role} · {request.environments.join(', ') || 'no environments'}
+        </span>
+      </div>
+      <p>Ask {request.name} to read their fingerprint aloud (phone or in person) and compare every group:</p>
+      <Fingerprint value={request.fingerprint} label={`${request.name}'s fingerprint`} />
+      <label className="check">
+        <input type="checkbox" checked={matches} onChange={(e) => setMatches(e.target.checked)} />
+        The fingerprint {request.name} read matches
+      </label>
+      <BusyButton type="button" className="primary" busy={busy} busyLabel="Approving…" disabled={!matches} onClick={() => void approve()}>
+        Approve
+      </BusyButton>
+      <ErrorNote error={error} />
+    </li>
+  );
+}

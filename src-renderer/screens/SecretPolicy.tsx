@@ -1,0 +1,61 @@
+import { useState } from 'react';
+import { BusyButton } from '../components/Busy';
+import { RotationBadge } from '../components/RotationBadge';
+import { useSecrets } from '../stores/secrets';
+import { selectedVault, useVaults } from '../stores/vaults';
+import { when } from '../time';
+
+const DAY = 86_400_000;
+
+function toDateInput(at: number | undefined): string {
+  return at === undefined ? '' : new Date(at).toISOString().slice(0, 10);
+}
+
+/** How often to rotate, and when the provider expires the key. */
+export function SecretPolicy() {
+  const { detail, setPolicy, busy } = useSecrets();
+  const vault = useVaults(selectedVault);
+  const [interval, setIntervalDays] = useState(detail?.policy.intervalDays?.toString() ?? '');
+  const [expires, setExpires] = useState(toDateInput(detail?.policy.expiresAt));
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  if (!detail) return null;
+  const policy = detail.policy;
+
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const days = interval.trim() === '' ? null : Number(interval);
+    if (days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) return setProblem('Rotate every 1 to 3650 days, or leave it empty for no schedule.');
+    const expiresAt = expires === '' ? null : Date.parse(`${expires}T00:00:00Z`);
+    if (expiresAt !== null && Number.isNaN(expiresAt)) return setProblem('Enter the expiry as a date.');
+    setProblem(null);
+    setSaved(await setPolicy(detail!.name, { intervalDays: days, expiresAt }));
+  }
+
+  const next = policy.intervalDays ? (policy.lastRotatedAt ?? detail.createdAt) + policy.intervalDays * DAY : undefined;
+  return (
+    <form className="stack" onSubmit={submit}>
+      <p>
+        <RotationBadge state={detail.rotation} />{' '}
+        {policy.lastRotatedAt ? `Last rotated ${when(policy.lastRotatedAt)}.` : 'Never rotated.'} {next ? `Next rotation due ${when(next)}.` : ''}
+      </p>
+      <label>
+        Rotate every (days)
+        <input type="number" min={1} max={3650} value={interval} onChange={(e) => setIntervalDays(e.target.value)} />
+      </label>
+      <label>
+        Expires on
+        <input type="date" value={expires} onChange={(e) => setExpires(e.target.value)} />
+      </label>
+      {problem ? (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      {saved ? <p role="status">Policy saved.</p> : null}
+      <BusyButton type="submit" busy={busy === 'policy'} busyLabel="Saving…" disabled={vault?.role === 'viewer'}>
+        Save policy
+      </BusyButton>
+    </form>
+  );
+}

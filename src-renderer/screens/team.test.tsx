@@ -1,0 +1,161 @@
+// @vitest-environment jsdom
+import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { fake, renderApp } from '../testing/setup';
+
+async function goTo(name: string) {
+  const user = userEvent.setup();
+  await user.click(await screen.findByRole('button', { name }));
+  return user;
+}
+
+describe('members', () => {
+  it('approves a join request only after the fingerprint is confirmed', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    v.pending.push({ name: 'Bob', fingerprint: '11111 22222 33333 44444', role: 'editor', environments: ['development'] });
+    renderApp();
+    const user = await goTo('Members');
+    expect(await screen.findByRole('heading', { name: 'Members' })).toBeTruthy();
+    const request = await screen.findByRole('listitem', { name: 'Request from Bob' });
+    expect(within(request).getByLabelText("Bob's fingerprint: 11111 22222 33333 44444")).toBeTruthy();
+    const approve = within(request).getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
+    expect(approve.disabled).toBe(true);
+    await user.click(within(request).getByLabelText('The fingerprint Bob read matches'));
+    await user.click(approve);
+    expect(f.callsOf('members.approve')).toEqual([{ vault: 'v1', fingerprint: '11111 22222 33333 44444' }]);
+    expect(await screen.findByRole('listitem', { name: 'Bob' })).toBeTruthy();
+    expect(screen.queryByRole('listitem', { name: 'Request from Bob' })).toBeNull();
+  });
+
+  it('creates an invite code for the chosen role and environments', async () => {
+    const f = fake();
+    f.addVault('payments');
+    renderApp();
+    const user = await goTo('Members');
+    await user.selectOptions(await screen.findByLabelText('Role'), 'viewer');
+    await user.click(screen.getByLabelText('staging'));
+    await user.click(screen.getByRole('button', { name: 'Invite' }));
+    const code = (await screen.findByLabelText('Invite code')) as HTMLTextAreaElement;
+    expect(code.value).toMatch(/^TSR1-INVITE-/);
+    expect(f.callsOf('members.invite')).toEqual([{ vault: 'v1', role: 'viewer', environments: ['development'], ttlHours: 24 }]);
+  });
+
+  it('removes a member after a confirmation that says what happens', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    v.members.push({ memberId: 'b0b', name: 'Bob', fingerprint: '1 2 3', role: 'editor', environments: ['development'], you: false });
+    renderApp();
+    const user = await goTo('Members');
+    const bob = await screen.findByRole('listitem', { name: 'Bob' });
+    await user.click(within(bob).getByRole('button', { name: 'Remove' }));
+    expect(f.callsOf('members.remove')).toEqual([]);
+    const confirm = within(bob).getByRole('group', { name: 'Confirm removing Bob' });
+    expect(confirm.textContent).toMatch(/rotate those secrets/);
+    await user.click(within(confirm).getByRole('button', { name: 'Remove Bob' }));
+    expect(f.callsOf('members.remove')).toEqual([{ vault: 'v1', memberId: 'b0b' }]);
+    await act(async () => undefined);
+    expect(screen.queryByRole('listitem', { name: 'Bob' })).toBeNull();
+  });
+});
+
+describe('health', () => {
+  it('lists findings worst first, each with its fix, and opens the secret', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    f.addSecret(v, 'OLD_TOKEN', { production: 'x' });
+    f.findings = [
+      { kind: 'rotation-due', vault: 'v1', secret: 'SOON', message: 'Due in 3 days.', fix: 'Rotate it this week.' },
+      { kind: 'exposed', vault: 'v1', secret: 'OLD_TOKEN', environment: 'production', message: 'Bob could read it before his removal.', fix: 'Rotate it at the provider, then here.' },
+    ];
+    renderApp();
+    const user = await goTo('Health');
+    expect(await screen.findByRole('heading', { name: 'Health' })).toBeTruthy();
+    const items = await within(await screen.findByRole('list', { name: 'Findings' })).findAllByRole('listitem');
+    expect(items.map((i) => i.querySelector('strong')?.textContent)).toEqual(['OLD_TOKEN', 'SOON']);
+    expect(items[0]!.textContent).toMatch(/Exposed to a removed member/);
+    expect(items[0]!.textContent).toMatch(/Fix: Rotate it at the provider, then here\./);
+    await user.click(within(items[0]!).getByRole('button', { name: 'Open OLD_TOKEN' }));
+    expect(await screen.findByRole('heading', { name: 'OLD_TOKEN' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Secrets' })).toBeTruthy();
+  });
+
+  it('says all is well when there is nothing to fix', async () => {
+    fake().addVault('payments');
+    renderApp();
+    await goTo('Health');
+    expect(await screen.findByText(/All good/)).toBeTruthy();
+  });
+});
+
+describe('activity', () => {
+  it('groups events by day, filters by action and member, searches, and opens a secret', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    f.addSecret(v, 'STRIPE_KEY', { production: 'x' });
+    const today = Date.now();
+    const earlier = new Date(2025, 0, 15, 12).getTime();
+    f.record({ action: 'reveal', vaultId: 'v1', vault: 'payments', secret: 'STRIPE_KEY', environment: 'production', at: today });
+    f.record({ action: 'copy', vaultId: 'v1', vault: 'payments', secret: 'STRIPE_KEY', environment: 'production', at: today });
+    f.record({ action: 'unlock', at: earlier });
+    f.audit.push({ action: 'secret-edited', vaultId: 'v1', vault: 'payments', secret: 'OTHER', at: earlier, seq: 99, by: 'b0b', device: 'd2' });
+    f.alerts = [{ id: 'a1', rule: 'many-reveals', at: today, severity: 'warning', message: 'Unusually many reveals.' }];
+    renderApp();
+    const user = await goTo('Activity');
+    expect(await screen.findByRole('heading', { name: 'Activity' })).toBeTruthy();
+    expect(await screen.findByText('Unusually many reveals.')).toBeTruthy();
+    const days = await screen.findAllByRole('heading', { level: 2, name: /Today|2025/ });
+    expect(days.map((d) => d.textContent)).toEqual(['Today', expect.stringContaining('2025')]);
+    const todays = within(screen.getByRole('region', { name: 'Today' })).getAllByRole('listitem');
+    expect(todays).toHaveLength(2);
+
+    await user.selectOptions(screen.getByLabelText('Action'), 'copy');
+    expect(await screen.findByText(/Copied STRIPE_KEY/)).toBeTruthy();
+    expect(screen.queryByText(/Revealed STRIPE_KEY/)).toBeNull();
+    expect(f.callsOf('audit.list').at(-1)).toEqual({ action: 'copy', limit: 2000 });
+    await user.selectOptions(screen.getByLabelText('Action'), '');
+
+    await screen.findByText(/Revealed STRIPE_KEY/);
+    await user.selectOptions(screen.getByLabelText('Member'), 'b0b');
+    expect(screen.getAllByRole('listitem').filter((li) => li.className.startsWith('event'))).toHaveLength(1);
+    await user.selectOptions(screen.getByLabelText('Member'), '');
+
+    await user.type(screen.getByLabelText('Search activity'), 'unlocked');
+    expect(screen.getAllByRole('listitem').filter((li) => li.className.startsWith('event')).map((li) => li.textContent)).toEqual([expect.stringContaining('Unlocked')]);
+    await user.clear(screen.getByLabelText('Search activity'));
+
+    await user.click(await screen.findByRole('button', { name: /Revealed STRIPE_KEY/ }));
+    expect(await screen.findByRole('heading', { name: 'STRIPE_KEY' })).toBeTruthy();
+  });
+
+  it('exports the selected events as CSV', async () => {
+    const f = fake();
+    f.addVault('payments');
+    f.record({ action: 'unlock' });
+    const created: string[] = [];
+    const saved: string[] = [];
+    URL.createObjectURL = (blob: Blob) => (created.push(blob.type), 'blob:x');
+    URL.revokeObjectURL = () => undefined;
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    renderApp();
+    const user = await goTo('Activity');
+    await user.click(await screen.findByRole('button', { name: 'Export CSV' }));
+    expect(f.callsOf('audit.export')).toEqual([{ format: 'csv' }]);
+    expect(created).toEqual(['text/csv']);
+    expect(saved).toEqual(['tessera-activity.csv']);
+  });
+
+  it('shows a live alert as it arrives', async () => {
+    const f = fake();
+    f.addVault('payments');
+    renderApp();
+    await screen.findByRole('heading', { name: 'Secrets' });
+    act(() => f.emit({ type: 'alert', alert: { id: 'z', rule: 'tamper', at: Date.now(), severity: 'critical', message: 'Tampered envelope refused.' } }));
+    expect(screen.getByRole('button', { name: 'Activity', description: '1 new alert' })).toBeTruthy();
+    await goTo('Activity');
+    expect(await screen.findByText('Tampered envelope refused.')).toBeTruthy();
+  });
+});
