@@ -21,8 +21,8 @@ describe('test host', () => {
   it('serves the page and answers its API calls over the guarded socket', async () => {
     host = await startHost({ home: await tempHome(), keychain: createMemoryKeychain() });
     const page = await openApp(browser, host);
-    expect(await page.evaluate(() => (window as unknown as { tessera: { app: { version(): Promise<string> } } }).tessera.app.version())).toBe('e2e');
-    const status = await page.evaluate(() => (window as unknown as { tessera: { session: { status(): Promise<unknown> } } }).tessera.session.status());
+    expect(await page.evaluate(() => (globalThis as unknown as { tessera: { app: { version(): Promise<string> } } }).tessera.app.version())).toBe('e2e');
+    const status = await page.evaluate(() => (globalThis as unknown as { tessera: { session: { status(): Promise<unknown> } } }).tessera.session.status());
     expect(status).toEqual({ state: 'no-profile' });
     // A socket without the token (any other page or process on the machine) is refused.
     const refused = await page.evaluate(async (url) => {
