@@ -152,8 +152,8 @@ function InviteForm({ vault, environments }: { vault: string; environments: stri
   }
 
   return (
-    <form className="card stack" onSubmit={submit}>
-      <h2>Invite a teammate</h2>
+    <form className="card stack" onSubmit={submit} aria-labelledby="invite-title">
+      <h2 id="invite-title">Invite a teammate</h2>
       <div className="row">
         <label>
           Role

@@ -55,6 +55,8 @@ describe('toApiError', () => {
     expect(toApiError(new Error(msg))).toMatchObject({ code: 'BAD_PASSPHRASE', message: 'Wrong passphrase\nTry again' });
     expect(toApiError(new Error(`Error invoking remote method 'x': Error: ${msg}`)).code).toBe('BAD_PASSPHRASE');
     expect(toApiError(new Error('boom'))).toMatchObject({ code: 'INTERNAL', message: 'boom' });
+    const fromAnotherCopy = Object.assign(new Error('Locked'), { code: 'VAULT_LOCKED' });
+    expect(toApiError(fromAnotherCopy)).toMatchObject({ code: 'VAULT_LOCKED', message: 'Locked' });
     const original = new ApiError('NOT_FOUND', 'gone');
     expect(toApiError(original)).toBe(original);
   });

@@ -32,6 +32,9 @@ export function bridgeErrorMessage(code: string, message: string): string {
 /** The ApiError behind anything a bridge call rejected with. */
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
+  // An ApiError made by another copy of this module (an injected bridge script) has the code.
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && /^[A-Z][A-Z_]*$/.test(code)) return new ApiError(code as ApiError['code'], (e as Error).message);
   const text = e instanceof Error ? e.message : String(e);
   const m = /^(?:Error invoking remote method '[^']*': )?(?:Error: )?\[([A-Z_]+)\] ([\s\S]*)$/.exec(text);
   return m ? new ApiError(m[1] as ApiError['code'], m[2]!) : new ApiError('INTERNAL', text);
