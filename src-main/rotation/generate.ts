@@ -71,7 +71,7 @@ export function generateValue(spec: GenerateSpec, random: RandomIndex = cryptoIn
       return { value: words.join('-'), bits: n * Math.log2(WORDS.length) };
     }
     case 'custom': {
-      const sets = [...new Set(spec.sets ?? ['lower', 'upper', 'digits', 'symbols'])];
+      const sets = [...new Set<keyof typeof SETS>(spec.sets ?? ['lower', 'upper', 'digits', 'symbols'])];
       if (sets.length === 0 || !sets.every((s) => Object.hasOwn(SETS, s))) throw new TesseraError('INVALID_INPUT', 'Choose character sets from lower, upper, digits, symbols');
       const n = lengthOf(spec, Math.max(4, sets.length), 1024, DEFAULT_LENGTH.custom);
       const alphabet = sets.map((s) => SETS[s]).join('');
