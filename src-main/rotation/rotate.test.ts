@@ -11,6 +11,7 @@ import { exportEntries, getValue, history, setSecret } from '../vaults/secrets';
 import { createVault } from '../vaults/vaults';
 import { deleteSecret, restoreSecret, retireSecret, setDefaultPolicy, setPolicy, setRotator } from './lifecycle';
 import { historyWithStanding, rollback, rotateSecret } from './rotate';
+import { secretsBecameDue } from './notify';
 import { rotationStates } from './state';
 
 const DAY = 86_400_000;
@@ -210,5 +211,23 @@ describe('lifecycle', () => {
     ]);
     await expect(setPolicy(vault, 'STRIPE_KEY', { intervalDays: 0 }, audit)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(setDefaultPolicy(vault, 'qa', 30, audit)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('secretsBecameDue (for desktop notifications)', () => {
+  it('lists the secrets and environments that turned due between two checks, once', async () => {
+    const { session, vault, audit } = await setup();
+    await setSecret(vault, 'STRIPE_KEY', 'development', 'dev-value');
+    await setDefaultPolicy(vault, 'production', 30, audit);
+    const t0 = Date.now();
+    // 30-day interval, 7-day warning: due from day 23 (UTC), overdue from day 31.
+    expect(await secretsBecameDue(session, t0, t0 + 20 * DAY, 'UTC')).toEqual([]);
+    expect(await secretsBecameDue(session, t0 + 20 * DAY, t0 + 24 * DAY, 'UTC')).toEqual([
+      { vaultId: vault.id, vault: 'Payments', secret: 'STRIPE_KEY', environment: 'production', state: 'due' },
+    ]);
+    expect(await secretsBecameDue(session, t0 + 24 * DAY, t0 + 25 * DAY, 'UTC')).toEqual([]);
+    expect((await secretsBecameDue(session, t0 + 25 * DAY, t0 + 40 * DAY, 'UTC')).map((d) => d.state)).toEqual(['overdue']);
+    await retireSecret(vault, 'STRIPE_KEY', audit);
+    expect(await secretsBecameDue(session, t0 + 20 * DAY, t0 + 40 * DAY, 'UTC')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { becameDue, RotationClock, rotationState, rotationStatus, worse } from './schedule';
+import { becameDue, RotationClock, rotationState, rotationStatus, STATE_RANK, worse } from './schedule';
 
 const at = (iso: string) => Date.parse(iso);
 const state = (s: Parameters<typeof rotationState>[0], nowIso: string, zone: string) => rotationState(s, new RotationClock(at(nowIso), zone));
@@ -88,5 +89,27 @@ describe('becameDue (what the desktop app notifies about)', () => {
     expect(r2.map((x) => [x.item.name, x.state])).toEqual([['A', 'due'], ['B', 'overdue']]);
     // Nothing changes within one state.
     expect(becameDue(items, at('2026-04-05T08:00:00Z'), at('2026-04-06T08:00:00Z'), zone)).toEqual([]);
+  });
+});
+
+describe('rotation schedule properties', () => {
+  const zones = ['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Pacific/Auckland', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'America/St_Johns'];
+  const instant = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) });
+
+  it('never gets better as time passes, and is due on the calendar date interval days after the rotation', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), instant, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 500 * 86_400_000 }), fc.integer({ min: 0, max: 50 * 86_400_000 }), (zone, rotated, interval, after, more) => {
+        const s = { intervalDays: interval, lastRotatedAt: rotated };
+        const a = rotationState(s, new RotationClock(rotated + after, zone));
+        const b = rotationState(s, new RotationClock(rotated + after + more, zone));
+        expect(STATE_RANK[b]).toBeGreaterThanOrEqual(STATE_RANK[a]);
+        // The due date is the rotation's local date plus the interval, as calendar arithmetic.
+        const clock = new RotationClock(rotated, zone);
+        const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(rotated).map((p) => [p.type, p.value]));
+        const expected = new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day) + interval)).toISOString().slice(0, 10);
+        expect(rotationStatus(s, clock).dueDate).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
