@@ -29,7 +29,23 @@ const COMMON = [
 ];
 const DICTIONARY = new Set([...WORDS, ...COMMON]);
 const WORD_BITS = Math.log2(DICTIONARY.size);
-const MAX_WORD = Math.max(...[...DICTIONARY].map((w) => w.length));
+
+/** The dictionary as a trie over a–z: word lookups walk it without making substrings. */
+interface Trie {
+  readonly next: (Trie | undefined)[];
+  word: boolean;
+}
+const trie = (): Trie => ({ next: new Array<Trie | undefined>(26), word: false });
+const ROOT = trie();
+for (const w of DICTIONARY) {
+  let node = ROOT;
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i) - 97;
+    node = node.next[c] ??= trie();
+  }
+  node.word = true;
+}
+
 /** Past this length a value is a document (a PEM, a JSON key file), not something to guess. */
 const MAX_JUDGED = 1024;
 
@@ -46,6 +62,17 @@ function charsetBits(value: string): number {
 
 /** Common character substitutions (p@ssw0rd): undone before looking words up. */
 const LEET: Readonly<Record<string, string>> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '3': 'e', '5': 's', $: 's', '7': 't', '!': 'i' };
+
+/** The letter (0–25) that a character reads as, lowercased and with substitutions undone; -1 for none. */
+function letterOf(ch: string): number {
+  const c = (LEET[ch] ?? ch.toLowerCase()).charCodeAt(0) - 97;
+  return c >= 0 && c < 26 ? c : -1;
+}
+
+function isPlainLower(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c >= 97 && c <= 122;
+}
 
 /** The shortest block that `value` repeats, and how many times (deadbeefdeadbeef: deadbeef × 2). */
 function repetition(value: string): { block: string; times: number } {
@@ -64,9 +91,8 @@ export function estimateBits(value: string): number {
 
 function sequenceBits(value: string): number {
   const perChar = charsetBits(value);
-  const lower = value.toLowerCase();
-  const unleet = [...lower].map((c) => LEET[c] ?? c).join('');
   const n = value.length;
+  const letters = Int8Array.from({ length: n }, (_, k) => letterOf(value[k]!));
   // best[i]: fewest bits to produce value[0, i).
   const best = new Float64Array(n + 1).fill(Infinity);
   best[0] = 0;
@@ -74,14 +100,22 @@ function sequenceBits(value: string): number {
     const here = best[i]!;
     if (here === Infinity) continue;
     if (here + perChar < best[i + 1]!) best[i + 1] = here + perChar;
-    for (let len = 3; len <= MAX_WORD && i + len <= n; len++) {
-      const word = lower.slice(i, i + len);
-      const plain = DICTIONARY.has(word);
-      if (plain || DICTIONARY.has(unleet.slice(i, i + len))) {
-        // One bit for "some capitals", one for "some substitutions".
-        const extra = (value.slice(i, i + len) === word ? 0 : 1) + (plain ? 0 : 1);
-        best[i + len] = Math.min(best[i + len]!, here + WORD_BITS + extra);
+    // Dictionary words starting here: walk the trie along the letters.
+    let node: Trie | undefined = ROOT;
+    let capitals = 0;
+    let substituted = 0;
+    for (let j = i; j < n && node; j++) {
+      const c = letters[j]!;
+      if (c < 0) break;
+      node = node.next[c];
+      if (!node) break;
+      const ch = value[j]!;
+      if (!isPlainLower(ch)) {
+        if (ch.toLowerCase() === ch) substituted = 1;
+        else capitals = 1;
       }
+      // One bit for "some capitals", one for "some substitutions".
+      if (node.word && j - i >= 2) best[j + 1] = Math.min(best[j + 1]!, here + WORD_BITS + capitals + substituted);
     }
     // A run: the same step between consecutive characters (0 = repeats, ±1 = sequences).
     const step = value.charCodeAt(i + 1) - value.charCodeAt(i);
