@@ -122,6 +122,21 @@ describe('rotators', () => {
     expect(audit.events.filter((e) => e.action === 'secret-rotated')).toEqual([]);
   });
 
+  it('says the provider may have a new key when the app locks while the rotator runs', async () => {
+    const { home, session, vault, audit } = await setup();
+    const started = join(home, 'rotator-started');
+    // The rotator says it started (a file), then takes a second to answer: the lock lands in between.
+    const script = `require("fs").writeFileSync(${JSON.stringify(started)}, ""); setTimeout(() => process.stdout.write("sk_live_during_lock_value"), 1000)`;
+    await setRotator(vault, 'STRIPE_KEY', { command: node(script) }, audit);
+    const rotating = rotateSecret(vault, 'STRIPE_KEY', 'production', { rotator: true }, { confirmRotator: async () => true }, audit).catch((e) => e);
+    for (let i = 0; i < 1000 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 10));
+    session.lock();
+    const err = await rotating;
+    expect(err).toMatchObject({ code: 'VAULT_LOCKED', message: expect.stringMatching(/^The rotator succeeded but its value could not be saved .*the provider may already have a new key/) });
+    expect(err.message).not.toContain('sk_live_during_lock_value');
+    expect(audit.events.filter((e) => e.action === 'secret-rotated')).toEqual([]);
+  });
+
   it('runs a command only once this device approved it, and asks again when it changes', async () => {
     const { vault, audit } = await setup();
     await setRotator(vault, 'STRIPE_KEY', { command: node('process.stdout.write("from-rotator-1")') }, audit);

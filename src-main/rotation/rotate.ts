@@ -81,6 +81,20 @@ async function produce(vault: Vault, secret: SecretMeta, env: string, source: Ro
   return { value: r.value, method: 'rotator' as const, stderr: r.stderr, detail: rotator.command[0]!.split(/[\\/]/).pop()! };
 }
 
+/**
+ * A rotator may already have replaced the key at the provider when saving fails (the
+ * profile stayed locked by another process, a disk error): say so, since the user may need
+ * to act at the provider. The value itself is never put in an error.
+ */
+async function saveOrExplain<T>(method: 'value' | 'generate' | 'rotator', save: () => Promise<T>): Promise<T> {
+  try {
+    return await save();
+  } catch (e) {
+    if (method !== 'rotator' || !(e instanceof TesseraError) || e.code === 'INVALID_INPUT') throw e;
+    throw new TesseraError(e.code, `The rotator succeeded but its value could not be saved (${e.message}); the provider may already have a new key: check it before rotating again`, e.details);
+  }
+}
+
 /** Rotates one secret in one environment; audited as secret-rotated (method, versions; never the value). */
 export async function rotateSecret(vault: Vault, name: string, env: string, source: RotationSource, opts: RotateOptions, audit: AuditSink): Promise<RotateResult> {
   const secret = requireActive(vault, name);
@@ -95,7 +109,7 @@ export async function rotateSecret(vault: Vault, name: string, env: string, sour
   if (made.value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
   if (made.value.length > MAX_VALUE) throw new TesseraError('INVALID_INPUT', 'The value is larger than 256 KiB: nothing saved');
 
-  const result = await vault.edit((author) => {
+  const result = await saveOrExplain(made.method, () => vault.edit((author) => {
     const previous = values.current(secret.id);
     if (previous && previous.value === made.value) {
       throw new TesseraError('INVALID_INPUT', `The new value of ${name} is the same as the current one: nothing saved`);
@@ -122,7 +136,7 @@ export async function rotateSecret(vault: Vault, name: string, env: string, sour
       ...('bits' in made && made.bits !== undefined ? { bits: made.bits } : {}),
       ...('stderr' in made && made.stderr !== undefined ? { rotatorStderr: made.stderr } : {}),
     };
-  });
+  }));
   await audit.record({
     action: 'secret-rotated',
     vaultId: vault.id,

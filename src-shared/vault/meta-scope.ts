@@ -52,7 +52,7 @@ function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
   else if (typeof f.rotator === 'object' && f.rotator !== undefined) {
     const r = f.rotator as Record<string, unknown>;
     const command = r.command;
-    if (Array.isArray(command) && command.length > 0 && command.every((c) => typeof c === 'string') && typeof command[0] === 'string' && command[0] !== '') {
+    if (Array.isArray(command) && command.length > 0 && command.every((c) => typeof c === 'string') && command[0] !== '') {
       const rotator: { command: string[]; timeoutSeconds?: number } = { command: command as string[] };
       if (typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0) rotator.timeoutSeconds = r.timeoutSeconds;
       out.rotator = rotator;
