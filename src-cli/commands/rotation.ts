@@ -195,6 +195,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
         if (o.json) {
           printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: secret.rotator?.command ?? null, environments: rows });
         } else {
+          if (rows.length === 0) ctx.io.stdout.write(`${key} has no value you can read yet${secret.rotation.intervalDays ? `; it rotates every ${secret.rotation.intervalDays} days` : ''}\n`);
           for (const r of rows) {
             const when = r.dueDate ? `, due ${r.dueDate}` : '';
             const exp = r.expiresDate ? `, expires ${r.expiresDate}` : '';

@@ -48,8 +48,16 @@ export function schedulesOf(secret: SecretMeta, scopes: readonly EnvironmentScop
 /** The list's state for one secret: the worst over its environments; none when not active. */
 export function secretRotationState(secret: SecretMeta, scopes: readonly EnvironmentScope[], defaults: RotationDefaults, clock: RotationClock): RotationState {
   if (secret.status !== 'active') return 'none';
+  const { expiresAt, lastRotatedAt = 0 } = secret.rotation;
+  if (secret.rotation.intervalDays === undefined && defaults.vault === undefined && defaults.environments.size === 0 && expiresAt === undefined) return 'none';
   let state: RotationState = 'none';
-  for (const e of schedulesOf(secret, scopes, defaults)) state = worse(state, rotationState(e.schedule, clock));
+  // schedulesOf without its objects: this runs for every secret of a 10,000-secret list.
+  for (const { environment, values } of scopes) {
+    const at = values.currentAt(secret.id);
+    if (at === undefined) continue;
+    const intervalDays = effectiveInterval(secret, environment.id, defaults);
+    state = worse(state, rotationState({ lastRotatedAt: Math.max(at, lastRotatedAt), intervalDays, expiresAt }, clock));
+  }
   return state;
 }
 
