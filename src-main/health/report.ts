@@ -20,7 +20,7 @@ import { localTimeZone, schedulesOf } from '../rotation/state';
 import { Vault, vaultIds, type EnvironmentScope } from '../vaults/vault';
 import { openVault } from '../vaults/vaults';
 import { findReuse, reuseKey, valueTag, type TaggedValue } from './reuse';
-import { kindOf, weakness } from './strength';
+import { kindOf, weaknessOf } from './strength';
 
 export const STALE_DAYS = 90;
 const DAY_MS = 86_400_000;
@@ -101,11 +101,12 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
           const current = values.has(secret.id) ? values.current(secret.id) : undefined;
           if (!current) continue;
           // Reuse is looked for in every vault, so a value shared with another vault shows.
-          if (kindOf(secret.name, current.value).kind !== 'config') {
+          const kind = kindOf(secret.name, current.value);
+          if (kind.kind !== 'config') {
             tagged.push({ vaultId: vault.id, vault: vault.name, secret: secret.name, environment: environment.name, tag: valueTag(key, current.value) });
           }
           if (!selected) continue;
-          const weak = weakness(secret.name, current.value);
+          const weak = weaknessOf(kind);
           if (weak) {
             add('weak', secret.name, environment.name,
               `About ${Math.round(weak.bits)} bits of entropy; a ${weak.kind} should have at least ${weak.min}`,

@@ -63,21 +63,19 @@ function charsetBits(value: string): number {
 /** Common character substitutions (p@ssw0rd): undone before looking words up. */
 const LEET: Readonly<Record<string, string>> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '3': 'e', '5': 's', $: 's', '7': 't', '!': 'i' };
 
-/** The letter (0–25) that a character reads as, lowercased and with substitutions undone; -1 for none. */
-function letterOf(ch: string): number {
-  const c = (LEET[ch] ?? ch.toLowerCase()).charCodeAt(0) - 97;
-  return c >= 0 && c < 26 ? c : -1;
-}
-
-function isPlainLower(ch: string): boolean {
-  const c = ch.charCodeAt(0);
-  return c >= 97 && c <= 122;
-}
+/** For each ASCII code: the letter (0–25) it reads as, lowercased and substitutions undone; -1 for none. */
+const LETTER = new Int8Array(128).fill(-1);
+for (let c = 0; c < 26; c++) LETTER[97 + c] = LETTER[65 + c] = c;
+for (const [from, to] of Object.entries(LEET)) LETTER[from.charCodeAt(0)] = to.charCodeAt(0) - 97;
 
 /** The shortest block that `value` repeats, and how many times (deadbeefdeadbeef: deadbeef × 2). */
 function repetition(value: string): { block: string; times: number } {
-  for (let len = 1; len <= value.length / 2; len++) {
-    if (value.length % len === 0 && value.slice(0, len).repeat(value.length / len) === value) return { block: value.slice(0, len), times: value.length / len };
+  const n = value.length;
+  for (let len = 1; len <= n / 2; len++) {
+    if (n % len !== 0) continue;
+    let i = len;
+    while (i < n && value.charCodeAt(i) === value.charCodeAt(i - len)) i++;
+    if (i === n) return { block: value.slice(0, len), times: n / len };
   }
   return { block: value, times: 1 };
 }
@@ -89,12 +87,16 @@ export function estimateBits(value: string): number {
   return sequenceBits(value);
 }
 
+// Scratch space reused across calls (values are at most MAX_JUDGED long): a report judges
+// tens of thousands of values, and two fresh typed arrays each was most of its garbage.
+const BEST = new Float64Array(MAX_JUDGED + 1);
+
 function sequenceBits(value: string): number {
   const perChar = charsetBits(value);
   const n = value.length;
-  const letters = Int8Array.from({ length: n }, (_, k) => letterOf(value[k]!));
   // best[i]: fewest bits to produce value[0, i).
-  const best = new Float64Array(n + 1).fill(Infinity);
+  const best = n <= MAX_JUDGED ? BEST : new Float64Array(n + 1);
+  best.fill(Infinity, 0, n + 1);
   best[0] = 0;
   for (let i = 0; i < n; i++) {
     const here = best[i]!;
@@ -105,14 +107,14 @@ function sequenceBits(value: string): number {
     let capitals = 0;
     let substituted = 0;
     for (let j = i; j < n && node; j++) {
-      const c = letters[j]!;
+      const code = value.charCodeAt(j);
+      const c = code < 128 ? LETTER[code]! : -1;
       if (c < 0) break;
       node = node.next[c];
       if (!node) break;
-      const ch = value[j]!;
-      if (!isPlainLower(ch)) {
-        if (ch.toLowerCase() === ch) substituted = 1;
-        else capitals = 1;
+      if (code < 97 || code > 122) {
+        if (code >= 65 && code <= 90) capitals = 1;
+        else substituted = 1;
       }
       // One bit for "some capitals", one for "some substitutions".
       if (node.word && j - i >= 2) best[j + 1] = Math.min(best[j + 1]!, here + WORD_BITS + capitals + substituted);
@@ -149,7 +151,11 @@ export function kindOf(name: string, value: string): { kind: SecretKind; secretP
 
 /** The estimated bits and the minimum for its kind, when the value is weaker than that. */
 export function weakness(name: string, value: string): { kind: SecretKind; bits: number; min: number } | null {
-  const { kind, secretPart } = kindOf(name, value);
+  return weaknessOf(kindOf(name, value));
+}
+
+/** weakness() for a value whose kind is known already. */
+export function weaknessOf({ kind, secretPart }: { kind: SecretKind; secretPart: string }): { kind: SecretKind; bits: number; min: number } | null {
   if (kind === 'config') return null;
   const bits = estimateBits(secretPart);
   return bits < MIN_BITS[kind] ? { kind, bits, min: MIN_BITS[kind] } : null;

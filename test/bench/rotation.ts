@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     const withState: number[] = [];
     const statesOnly: number[] = [];
     const health: number[] = [];
+    const quiet: number[] = [];
     const readAll: number[] = [];
     let checksum = 0;
     let findings = 0;
@@ -83,6 +84,11 @@ async function main(): Promise<void> {
       t = performance.now();
       findings = (await healthReport(session, { vault: 'Bench', vaults: [vault], now: Date.now() + 200 * 86_400_000, timeZone: 'Europe/Berlin', lastAccess: () => Date.now() })).length;
       health.push(performance.now() - t);
+
+      // The usual day: nothing due, everything read lately.
+      t = performance.now();
+      checksum += (await healthReport(session, { vault: 'Bench', vaults: [vault], now: Date.now(), timeZone: 'Europe/Berlin', lastAccess: () => Date.now() })).length + 1;
+      quiet.push(performance.now() - t);
     }
     if (checksum === 0) throw new Error('nothing listed');
     const p = median(plain);
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
     console.log(`rotation states alone (${SECRETS} secrets, ${SECRETS * ENVS.length} schedules, fresh clock): ${ms(median(statesOnly))}   (${((median(statesOnly) * 1000) / SECRETS).toFixed(2)} µs a secret)`);
     console.log(`read every current value once (baseline), median of ${RUNS}: ${ms(a)}`);
     console.log(`health report (${findings} findings: every secret overdue), median of ${RUNS}: ${ms(h)}   ratio ${(h / a).toFixed(2)}×`);
+    console.log(`health report (nothing due, all read lately), median of ${RUNS}: ${ms(median(quiet))}   ratio ${(median(quiet) / a).toFixed(2)}×`);
     session.lock();
   } finally {
     await rm(home, { recursive: true, force: true });
