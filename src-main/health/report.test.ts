@@ -10,7 +10,7 @@ import { retireSecret, setDefaultPolicy, setPolicy } from '../rotation/lifecycle
 import { rotateSecret } from '../rotation/rotate';
 import { setSecret } from '../vaults/secrets';
 import { createVault } from '../vaults/vaults';
-import { healthReport } from './report';
+import { healthReport, shellWord } from './report';
 import { findReuse, reuseKey, valueTag } from './reuse';
 import { estimateBits, weakness } from './strength';
 
@@ -173,5 +173,13 @@ describe('strength', () => {
     expect(weakness('DATABASE_URL', 'postgres://app:changeme@db.internal:5432/app')).toMatchObject({ kind: 'password' });
     expect(weakness('DATABASE_URL', `postgres://app:${strong()}@db.internal:5432/app`)).toBeNull();
     expect(weakness('TLS_KEY', '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----')).toBeNull();
+  });
+});
+
+describe('fix commands', () => {
+  it('quote vault names a shell would split', () => {
+    expect(shellWord('payments')).toBe('payments');
+    expect(shellWord('Team Vault')).toBe("'Team Vault'");
+    expect(shellWord("Ada's keys")).toBe("'Ada'\\''s keys'");
   });
 });

@@ -49,6 +49,11 @@ export interface HealthOptions {
   readonly vaults?: readonly Vault[];
 }
 
+/** A word for a shell command line, quoted when it needs to be (vault names may hold spaces). */
+export function shellWord(s: string): string {
+  return /^[\w.@:/+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 const KIND_ORDER: readonly HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-overdue', 'expiring', 'reused', 'weak', 'rotation-due', 'stale'];
 
 interface Place {
@@ -92,7 +97,7 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
       const defaults = vault.meta.rotationDefaults();
       const add = (kind: HealthFinding['kind'], secret: string, environment: string | undefined, message: string, fix: string) =>
         findings.push({ kind, vault: vault.name, secret, ...(environment !== undefined ? { environment } : {}), message, fix });
-      const rotate = (name: string, env: string) => `tessera rotate ${name} --vault ${vault.name} --env ${env}`;
+      const rotate = (name: string, env: string) => `tessera rotate ${name} --vault ${shellWord(vault.name)} --env ${env}`;
 
       for (const secret of vault.meta.secrets()) {
         if (secret.status !== 'active') continue;
@@ -135,7 +140,7 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
         secret: t.secret,
         environment: t.environment,
         message: `Same value as ${others.join(', ')}`,
-        fix: `Give each secret and environment its own value: tessera rotate ${t.secret} --vault ${t.vault} --env ${t.environment} --generate base62`,
+        fix: `Give each secret and environment its own value: tessera rotate ${t.secret} --vault ${shellWord(t.vault)} --env ${t.environment} --generate base62`,
       });
     }
   }
@@ -159,7 +164,7 @@ function rotationFindings(
 ): void {
   for (const { environment, schedule } of schedulesOf(secret, scopes, defaults)) {
     const s = rotationStatus(schedule, clock);
-    const policy = `or change the policy: tessera policy ${secret.name} --vault ${vault.name} --every DAYSd`;
+    const policy = `or change the policy: tessera policy ${secret.name} --vault ${shellWord(vault.name)} --every DAYSd`;
     if (s.state === 'overdue') {
       add('rotation-overdue', secret.name, environment, `Rotation was due on ${s.dueDate} (every ${schedule.intervalDays} days; last rotated ${date(schedule.lastRotatedAt)})`, `${rotate(secret.name, environment)}, ${policy}`);
     } else if (s.state === 'due') {
@@ -177,7 +182,7 @@ function staleFinding({ vault, secret, scopes }: Place, opts: HealthOptions, dat
   for (const { values } of scopes) last = Math.max(last, values.currentAt(secret.id) ?? 0);
   last = Math.max(last, secret.createdAt);
   if (opts.now - last > STALE_DAYS * DAY_MS) {
-    add('stale', secret.name, undefined, `Not read or changed since ${date(last)}`, `If nothing uses it any more, retire it: tessera retire ${secret.name} --vault ${vault.name}`);
+    add('stale', secret.name, undefined, `Not read or changed since ${date(last)}`, `If nothing uses it any more, retire it: tessera retire ${secret.name} --vault ${shellWord(vault.name)}`);
   }
 }
 
