@@ -71,7 +71,11 @@ function checkTime(n: number, what: string): void {
 export async function setPolicy(vault: Vault, name: string, change: PolicyChange, audit: AuditSink): Promise<SecretMeta> {
   if (typeof change.intervalDays === 'number') checkInterval(change.intervalDays);
   if (typeof change.expiresAt === 'number') checkTime(change.expiresAt, 'The expiry');
-  if (typeof change.lastRotatedAt === 'number') checkTime(change.lastRotatedAt, 'The last rotation');
+  if (typeof change.lastRotatedAt === 'number') {
+    checkTime(change.lastRotatedAt, 'The last rotation');
+    // A rotation "tomorrow" would hide a secret from the schedule until long after it is due.
+    if (change.lastRotatedAt > Date.now() + 86_400_000) throw new TesseraError('INVALID_INPUT', 'The last rotation cannot be in the future');
+  }
   const secret = requireSecret(vault, name);
   vault.assertMayWrite(vault.metaScopeId, 'secrets');
   const updated = await vault.edit((author) => {

@@ -225,6 +225,7 @@ describe('lifecycle', () => {
       ['STRIPE_KEY', { intervalDays: 'cleared' }],
     ]);
     await expect(setPolicy(vault, 'STRIPE_KEY', { intervalDays: 0 }, audit)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(setPolicy(vault, 'STRIPE_KEY', { lastRotatedAt: Date.now() + 30 * DAY }, audit)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(setDefaultPolicy(vault, 'qa', 30, audit)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
