@@ -17,13 +17,15 @@ import { unlock, type CliContext } from '../context';
 import { openVault } from '../../src-main/vaults/vaults';
 import { formatTime, printJson, promptHidden, readAllStdin, stripOneNewline } from '../io';
 
-/** Like withVault, with the audit sink for the same session. */
+/** withVault (context.ts), with the audit sink of the same session. */
 async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault, audit: AuditSink) => Promise<T>): Promise<T> {
   const session = await unlock(ctx);
   try {
     const vault = await openVault(session, vaultName);
     const result = await fn(vault, await cliAuditSink(ctx, session));
-    for (const p of vault.problems()) ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}\n`);
+    for (const p of vault.problems()) {
+      ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}${p.bytes ? ` (${p.bytes} bytes set aside)` : ''}\n`);
+    }
     return result;
   } finally {
     session.lock();
