@@ -55,7 +55,10 @@ export interface PolicyChange {
   readonly intervalDays?: number | null;
   /** ms since epoch; null clears. */
   readonly expiresAt?: number | null;
-  /** Records a rotation done elsewhere (at the provider, say); ms since epoch. */
+  /**
+   * Records when the current values were really rotated (an imported key's age, a rotation
+   * done at the provider); ms since epoch, not in the future. A value written later wins.
+   */
   readonly lastRotatedAt?: number | null;
 }
 
@@ -86,6 +89,9 @@ export async function setPolicy(vault: Vault, name: string, change: PolicyChange
       if (v === null) delete next[k];
       else if (v !== undefined) next[k] = v;
     }
+    // A value written after this record supersedes it (state.ts, lastRotation).
+    if (change.lastRotatedAt === null) delete next.lastRotatedRecordedAt;
+    else if (change.lastRotatedAt !== undefined) next.lastRotatedRecordedAt = author.at;
     return vault.meta.updateSecret(secret.id, { rotation: next }, author);
   });
   await audit.record({

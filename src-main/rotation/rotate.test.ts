@@ -230,6 +230,23 @@ describe('lifecycle', () => {
   });
 });
 
+describe('recorded rotations', () => {
+  it('an imported key\'s real age counts until a new value is written', async () => {
+    const { vault, audit } = await setup();
+    const state = async () => (await rotationStates(vault, vault.meta.secrets(), new RotationClock(Date.now(), 'UTC'))).get(vault.meta.secretByName('STRIPE_KEY')!.id);
+    await setPolicy(vault, 'STRIPE_KEY', { intervalDays: 90, lastRotatedAt: Date.now() - 100 * DAY }, audit);
+    expect(await state()).toBe('overdue');
+    await rotateSecret(vault, 'STRIPE_KEY', 'production', { generate: { format: 'base62' } }, {}, audit);
+    expect(await state()).toBe('ok');
+    // A record made after the current value was written counts again (rotated at the provider, say).
+    await setPolicy(vault, 'STRIPE_KEY', { lastRotatedAt: Date.now() - 85 * DAY }, audit);
+    expect(await state()).toBe('due');
+    await setPolicy(vault, 'STRIPE_KEY', { lastRotatedAt: null }, audit);
+    expect(await state()).toBe('ok');
+    expect(vault.meta.secretByName('STRIPE_KEY')!.rotation).toEqual({ intervalDays: 90 });
+  });
+});
+
 describe('secretsBecameDue (for desktop notifications)', () => {
   it('lists the secrets and environments that turned due between two checks, once', async () => {
     const { session, vault, audit } = await setup();

@@ -5,7 +5,7 @@
  */
 import type { RotationState } from '../../src-shared/api/types';
 import { RotationClock, rotationState, worse, type Schedule } from '../../src-shared/rotation/schedule';
-import type { RotationDefaults, SecretMeta } from '../../src-shared/vault/types';
+import type { RotationDefaults, RotationPolicy, SecretMeta } from '../../src-shared/vault/types';
 import type { EnvironmentScope, Vault } from '../vaults/vault';
 
 /** The user's time zone (TZ, else the system's): the zone "every 90 days" is counted in. */
@@ -15,6 +15,18 @@ export function localTimeZone(): string {
 
 export function localClock(now = Date.now()): RotationClock {
   return new RotationClock(now, localTimeZone());
+}
+
+/**
+ * When the value in one environment was last rotated: a recorded rotation (an imported key's
+ * real age, or a rotation done at the provider) counts until a value is written after it
+ * was recorded; without the time it was recorded (older clients), the later of the two.
+ */
+export function lastRotation(currentAt: number, policy: RotationPolicy): number {
+  const recorded = policy.lastRotatedAt;
+  if (recorded === undefined) return currentAt;
+  if (policy.lastRotatedRecordedAt === undefined) return Math.max(currentAt, recorded);
+  return currentAt > policy.lastRotatedRecordedAt ? currentAt : recorded;
 }
 
 /** The interval that applies to `secret` in one environment (days), if any. */
@@ -35,8 +47,7 @@ export function schedulesOf(secret: SecretMeta, scopes: readonly EnvironmentScop
     if (at === undefined) continue;
     const intervalDays = effectiveInterval(secret, environment.id, defaults);
     const schedule: Schedule = {
-      // An explicitly recorded rotation (done at the provider, say) counts if it is newer.
-      lastRotatedAt: Math.max(at, secret.rotation.lastRotatedAt ?? 0),
+      lastRotatedAt: lastRotation(at, secret.rotation),
       ...(intervalDays !== undefined ? { intervalDays } : {}),
       ...(secret.rotation.expiresAt !== undefined ? { expiresAt: secret.rotation.expiresAt } : {}),
     };
@@ -48,7 +59,7 @@ export function schedulesOf(secret: SecretMeta, scopes: readonly EnvironmentScop
 /** The list's state for one secret: the worst over its environments; none when not active. */
 export function secretRotationState(secret: SecretMeta, scopes: readonly EnvironmentScope[], defaults: RotationDefaults, clock: RotationClock): RotationState {
   if (secret.status !== 'active') return 'none';
-  const { expiresAt, lastRotatedAt = 0 } = secret.rotation;
+  const { expiresAt } = secret.rotation;
   if (secret.rotation.intervalDays === undefined && defaults.vault === undefined && defaults.environments.size === 0 && expiresAt === undefined) return 'none';
   let state: RotationState = 'none';
   // schedulesOf without its objects: this runs for every secret of a 10,000-secret list.
@@ -56,7 +67,7 @@ export function secretRotationState(secret: SecretMeta, scopes: readonly Environ
     const at = values.currentAt(secret.id);
     if (at === undefined) continue;
     const intervalDays = effectiveInterval(secret, environment.id, defaults);
-    state = worse(state, rotationState({ lastRotatedAt: Math.max(at, lastRotatedAt), intervalDays, expiresAt }, clock));
+    state = worse(state, rotationState({ lastRotatedAt: lastRotation(at, secret.rotation), intervalDays, expiresAt }, clock));
   }
   return state;
 }

@@ -45,7 +45,7 @@ function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
   if (typeof f.rotation === 'object' && f.rotation !== null) {
     const r = f.rotation as Record<string, unknown>;
     const rot: Record<string, number> = {};
-    for (const k of ['intervalDays', 'lastRotatedAt', 'expiresAt'] as const) if (typeof r[k] === 'number') rot[k] = r[k];
+    for (const k of ['intervalDays', 'lastRotatedAt', 'lastRotatedRecordedAt', 'expiresAt'] as const) if (typeof r[k] === 'number') rot[k] = r[k];
     out.rotation = rot;
   }
   if (f.rotator === null) out.rotator = null;

@@ -7,6 +7,11 @@ export interface RotationPolicy {
   readonly intervalDays?: number;
   /** Explicitly recorded last rotation (ms since epoch); otherwise the latest version's time. */
   readonly lastRotatedAt?: number;
+  /**
+   * When lastRotatedAt was recorded: a value written after that supersedes it. (Without it,
+   * as from older clients, the later of the two counts.)
+   */
+  readonly lastRotatedRecordedAt?: number;
   /** The provider's expiry for the current value (ms since epoch). */
   readonly expiresAt?: number;
 }
