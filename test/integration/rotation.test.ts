@@ -155,6 +155,20 @@ describe('tessera retire, restore, delete and policy', () => {
     await ok(p, ['policy', 'LOCAL_KEY', '--vault', 'Policies', '--every', 'none', '--expires', 'none']);
     expect(await state()).toEqual({ LOCAL_KEY: 'none', STRIPE_KEY: 'ok' });
 
+    // An imported key 40 days old on a 30-day policy: overdue, in the list and in health, until rotated.
+    const fortyDaysAgo = new Date(Date.now() - 40 * 86_400_000).toISOString().slice(0, 10);
+    await ok(p, ['policy', 'LOCAL_KEY', '--vault', 'Policies', '--every', '30d', '--rotated-at', fortyDaysAgo]);
+    expect(await state()).toEqual({ LOCAL_KEY: 'overdue', STRIPE_KEY: 'ok' });
+    const health = await tessera(p, ['health', '--vault', 'Policies', '--json']);
+    expect(health.code).toBe(1);
+    expect((JSON.parse(health.stdout) as { kind: string; secret: string }[]).filter((f) => f.kind.startsWith('rotation'))).toEqual([
+      expect.objectContaining({ kind: 'rotation-overdue', secret: 'LOCAL_KEY', environment: 'dev' }),
+    ]);
+    await ok(p, ['rotate', 'LOCAL_KEY', '--vault', 'Policies', '--env', 'dev', '--generate', 'base62']);
+    expect(await state()).toEqual({ LOCAL_KEY: 'ok', STRIPE_KEY: 'ok' });
+    const history = JSON.parse((await ok(p, ['history', 'LOCAL_KEY', '--vault', 'Policies', '--env', 'dev', '--json'])).stdout) as Version[];
+    expect(history.map((v) => v.standing)).toEqual(['revoked', 'current']);
+
     for (const bad of [['--every', 'often'], ['--every', '0d'], ['--expires', 'tomorrow']]) {
       const r = await tessera(p, ['policy', 'LOCAL_KEY', '--vault', 'Policies', ...bad]);
       expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(errorLine('INVALID_INPUT'))]);
