@@ -11,6 +11,8 @@ import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
 import { registerMemberCommands } from './commands/members';
+import { registerRotationCommands } from './commands/rotation';
+import { registerHealthCommand } from './commands/health';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -33,6 +35,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
   registerRelayCommand(program, ctx);
+  registerRotationCommands(program, ctx);
+  registerHealthCommand(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -27,7 +27,13 @@ export type ErrorCode =
   | 'NO_RELAY' // the vault has no relay configured
   | 'RELAY_UNREACHABLE'
   | 'RELAY_REJECTED' // the relay answered with an error code (in details.relayCode)
-  | 'IO';
+  | 'IO'
+  | 'ROTATOR_FAILED' // a rotator could not start, exited non-zero or printed no usable value (details.stderr)
+  | 'ROTATOR_TIMEOUT' // a rotator ran past its timeout and was killed (details.stderr)
+  | 'ROTATOR_NOT_TRUSTED' // this device has not been told to run that rotator command
+  | 'SECRET_RETIRED' // the secret is retired: restore it first
+  | 'CONFIRMATION_REQUIRED' // a destructive action needs the user's explicit confirmation
+  | 'HEALTH_FINDINGS'; // `tessera health` found something (exit 1 for scripts and CI)
 
 export class TesseraError extends Error {
   readonly code: ErrorCode;

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
-import { getValue, history, listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
+import { getValue, listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
+import { localClock, rotationStates } from '../../src-main/rotation/state';
+import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
 
@@ -51,17 +53,20 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .action(async (o: { vault: string; env?: string; json?: boolean }) => {
       await withVault(ctx, o.vault, async (vault) => {
         const secrets = await listSecrets(vault, o.env);
+        const states = await rotationStates(vault, secrets, localClock());
         if (o.json) {
           printJson(ctx.io, secrets.map((s) => ({
             name: s.name, id: s.id, description: s.description, tags: s.tags, service: s.service, owner: s.owner,
-            status: s.status, environments: s.environments, rotation: s.rotation,
+            status: s.status, environments: s.environments, rotation: s.rotation, rotationState: states.get(s.id),
             createdAt: formatTime(s.createdAt), createdBy: vault.meta.memberName(s.createdBy) ?? s.createdBy,
             updatedAt: formatTime(s.updatedAt), updatedBy: vault.meta.memberName(s.updatedBy) ?? s.updatedBy,
           })));
         } else if (secrets.length === 0) {
           ctx.io.stdout.write(`No secrets${o.env ? ` in ${o.env}` : ''} yet: tessera set KEY --vault ${o.vault} --env ENV\n`);
         } else {
-          printTable(ctx.io, ['NAME', 'ENVIRONMENTS', 'TAGS', 'DESCRIPTION'], secrets.map((s) => [s.name, s.environments.join(','), s.tags.join(','), s.description]));
+          printTable(ctx.io, ['NAME', 'ENVIRONMENTS', 'ROTATION', 'TAGS', 'DESCRIPTION'], secrets.map((s) => [
+            s.status === 'active' ? s.name : `${s.name} (${s.status})`, s.environments.join(','), states.get(s.id) ?? 'none', s.tags.join(','), s.description,
+          ]));
         }
       });
     });
@@ -83,13 +88,15 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (key: string, o: { vault: string; env: string; json?: boolean }) => {
       await withVault(ctx, o.vault, async (vault) => {
-        const versions = await history(vault, key, o.env);
+        const versions = await historyWithStanding(vault, key, o.env, Date.now());
         const who = (id: string) => vault.meta.memberName(id) ?? id;
+        // Replaced versions: still valid at the provider (a rotation's grace window) or revoked.
+        const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'revoked' ? 'revoked' : '');
         if (o.json) {
-          printJson(ctx.io, versions.map((v, i) => ({ version: v.n, id: v.id, at: formatTime(v.at), by: who(v.by), note: v.note, current: i === versions.length - 1 })));
+          printJson(ctx.io, versions.map((v, i) => ({ version: v.n, id: v.id, at: formatTime(v.at), by: who(v.by), note: v.note, current: i === versions.length - 1, standing: standing(v.standing) || 'current' })));
         } else {
-          printTable(ctx.io, ['VERSION', 'WHEN', 'BY', 'NOTE'], versions.map((v, i) => [
-            `${v.n}${i === versions.length - 1 ? ' (current)' : ''}`, formatTime(v.at), who(v.by), v.note,
+          printTable(ctx.io, ['VERSION', 'WHEN', 'BY', 'STATUS', 'NOTE'], versions.map((v, i) => [
+            `${v.n}${i === versions.length - 1 ? ' (current)' : ''}`, formatTime(v.at), who(v.by), standing(v.standing), v.note,
           ]));
         }
       });

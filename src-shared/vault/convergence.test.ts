@@ -29,7 +29,7 @@ function sync(from: Replica, to: Replica): void {
 function view(r: Replica) {
   return r.meta.secrets({ includeDeleted: true }).map((s) => ({
     ...s,
-    history: r.values.history(s.id).map((v) => [v.n, v.value, v.by]),
+    history: r.values.history(s.id).map((v) => [v.n, v.value, v.by, r.values.validUntil(v.id)]),
     current: r.values.current(s.id)?.value,
   }));
 }
@@ -40,6 +40,7 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('edit' as const), who: fc.nat(2), name: fc.constantFrom(...NAMES), description: fc.string({ maxLength: 8 }) }),
   fc.record({ kind: fc.constant('value' as const), who: fc.nat(2), name: fc.constantFrom(...NAMES), value: fc.string({ maxLength: 8 }) }),
   fc.record({ kind: fc.constant('purge' as const), who: fc.nat(2), name: fc.constantFrom(...NAMES) }),
+  fc.record({ kind: fc.constant('grace' as const), who: fc.nat(2), name: fc.constantFrom(...NAMES), days: fc.nat(30) }),
   fc.record({ kind: fc.constant('sync' as const), who: fc.nat(2), to: fc.nat(2) }),
 );
 
@@ -57,6 +58,10 @@ describe('concurrent edits converge', () => {
           if (o.kind === 'create' && !s && !r.meta.secretById(o.id + r.by)) r.meta.createSecret(o.id + r.by, { name: o.name }, author);
           if (o.kind === 'edit' && s) r.meta.updateSecret(s.id, { description: o.description }, author);
           if (o.kind === 'value' && s) r.values.addVersion(`v${versionSeq++}`, s.id, o.value, author);
+          if (o.kind === 'grace' && s) {
+            const first = r.values.history(s.id)[0];
+            if (first) r.values.setValidUntil(s.id, first.id, author.at + o.days, author);
+          }
           if (o.kind === 'purge' && s) {
             r.values.purge(s.id);
             r.meta.deleteSecret(s.id, author);

@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { TesseraError } from '../errors';
 import { assertEnvironmentName, assertSecretName, assertVaultName } from './names';
 import { decodePatch, encodePatch } from './records';
-import type { Author, Environment, Exposure, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
+import type { Author, Environment, Exposure, RotationDefaults, RotatorConfig, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
 
 
 interface FoldedSecret {
@@ -45,10 +45,25 @@ function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
   if (typeof f.rotation === 'object' && f.rotation !== null) {
     const r = f.rotation as Record<string, unknown>;
     const rot: Record<string, number> = {};
-    for (const k of ['intervalDays', 'lastRotatedAt', 'expiresAt'] as const) if (typeof r[k] === 'number') rot[k] = r[k];
+    for (const k of ['intervalDays', 'lastRotatedAt', 'lastRotatedRecordedAt', 'expiresAt'] as const) if (typeof r[k] === 'number') rot[k] = r[k];
     out.rotation = rot;
   }
+  if (f.rotator === null) out.rotator = null;
+  else if (typeof f.rotator === 'object' && f.rotator !== undefined) {
+    const r = f.rotator as Record<string, unknown>;
+    const command = r.command;
+    if (Array.isArray(command) && command.length > 0 && command.every((c) => typeof c === 'string') && command[0] !== '') {
+      const rotator: { command: string[]; timeoutSeconds?: number } = { command: command as string[] };
+      if (typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0) rotator.timeoutSeconds = r.timeoutSeconds;
+      out.rotator = rotator;
+    }
+  }
   return out;
+}
+
+/** A stored default interval, if it is one. */
+function intervalOf(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 1 ? v : undefined;
 }
 
 export class MetaScope {
@@ -144,6 +159,29 @@ export class MetaScope {
       if (e && typeof e.member === 'string' && Array.isArray(e.items)) out.push(e);
     });
     return out.sort((a, b) => b.removedAt - a.removedAt);
+  }
+
+  // ---- rotation defaults: an interval for the vault, or for one environment ----
+
+  rotationDefaults(): RotationDefaults {
+    const m = this.doc.getMap<unknown>('rotationDefaults');
+    const environments = new Map<string, number>();
+    let vault: number | undefined;
+    m.forEach((v, k) => {
+      const n = intervalOf(v);
+      if (n === undefined) return;
+      if (k === '*') vault = n;
+      else environments.set(k, n);
+    });
+    return vault === undefined ? { environments } : { vault, environments };
+  }
+
+  /** Sets (or with null, clears) the default interval of the vault, or of one environment by id. */
+  setRotationDefault(environmentId: string | null, intervalDays: number | null): void {
+    const m = this.doc.getMap<unknown>('rotationDefaults');
+    const key = environmentId ?? '*';
+    if (intervalDays === null) m.delete(key);
+    else m.set(key, intervalDays);
   }
 
   // ---- members' display names (the membership log itself is separate and signed) ----
@@ -300,6 +338,7 @@ export class MetaScope {
       owner: (v('owner') as string) ?? '',
       status: (v('status') as SecretStatus) ?? 'active',
       rotation: (v('rotation') as SecretMeta['rotation']) ?? {},
+      ...(v('rotator') ? { rotator: v('rotator') as RotatorConfig } : {}),
       createdAt: f.createdAt,
       createdBy: f.createdBy,
       updatedAt: f.updatedAt,

@@ -4,13 +4,15 @@
  *
  *   version:  "v <secretId> <n> <at> <versionId> [by, note, value]"
  *   patch:    "s <secretId> <clock> <at> <by> {fields}"
+ *   grace:    "g <secretId> <versionId> <at> <by> {validUntil}"   (a replaced version still valid)
  *
  * Why strings and not Yjs maps or arrays of fields: Yjs decodes every string of every
  * record with its own TextDecoder call. Opening a 10,000-secret vault took ~50 ms per
  * environment with 8-field tuples and ~8 ms with one string per record (measured with
  * bench:open's data). The head fields are what indexing needs, read without parsing JSON;
  * the tail is parsed only when a record is looked at. Unknown kinds are skipped, so older
- * clients ignore records that newer ones add.
+ * clients ignore records that newer ones add; a version tail may grow extra elements and a
+ * patch or grace tail extra keys, which older clients ignore.
  */
 
 export interface VersionHead {
@@ -64,7 +66,10 @@ export function versionHead(record: unknown): (VersionHead & { tail: string }) |
 export function versionTail(tail: string): readonly [string, string, string] | null {
   try {
     const t = JSON.parse(tail);
-    return Array.isArray(t) && t.length === 3 && t.every((x) => typeof x === 'string') ? (t as [string, string, string]) : null;
+    // Elements after the third are a newer client's additions: ignored, not a reason to drop the version.
+    return Array.isArray(t) && t.length >= 3 && typeof t[0] === 'string' && typeof t[1] === 'string' && typeof t[2] === 'string'
+      ? [t[0], t[1], t[2]]
+      : null;
   } catch {
     return null;
   }
@@ -86,6 +91,36 @@ export function decodePatch(record: unknown): (PatchHead & { fields: Record<stri
     const fields = JSON.parse(tail);
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) return null;
     return { secretId, clock: c, at: atn, by, fields };
+  } catch {
+    return null;
+  }
+}
+
+export interface GraceRecord {
+  readonly secretId: string;
+  readonly versionId: string;
+  readonly at: number;
+  readonly by: string;
+  /** The replaced version stays valid at the provider until then (ms since epoch). */
+  readonly validUntil: number;
+}
+
+export function encodeGrace(g: GraceRecord): string {
+  return `g ${g.secretId} ${g.versionId} ${g.at} ${g.by} ${JSON.stringify({ validUntil: g.validUntil })}`;
+}
+
+export function decodeGrace(record: unknown): GraceRecord | null {
+  if (typeof record !== 'string' || !record.startsWith('g ')) return null;
+  const f = splitHead(record, 5);
+  if (!f) return null;
+  const [, secretId, versionId, at, by, tail] = f as [string, string, string, string, string, string];
+  const atn = Number(at);
+  if (!isId(secretId) || !isId(versionId) || !Number.isFinite(atn)) return null;
+  try {
+    const t = JSON.parse(tail) as { validUntil?: unknown };
+    return typeof t === 'object' && t !== null && typeof t.validUntil === 'number' && Number.isFinite(t.validUntil)
+      ? { secretId, versionId, at: atn, by, validUntil: t.validUntil }
+      : null;
   } catch {
     return null;
   }

@@ -7,8 +7,31 @@ export interface RotationPolicy {
   readonly intervalDays?: number;
   /** Explicitly recorded last rotation (ms since epoch); otherwise the latest version's time. */
   readonly lastRotatedAt?: number;
+  /**
+   * When lastRotatedAt was recorded: a value written after that supersedes it. (Without it,
+   * as from older clients, the later of the two counts.)
+   */
+  readonly lastRotatedRecordedAt?: number;
   /** The provider's expiry for the current value (ms since epoch). */
   readonly expiresAt?: number;
+}
+
+/**
+ * A command that prints a new value for the secret on stdout (it calls the provider's API,
+ * say). Run without a shell, as argv; it is code that runs on whoever rotates, so each
+ * device asks before running a command it has not run before.
+ */
+export interface RotatorConfig {
+  readonly command: readonly string[];
+  readonly timeoutSeconds?: number;
+}
+
+/** Rotation intervals that apply where a secret has none of its own. */
+export interface RotationDefaults {
+  /** For every environment of the vault. */
+  readonly vault?: number;
+  /** By environment id; wins over the vault's. */
+  readonly environments: ReadonlyMap<string, number>;
 }
 
 /** The fields a metadata edit may set. */
@@ -20,6 +43,8 @@ export interface SecretFields {
   readonly owner?: string;
   readonly status?: SecretStatus;
   readonly rotation?: RotationPolicy;
+  /** null removes it. */
+  readonly rotator?: RotatorConfig | null;
 }
 
 export interface SecretMeta {
@@ -31,6 +56,7 @@ export interface SecretMeta {
   readonly owner: string;
   readonly status: SecretStatus;
   readonly rotation: RotationPolicy;
+  readonly rotator?: RotatorConfig;
   readonly createdAt: number;
   readonly createdBy: string;
   /** Last metadata edit (value changes are per environment: see SecretVersion). */

@@ -6,9 +6,13 @@
  * Versions are an append-only Y.Array: a concurrent write on two devices keeps both
  * versions (both show in history), and every replica picks the same current one:
  * highest (n, time, id). Purging a secret deletes its versions.
+ *
+ * Grace records ("still valid until DATE", records.ts) sit in the same array: a rotation
+ * for a provider with two live keys says until when the replaced value keeps working.
+ * Older clients skip them (an unknown record kind).
  */
 import * as Y from 'yjs';
-import { encodeVersion, versionHead, versionTail, type VersionHead } from './records';
+import { decodeGrace, encodeGrace, encodeVersion, versionHead, versionTail, type GraceRecord, type VersionHead } from './records';
 import type { Author, SecretVersion } from './types';
 
 /** An indexed version: the head is parsed, the tail (by, note, value) on first use. */
@@ -37,6 +41,8 @@ export class ValuesScope {
   readonly doc: Y.Doc;
   private readonly versions: Y.Array<string>;
   private bySecret = new Map<string, SecretRecords>();
+  /** Grace records by version id: few (one per rotation with a grace window), parsed at once. */
+  private graces = new Map<string, GraceRecord>();
   private rebuildNeeded = true;
 
   constructor(doc: Y.Doc) {
@@ -77,6 +83,27 @@ export class ValuesScope {
     return this.sorted(secretId).map(materialize).filter((v): v is SecretVersion => v !== null);
   }
 
+  /**
+   * When the current version was written, from the record heads alone (no JSON parsed):
+   * what the rotation state of 10,000 secrets needs.
+   */
+  currentAt(secretId: string): number | undefined {
+    return this.sorted(secretId).at(-1)?.at;
+  }
+
+  /** Until when a replaced version stays valid at the provider, if a rotation said so. */
+  validUntil(versionId: string): number | undefined {
+    this.build();
+    return this.graces.get(versionId)?.validUntil;
+  }
+
+  /** Records that `versionId` stays valid until `validUntil` (a later record replaces it: end a grace early). */
+  setValidUntil(secretId: string, versionId: string, validUntil: number, author: Author): void {
+    const record = encodeGrace({ secretId, versionId, at: author.at, by: author.by, validUntil });
+    this.versions.push([record]);
+    this.index(record);
+  }
+
   /** Ids of the secrets that have a value here. */
   secretIds(): string[] {
     return [...this.build().keys()];
@@ -90,7 +117,7 @@ export class ValuesScope {
     return this.current(secretId)!;
   }
 
-  /** Deletes every version of the secret; returns how many. */
+  /** Deletes every version of the secret (and its grace records); returns how many versions. */
   purge(secretId: string): number {
     let removed = 0;
     this.doc.transact(() => {
@@ -100,6 +127,8 @@ export class ValuesScope {
         if (secretIdOf(all[i]) === secretId) {
           this.versions.delete(i, 1);
           removed++;
+        } else if (decodeGrace(all[i])?.secretId === secretId) {
+          this.versions.delete(i, 1);
         }
       }
     });
@@ -117,6 +146,7 @@ export class ValuesScope {
   private build(): Map<string, SecretRecords> {
     if (this.rebuildNeeded) {
       this.bySecret = new Map();
+      this.graces = new Map();
       this.rebuildNeeded = false;
       for (const r of this.versions.toArray()) this.index(r);
     }
@@ -125,7 +155,13 @@ export class ValuesScope {
 
   private index(r: unknown): void {
     const id = secretIdOf(r);
-    if (id === null) return;
+    if (id === null) {
+      const g = decodeGrace(r);
+      // The latest record wins (then the later date), on every replica alike.
+      const had = g && this.graces.get(g.versionId);
+      if (g && (!had || g.at > had.at || (g.at === had.at && (g.by > had.by || (g.by === had.by && g.validUntil > had.validUntil))))) this.graces.set(g.versionId, g);
+      return;
+    }
     const e = this.bySecret.get(id);
     if (e) {
       e.raw.push(r as string);

@@ -207,7 +207,7 @@ describe('tessera with a keychain profile', () => {
     expect(noValueHere.stderr).toMatch(errorLine('NOT_FOUND'));
     const table = await ok(p, ['list', '--vault', 'Listing']);
     expect(table.stdout).toMatch(/^NAME\s+ENVIRONMENTS/);
-    expect(table.stdout).toMatch(/^STRIPE_KEY\s+prod\s+billing\s+Stripe API$/m);
+    expect(table.stdout).toMatch(/^STRIPE_KEY\s+prod\s+none\s+billing\s+Stripe API$/m);
   });
 
   it('history --json lists every version with who and when, and no values', async (ctx) => {
@@ -224,7 +224,7 @@ describe('tessera with a keychain profile', () => {
       [3, 'Alice', true],
     ]);
     for (const v of versions) {
-      expect(Object.keys(v).sort()).toEqual(['at', 'by', 'current', 'id', 'note', 'version']);
+      expect(Object.keys(v).sort()).toEqual(['at', 'by', 'current', 'id', 'note', 'standing', 'version']);
       expect(v.at).toMatch(ISO_SECOND);
     }
     const table = await ok(p, ['history', 'ROTATED', '--vault', 'History', '--env', 'dev']);

@@ -1,0 +1,223 @@
+/**
+ * `tessera rotate|rollback|retire|restore|delete|policy|rotator`: rotating secrets and their
+ * lifecycle. A typed value comes from stdin or a hidden prompt, never from argv.
+ */
+import type { Command } from 'commander';
+import { TesseraError, isTesseraError } from '../../src-shared/errors';
+import { assertSecretName } from '../../src-shared/vault/names';
+import type { AuditSink } from '../../src-main/audit/audit-sink';
+import { parseGenerateSpec } from '../../src-main/rotation/generate';
+import { deleteSecret, restoreSecret, retireSecret, setDefaultPolicy, setPolicy, setRotator, type PolicyChange } from '../../src-main/rotation/lifecycle';
+import { rollback, rotateSecret, type RotationSource } from '../../src-main/rotation/rotate';
+import { localClock, schedulesOf } from '../../src-main/rotation/state';
+import { rotationStatus } from '../../src-shared/rotation/schedule';
+import type { Vault } from '../../src-main/vaults/vault';
+import { cliAuditSink } from '../audit-sink';
+import { unlock, type CliContext } from '../context';
+import { openVault } from '../../src-main/vaults/vaults';
+import { formatTime, printJson, promptHidden, readAllStdin, stripOneNewline } from '../io';
+
+/** withVault (context.ts), with the audit sink of the same session. */
+async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault, audit: AuditSink) => Promise<T>): Promise<T> {
+  const session = await unlock(ctx);
+  try {
+    const vault = await openVault(session, vaultName);
+    const result = await fn(vault, await cliAuditSink(ctx, session));
+    for (const p of vault.problems()) {
+      ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}${p.bytes ? ` (${p.bytes} bytes set aside)` : ''}\n`);
+    }
+    return result;
+  } finally {
+    session.lock();
+  }
+}
+
+/** "90d" or "90" days; "none" clears. */
+export function parseInterval(text: string): number | null {
+  if (text === 'none') return null;
+  const m = /^(\d{1,4})d?$/.exec(text);
+  if (!m) throw new TesseraError('INVALID_INPUT', `Cannot read interval ${JSON.stringify(text)}: a number of days such as 90d, or none`);
+  return Number(m[1]);
+}
+
+/** YYYY-MM-DD (the start of that day here) or an ISO date-time; "none" clears. */
+export function parseDate(text: string): number | null {
+  if (text === 'none') return null;
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const t = day ? new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3])).getTime() : /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(t)) throw new TesseraError('INVALID_INPUT', `Cannot read date ${JSON.stringify(text)}: YYYY-MM-DD or an ISO date-time`);
+  return t;
+}
+
+function parseWhole(text: string, what: string): number {
+  if (!/^\d{1,6}$/.test(text)) throw new TesseraError('INVALID_INPUT', `${what} must be a whole number (got ${JSON.stringify(text)})`);
+  return Number(text);
+}
+
+function writeIndented(ctx: CliContext, prefix: string, text: string): void {
+  for (const line of text.replace(/\n$/, '').split('\n')) ctx.io.stderr.write(`${prefix}${line}\n`);
+}
+
+export function registerRotationCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('rotate <key>')
+    .description('save a new value as the next version: typed (stdin or hidden prompt), --generate SPEC, or --rotator')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--env <env>', 'environment')
+    .option('--generate <spec>', 'generate the value: base62, hex, base64url, uuid, passphrase or custom, as FORMAT[:LENGTH[:SETS]]')
+    .option('--rotator', "run the secret's rotator command and save what it prints")
+    .option('--trust-rotator', 'run the rotator command even though this device has not approved it yet (and remember it)')
+    .option('--grace <days>', 'the replaced value stays valid for this many days (providers with two live keys)')
+    .option('--expires <date>', "the new value's expiry at the provider (YYYY-MM-DD)")
+    .option('--note <text>', 'why (kept in history)')
+    .action(async (key: string, o: { vault: string; env: string; generate?: string; rotator?: boolean; trustRotator?: boolean; grace?: string; expires?: string; note?: string }) => {
+      assertSecretName(key);
+      if (o.generate !== undefined && o.rotator) throw new TesseraError('INVALID_INPUT', 'Choose --generate or --rotator, not both');
+      const graceDays = o.grace !== undefined ? parseWhole(o.grace, 'Grace days') : 0;
+      const expiresAt = o.expires !== undefined ? parseDate(o.expires) : null;
+      let source: RotationSource;
+      if (o.generate !== undefined) source = { generate: parseGenerateSpec(o.generate) };
+      else if (o.rotator) source = { rotator: true };
+      else {
+        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${o.env}): `) : stripOneNewline(await readAllStdin(ctx.io.stdin));
+        source = { value };
+      }
+      const confirmRotator = async (command: readonly string[]): Promise<boolean> => {
+        ctx.io.stderr.write(`The rotator of ${key} runs this command on this computer:\n  ${JSON.stringify(command)}\n`);
+        if (o.trustRotator) return true;
+        if (!ctx.io.stdin.isTTY) {
+          ctx.io.stderr.write('This device has not approved it: check it, then run again with --trust-rotator\n');
+          return false;
+        }
+        return /^y(es)?$/i.test((await promptHidden(ctx.io, 'Run it, now and in future rotations of this secret here? [y/N] ')).trim());
+      };
+      await withVaultAudited(ctx, o.vault, async (vault, audit) => {
+        try {
+          const r = await rotateSecret(vault, key, o.env, source, {
+            graceDays,
+            ...(o.note !== undefined ? { note: o.note } : {}),
+            ...(expiresAt !== null ? { expiresAt } : {}),
+            confirmRotator,
+          }, audit);
+          if (r.rotatorStderr) writeIndented(ctx, 'rotator: ', r.rotatorStderr);
+          const how = r.bits !== undefined ? ` (generated, ~${Math.floor(r.bits)} bits; see it with tessera get)` : '';
+          ctx.io.stderr.write(`Rotated ${key} in ${o.env}: version ${r.version.n}${how}\n`);
+          if (r.replaced) {
+            ctx.io.stderr.write(r.replaced.validUntil !== undefined
+              ? `Version ${r.replaced.n} stays valid until ${formatTime(r.replaced.validUntil)}, then counts as revoked\n`
+              : `Version ${r.replaced.n} is revoked: revoke it at the provider too if it still works there\n`);
+          }
+        } catch (e) {
+          // The rotator's own words say why it failed; the error line says what was (not) saved.
+          if (isTesseraError(e) && typeof e.details.stderr === 'string' && e.details.stderr !== '') writeIndented(ctx, 'rotator: ', e.details.stderr);
+          throw e;
+        }
+      });
+    });
+
+  program
+    .command('rollback <key>')
+    .description("save an earlier version's value as a new version")
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .requiredOption('--env <env>', 'environment')
+    .requiredOption('--to <version>', 'the version number to go back to (see tessera history)')
+    .action(async (key: string, o: { vault: string; env: string; to: string }) => {
+      const to = parseWhole(o.to, 'The version');
+      const r = await withVaultAudited(ctx, o.vault, (vault, audit) => rollback(vault, key, o.env, to, audit));
+      ctx.io.stderr.write(`Rolled ${key} in ${o.env} back to version ${to}'s value: saved as version ${r.version.n}\n`);
+    });
+
+  program
+    .command('retire <key>')
+    .description('retire a secret: kept with its history, left out of run and export')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .action(async (key: string, o: { vault: string }) => {
+      await withVaultAudited(ctx, o.vault, (vault, audit) => retireSecret(vault, key, audit));
+      ctx.io.stderr.write(`Retired ${key}: no longer injected or exported (tessera restore ${key} --vault ${o.vault} brings it back)\n`);
+    });
+
+  program
+    .command('restore <key>')
+    .description('make a retired secret active again')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .action(async (key: string, o: { vault: string }) => {
+      await withVaultAudited(ctx, o.vault, (vault, audit) => restoreSecret(vault, key, audit));
+      ctx.io.stderr.write(`Restored ${key}\n`);
+    });
+
+  program
+    .command('delete <key>')
+    .description('delete a secret and purge its whole history, after confirming its name')
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--confirm <key>', 'the secret name again, to confirm without a prompt')
+    .action(async (key: string, o: { vault: string; confirm?: string }) => {
+      let confirm = o.confirm;
+      if (confirm === undefined && ctx.io.stdin.isTTY) {
+        ctx.io.stderr.write(`Deleting ${key} purges every version in every environment you hold; this cannot be undone.\n`);
+        confirm = (await promptHidden(ctx.io, `Type ${key} to delete it: `)).trim();
+      }
+      const r = await withVaultAudited(ctx, o.vault, (vault, audit) => deleteSecret(vault, key, confirm, audit));
+      ctx.io.stderr.write(`Deleted ${key} (${r.purgedVersions} versions purged)\n`);
+    });
+
+  program
+    .command('policy [key]')
+    .description("show or set a secret's rotation policy; without KEY, the default of the vault or of --env")
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--env <env>', 'with no KEY: the default for this environment')
+    .option('--every <days>', 'rotate every N days (90d), or none')
+    .option('--expires <date>', "the current value's expiry at the provider (YYYY-MM-DD), or none")
+    .option('--rotated-at <date>', 'record a rotation done outside Tessera (YYYY-MM-DD)')
+    .option('--json', 'machine-readable output')
+    .action(async (key: string | undefined, o: { vault: string; env?: string; every?: string; expires?: string; rotatedAt?: string; json?: boolean }) => {
+      await withVaultAudited(ctx, o.vault, async (vault, audit) => {
+        if (key === undefined) {
+          if (o.expires !== undefined || o.rotatedAt !== undefined) throw new TesseraError('INVALID_INPUT', 'Defaults hold an interval only (--every)');
+          if (o.every !== undefined) {
+            const days = parseInterval(o.every);
+            await setDefaultPolicy(vault, o.env ?? null, days, audit);
+            ctx.io.stderr.write(`${o.env ? `Secrets in ${o.env}` : 'Secrets in this vault'} without their own policy rotate ${days === null ? 'on no schedule' : `every ${days} days`}\n`);
+          }
+          const d = vault.meta.rotationDefaults();
+          const byEnv = vault.environments().map((e) => ({ environment: e.name, intervalDays: d.environments.get(e.id) ?? d.vault ?? null }));
+          if (o.json) printJson(ctx.io, { vault: d.vault ?? null, environments: byEnv });
+          else for (const e of byEnv) ctx.io.stdout.write(`${e.environment}: ${e.intervalDays === null ? 'no schedule' : `every ${e.intervalDays} days`}\n`);
+          return;
+        }
+        if (o.env !== undefined) throw new TesseraError('INVALID_INPUT', "A secret's policy covers all its environments: drop --env");
+        const change: { -readonly [K in keyof PolicyChange]: PolicyChange[K] } = {};
+        if (o.every !== undefined) change.intervalDays = parseInterval(o.every);
+        if (o.expires !== undefined) change.expiresAt = parseDate(o.expires);
+        if (o.rotatedAt !== undefined) change.lastRotatedAt = parseDate(o.rotatedAt);
+        if (Object.keys(change).length > 0) await setPolicy(vault, key, change, audit);
+        const secret = vault.meta.secretByName(key);
+        if (!secret) throw new TesseraError('NOT_FOUND', `No secret ${key} in vault ${vault.name}`);
+        const clock = localClock();
+        const rows = schedulesOf(secret, await vault.readableEnvironments(), vault.meta.rotationDefaults()).map((e) => ({ environment: e.environment, intervalDays: e.schedule.intervalDays ?? null, lastRotated: formatTime(e.schedule.lastRotatedAt), ...rotationStatus(e.schedule, clock) }));
+        if (o.json) {
+          printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: secret.rotator?.command ?? null, environments: rows });
+        } else {
+          if (rows.length === 0) ctx.io.stdout.write(`${key} has no value you can read yet${secret.rotation.intervalDays ? `; it rotates every ${secret.rotation.intervalDays} days` : ''}\n`);
+          for (const r of rows) {
+            const when = r.dueDate ? `, due ${r.dueDate}` : '';
+            const exp = r.expiresDate ? `, expires ${r.expiresDate}` : '';
+            ctx.io.stdout.write(`${r.environment}: ${r.state}${r.intervalDays ? ` (every ${r.intervalDays} days${when})` : ''}${exp}; last rotated ${r.lastRotated}\n`);
+          }
+          if (secret.rotator) ctx.io.stdout.write(`rotator: ${JSON.stringify(secret.rotator.command)}\n`);
+        }
+      });
+    });
+
+  program
+    .command('rotator <key> [command...]')
+    .description("set the command that prints a new value for a secret (after --: COMMAND ARGS...), run without a shell")
+    .requiredOption('--vault <vault>', 'vault name or id')
+    .option('--timeout <seconds>', 'stop it after this many seconds (default 60)')
+    .option('--clear', 'remove the rotator')
+    .action(async (key: string, command: string[], o: { vault: string; timeout?: string; clear?: boolean }) => {
+      if (o.clear ? command.length > 0 : command.length === 0) throw new TesseraError('INVALID_INPUT', 'Give a command after -- (tessera rotator KEY --vault V -- COMMAND ARGS...), or --clear');
+      const config = o.clear ? null : { command, ...(o.timeout !== undefined ? { timeoutSeconds: parseWhole(o.timeout, 'The timeout') } : {}) };
+      await withVaultAudited(ctx, o.vault, (vault, audit) => setRotator(vault, key, config, audit));
+      ctx.io.stderr.write(config ? `Rotator of ${key} set: tessera rotate ${key} --vault ${o.vault} --env ENV --rotator runs it\n` : `Rotator of ${key} removed\n`);
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * A secret's lifecycle and its rotation settings: active → retired (kept with its history,
+ * left out of `run` and export, restorable) → deleted (every version purged, after the
+ * user confirms by typing its name); rotation policies per secret and defaults per vault
+ * and environment; the rotator command. Each change is one edit and one audit event.
+ */
+import { TesseraError } from '../../src-shared/errors';
+import type { RotationPolicy, RotatorConfig, SecretMeta } from '../../src-shared/vault/types';
+import type { AuditSink } from '../audit/audit-sink';
+import type { Vault } from '../vaults/vault';
+import { removeSecret } from '../vaults/secrets';
+import { MAX_ROTATOR_TIMEOUT_SECONDS } from './rotator';
+
+function requireSecret(vault: Vault, name: string): SecretMeta {
+  const s = vault.meta.secretByName(name);
+  if (!s) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
+  return s;
+}
+
+async function setStatus(vault: Vault, name: string, status: 'active' | 'retired'): Promise<SecretMeta> {
+  const secret = requireSecret(vault, name);
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  if (secret.status === status) return secret;
+  return vault.edit((author) => vault.meta.updateSecret(secret.id, { status }, author));
+}
+
+/** Hides a secret from run and export; its history stays. Audited as secret-retired. */
+export async function retireSecret(vault: Vault, name: string, audit: AuditSink): Promise<SecretMeta> {
+  const s = await setStatus(vault, name, 'retired');
+  await audit.record({ action: 'secret-retired', vaultId: vault.id, vault: vault.name, secret: name });
+  return s;
+}
+
+/** Makes a retired secret active again. Audited as secret-edited (status active). */
+export async function restoreSecret(vault: Vault, name: string, audit: AuditSink): Promise<SecretMeta> {
+  const s = await setStatus(vault, name, 'active');
+  await audit.record({ action: 'secret-edited', vaultId: vault.id, vault: vault.name, secret: name, detail: { field: 'status', status: 'active' } });
+  return s;
+}
+
+/**
+ * Deletes a secret and purges its history in every environment this profile holds, once
+ * `confirm` repeats its name (a purge cannot be undone). Audited as secret-deleted.
+ */
+export async function deleteSecret(vault: Vault, name: string, confirm: string | undefined, audit: AuditSink): Promise<{ purgedVersions: number }> {
+  requireSecret(vault, name);
+  if (confirm !== name) throw new TesseraError('CONFIRMATION_REQUIRED', `Deleting ${name} purges its whole history: confirm by typing its name`);
+  const r = await removeSecret(vault, name);
+  await audit.record({ action: 'secret-deleted', vaultId: vault.id, vault: vault.name, secret: name, detail: { purgedVersions: r.purgedVersions } });
+  return r;
+}
+
+export interface PolicyChange {
+  /** Days; null clears the secret's own interval (the defaults apply again). */
+  readonly intervalDays?: number | null;
+  /** ms since epoch; null clears. */
+  readonly expiresAt?: number | null;
+  /**
+   * Records when the current values were really rotated (an imported key's age, a rotation
+   * done at the provider); ms since epoch, not in the future. A value written later wins.
+   */
+  readonly lastRotatedAt?: number | null;
+}
+
+function checkInterval(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new TesseraError('INVALID_INPUT', 'A rotation interval is a whole number of days from 1 to 3650');
+}
+
+function checkTime(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TesseraError('INVALID_INPUT', `${what} must be a date`);
+}
+
+/** Changes a secret's own rotation policy. Audited as policy-changed. */
+export async function setPolicy(vault: Vault, name: string, change: PolicyChange, audit: AuditSink): Promise<SecretMeta> {
+  if (typeof change.intervalDays === 'number') checkInterval(change.intervalDays);
+  if (typeof change.expiresAt === 'number') checkTime(change.expiresAt, 'The expiry');
+  if (typeof change.lastRotatedAt === 'number') {
+    checkTime(change.lastRotatedAt, 'The last rotation');
+    // A rotation "tomorrow" would hide a secret from the schedule until long after it is due.
+    if (change.lastRotatedAt > Date.now() + 86_400_000) throw new TesseraError('INVALID_INPUT', 'The last rotation cannot be in the future');
+  }
+  const secret = requireSecret(vault, name);
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  const updated = await vault.edit((author) => {
+    const current = vault.meta.secretById(secret.id)!.rotation;
+    const next: { -readonly [K in keyof RotationPolicy]: RotationPolicy[K] } = { ...current };
+    for (const k of ['intervalDays', 'expiresAt', 'lastRotatedAt'] as const) {
+      const v = change[k];
+      if (v === null) delete next[k];
+      else if (v !== undefined) next[k] = v;
+    }
+    // A value written after this record supersedes it (state.ts, lastRotation).
+    if (change.lastRotatedAt === null) delete next.lastRotatedRecordedAt;
+    else if (change.lastRotatedAt !== undefined) next.lastRotatedRecordedAt = author.at;
+    return vault.meta.updateSecret(secret.id, { rotation: next }, author);
+  });
+  await audit.record({
+    action: 'policy-changed',
+    vaultId: vault.id,
+    vault: vault.name,
+    secret: name,
+    detail: Object.fromEntries(Object.entries(change).map(([k, v]) => [k, v === null ? 'cleared' : v])),
+  });
+  return updated;
+}
+
+/** Sets (null: clears) the default interval of the vault, or of one environment. Audited as policy-changed. */
+export async function setDefaultPolicy(vault: Vault, env: string | null, intervalDays: number | null, audit: AuditSink): Promise<void> {
+  if (intervalDays !== null) checkInterval(intervalDays);
+  let environmentId: string | null = null;
+  if (env !== null) {
+    const e = vault.meta.environmentByName(env);
+    if (!e) throw new TesseraError('NOT_FOUND', `No environment ${env} in this vault`);
+    environmentId = e.id;
+  }
+  vault.assertMayWrite(vault.metaScopeId, 'rotation defaults');
+  await vault.edit(() => vault.meta.setRotationDefault(environmentId, intervalDays));
+  await audit.record({
+    action: 'policy-changed',
+    vaultId: vault.id,
+    vault: vault.name,
+    ...(env !== null ? { environment: env } : {}),
+    detail: { default: true, intervalDays: intervalDays ?? 'cleared' },
+  });
+}
+
+/** Sets (null: removes) a secret's rotator command. Audited as policy-changed (the program's name, not its arguments). */
+export async function setRotator(vault: Vault, name: string, rotator: RotatorConfig | null, audit: AuditSink): Promise<SecretMeta> {
+  if (rotator) {
+    if (rotator.command.length === 0 || !rotator.command[0]) throw new TesseraError('INVALID_INPUT', 'A rotator needs a command');
+    const t = rotator.timeoutSeconds;
+    if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > MAX_ROTATOR_TIMEOUT_SECONDS)) {
+      throw new TesseraError('INVALID_INPUT', `A rotator timeout is a whole number of seconds from 1 to ${MAX_ROTATOR_TIMEOUT_SECONDS}`);
+    }
+  }
+  const secret = requireSecret(vault, name);
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  const updated = await vault.edit((author) => vault.meta.updateSecret(secret.id, { rotator }, author));
+  await audit.record({
+    action: 'policy-changed',
+    vaultId: vault.id,
+    vault: vault.name,
+    secret: name,
+    detail: rotator ? { rotator: rotator.command[0]!.split(/[\\/]/).pop()!, timeoutSeconds: rotator.timeoutSeconds ?? 0 } : { rotator: 'cleared' },
+  });
+  return updated;
+}

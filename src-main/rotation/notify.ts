@@ -1,0 +1,43 @@
+/**
+ * What the desktop app notifies about: the secrets (per environment) that became due,
+ * overdue, expiring or expired between its previous check and now, across the profile's
+ * vaults. The app keeps the time of its last check; a secret that turned due while the
+ * app was closed is reported once, at the first check after.
+ */
+import type { RotationState } from '../../src-shared/api/types';
+import { becameDue } from '../../src-shared/rotation/schedule';
+import { TesseraError } from '../../src-shared/errors';
+import type { Session } from '../profile/profile';
+import { Vault, vaultIds } from '../vaults/vault';
+import { localTimeZone, schedulesOf } from './state';
+
+export interface BecameDue {
+  readonly vaultId: string;
+  readonly vault: string;
+  readonly secret: string;
+  readonly environment: string;
+  readonly state: RotationState;
+}
+
+export async function secretsBecameDue(session: Session, previousCheck: number, now: number, timeZone = localTimeZone()): Promise<BecameDue[]> {
+  const out: BecameDue[] = [];
+  for (const id of await vaultIds(session)) {
+    let vault: Vault;
+    try {
+      vault = await Vault.open(session, id);
+    } catch (e) {
+      if (e instanceof TesseraError) continue; // an unreadable vault is reported elsewhere
+      throw e;
+    }
+    const scopes = await vault.readableEnvironments();
+    const defaults = vault.meta.rotationDefaults();
+    const items = vault.meta
+      .secrets()
+      .filter((s) => s.status === 'active')
+      .flatMap((s) => schedulesOf(s, scopes, defaults).map((e) => ({ secret: s.name, ...e })));
+    for (const { item, state } of becameDue(items, previousCheck, now, timeZone)) {
+      out.push({ vaultId: vault.id, vault: vault.name, secret: item.secret, environment: item.environment, state });
+    }
+  }
+  return out;
+}
