@@ -12,6 +12,7 @@ import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { MemoryClipboard } from './clipboard-service';
 import { Desktop } from './desktop';
 import { dispatch } from './dispatch';
+import { setPolicy } from '../rotation/lifecycle';
 
 const VALUE = 'sk_live_desktop-test-value-0001';
 
@@ -162,5 +163,47 @@ describe('Desktop API', () => {
       [1, '', 'Ada'],
     ]);
     expect(JSON.stringify(versions)).not.toMatch(/"one"|"two"/);
+  });
+
+  it('rotates with the generator, rolls back, retires, and health and notifications see rotation due', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'API_KEY', environment: 'production', value: VALUE });
+    // An imported key's real age: rotated 40 days ago, policy every 30 days.
+    await setPolicy(await desktop.vault('acme'), 'API_KEY', { intervalDays: 30, lastRotatedAt: Date.now() - 40 * 86_400_000 }, audit);
+    expect((await call<{ rotation: string }[]>('secrets.list', { vault: 'acme' }))[0]!.rotation).toBe('overdue');
+    const findings = await call<{ kind: string; secret: string }[]>('health.report', {});
+    expect(findings).toContainEqual(expect.objectContaining({ kind: 'rotation-overdue', secret: 'API_KEY' }));
+
+    events.length = 0;
+    await desktop.checkDue();
+    expect(events.filter((e) => e.type === 'alert')).toEqual([
+      expect.objectContaining({ alert: expect.objectContaining({ rule: 'rotation-due', secret: 'API_KEY', message: 'API_KEY (production) in acme is overdue for rotation' }) }),
+    ]);
+    events.length = 0;
+    await desktop.checkDue(); // announced once, not at every check
+    expect(events.filter((e) => e.type === 'alert')).toEqual([]);
+
+    const v2 = await call<{ n: number }>('secrets.rotate', { vault: 'acme', name: 'API_KEY', environment: 'production', generate: { format: 'base62', length: 40 }, graceDays: 7 });
+    expect(v2.n).toBe(2);
+    const { value } = await call<{ value: string }>('secrets.reveal', { vault: 'acme', name: 'API_KEY', environment: 'production' });
+    expect(value).toMatch(/^[0-9A-Za-z]{40}$/);
+    expect((await call<{ rotation: string }[]>('secrets.list', { vault: 'acme' }))[0]!.rotation).toBe('ok');
+    expect((await call<{ kind: string }[]>('health.report', {})).filter((f) => f.kind.startsWith('rotation'))).toEqual([]);
+    const history = await call<{ n: number; standing: { state: string } }[]>('secrets.history', { vault: 'acme', name: 'API_KEY', environment: 'production' });
+    expect(history.map((h) => [h.n, h.standing.state])).toEqual([
+      [2, 'current'],
+      [1, 'valid'],
+    ]);
+
+    await call('secrets.rollback', { vault: 'acme', name: 'API_KEY', environment: 'production', to: 1 });
+    expect(await call('secrets.reveal', { vault: 'acme', name: 'API_KEY', environment: 'production' })).toEqual({ value: VALUE });
+    expect(await call('secrets.retire', { vault: 'acme', name: 'API_KEY' })).toMatchObject({ status: 'retired' });
+    expect((await failure('secrets.rotate', { vault: 'acme', name: 'API_KEY', environment: 'production', value: 'x-new-value-123456' })).code).toBe('SECRET_RETIRED');
+    expect(await call('secrets.restore', { vault: 'acme', name: 'API_KEY' })).toMatchObject({ status: 'active' });
+    const actions = audit.events.map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['secret-rotated', 'secret-rolled-back', 'secret-retired']));
+    expect(JSON.stringify(audit.events)).not.toContain(value);
+    expect(JSON.stringify(audit.events)).not.toContain(VALUE);
   });
 });

@@ -16,12 +16,14 @@ import { nullAuditSink, type AuditSink } from '../audit/audit-sink';
 import type { Keychain } from '../keychain/keychain';
 import { createProfile, readProfileFile, unlockProfile, type ProfileFile, type Session } from '../profile/profile';
 import { Vault, vaultIds } from '../vaults/vault';
+import { healthReport } from '../health/report';
+import { secretsBecameDue } from '../rotation/notify';
 import { AutoLock } from './auto-lock';
 import { ClipboardService, type ClipboardAdapter } from './clipboard-service';
 import { systemClock, type Clock } from './clock';
 import { membersApi, vaultsApi } from './members-api';
 import { secretsApi, clipboardApi } from './secrets-api';
-import { DEFAULT_SETTINGS, readSettings, writeSettings } from './settings';
+import { DEFAULT_SETTINGS, readAnnouncedDue, readSettings, writeAnnouncedDue, writeSettings } from './settings';
 
 export interface DesktopOptions {
   readonly home: string;
@@ -58,6 +60,7 @@ export class Desktop implements DesktopContext {
   private sink: AuditSink = nullAuditSink;
   private open = new Map<string, Vault>();
   private unreadable = new Map<string, TesseraError>();
+  private dueTimer: unknown = null;
   private prefs: Settings = DEFAULT_SETTINGS;
   private listeners = new Set<(e: AppEvent) => void>();
   /** Failed unlocks seen while locked: recorded once the audit log can be opened. */
@@ -116,6 +119,8 @@ export class Desktop implements DesktopContext {
     const session = this.current;
     if (!session) return;
     this.autoLock.stop();
+    if (this.dueTimer !== null) this.clock.clearTimeout(this.dueTimer);
+    this.dueTimer = null;
     await this.clipboard.clear(reason === 'quit' ? 'quit' : 'lock').catch(() => false);
     await this.sink.record({ action: 'lock', detail: { reason } }).catch(() => {});
     this.current = null;
@@ -173,7 +178,43 @@ export class Desktop implements DesktopContext {
     await this.sink.record({ action: 'unlock', detail: { method } });
     this.autoLock.start(this.prefs.autoLockMinutes);
     this.emit({ type: 'unlocked' });
+    void this.checkDue().catch(() => {});
     return profileSummary(session.profile);
+  }
+
+  /**
+   * Tells the user (an `alert` event, which the shell shows as an OS notification) about
+   * secrets that need rotating, each state once: what was announced is kept in the profile,
+   * so a secret that turned due while the app was closed is announced at the next unlock,
+   * one whose policy was just set to an old rotation date is announced too, and one that
+   * was rotated and later turns due again is announced again. Checks again hourly while
+   * unlocked.
+   */
+  async checkDue(): Promise<void> {
+    const session = this.current;
+    if (!session) return;
+    if (this.dueTimer !== null) this.clock.clearTimeout(this.dueTimer);
+    this.dueTimer = this.clock.setTimeout(() => void this.checkDue().catch(() => {}), 3_600_000);
+    const now = this.clock.now();
+    try {
+      const announced = await readAnnouncedDue(this.opts.home);
+      // Everything needing attention now (worse than at the epoch: due, overdue, expiring, expired).
+      const current = await secretsBecameDue(session, 0, now);
+      const keys = new Set<string>();
+      for (const d of current) {
+        const key = `${d.vaultId}/${d.secret}/${d.environment}/${d.state}`;
+        keys.add(key);
+        if (announced.has(key)) continue;
+        const what = d.state === 'expired' ? 'is past its expiry' : d.state === 'expiring' ? 'is about to expire' : `is ${d.state} for rotation`;
+        this.emit({
+          type: 'alert',
+          alert: { id: `${key}@${now}`, rule: 'rotation-due', at: now, severity: d.state === 'due' ? 'info' : 'warning', message: `${d.secret} (${d.environment}) in ${d.vault} ${what}`, vault: d.vault, secret: d.secret },
+        });
+      }
+      await writeAnnouncedDue(this.opts.home, keys);
+    } catch (e) {
+      if (!isTesseraError(e)) throw e; // locked meanwhile, or a vault that will not open: next time
+    }
   }
 
   private buildApi(): TesseraApi {
@@ -228,7 +269,12 @@ export class Desktop implements DesktopContext {
         alerts: async () => [],
         export: async ({ format }) => ({ text: format === 'json' ? '[]\n' : '' }),
       },
-      health: { report: async () => [] },
+      health: {
+        report: async ({ vault }) => {
+          const { vaults } = await this.vaults();
+          return healthReport(this.session(), { ...(vault !== undefined ? { vault } : {}), now: this.clock.now(), vaults });
+        },
+      },
       settings: {
         get: async () => this.prefs,
         set: async (change) => {

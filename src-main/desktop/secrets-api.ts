@@ -3,45 +3,24 @@
  * `reveal`; `copy` puts one on the clipboard without the renderer ever holding it.
  */
 import type { ImportPreview, RotationState, SecretDetail, SecretSummary, TesseraApi, VersionInfo } from '../../src-shared/api/types';
+import { restoreSecret, retireSecret, setPolicy } from '../rotation/lifecycle';
+import { historyWithStanding, rollback, rotateSecret, type VersionMeta } from '../rotation/rotate';
+import { localClock, rotationStates } from '../rotation/state';
 import { TesseraError } from '../../src-shared/errors';
-import type { SecretMeta, SecretVersion } from '../../src-shared/vault/types';
+import type { SecretMeta } from '../../src-shared/vault/types';
 import { parseDotenvFile } from '../dotenv/dotenv-file';
-import { getValue, history, importEntries, listSecrets, removeSecret, setSecret } from '../vaults/secrets';
+import { getValue, importEntries, listSecrets, removeSecret, setSecret } from '../vaults/secrets';
 import type { Vault } from '../vaults/vault';
 import type { DesktopContext } from './desktop';
 
-const DAY = 86_400_000;
-
-/** Due within a week, expiring within two: the list's badge. */
-export function rotationStateOf(meta: SecretMeta, latestAt: number | undefined, now: number): RotationState {
-  const { intervalDays, expiresAt, lastRotatedAt } = meta.rotation;
-  if (expiresAt !== undefined) {
-    if (expiresAt <= now) return 'expired';
-    if (expiresAt - now <= 14 * DAY) return 'expiring';
-  }
-  if (intervalDays === undefined) return expiresAt !== undefined ? 'ok' : 'none';
-  const last = lastRotatedAt ?? latestAt ?? meta.createdAt;
-  const due = last + intervalDays * DAY;
-  if (due <= now) return 'overdue';
-  return due - now <= 7 * DAY ? 'due' : 'ok';
-}
-
-function versionInfo(vault: Vault, v: SecretVersion): VersionInfo {
+function versionInfo(vault: Vault, v: VersionMeta): VersionInfo {
   return { n: v.n, at: v.at, by: v.by, byName: vault.meta.memberName(v.by) ?? '', note: v.note };
 }
 
 async function summaries(vault: Vault): Promise<SecretSummary[]> {
   const listed = await listSecrets(vault);
-  const envs = await vault.readableEnvironments();
-  const now = Date.now();
-  return listed.map((s) => {
-    let latest: number | undefined;
-    for (const e of envs) {
-      const at = e.values.current(s.id)?.at;
-      if (at !== undefined && (latest === undefined || at > latest)) latest = at;
-    }
-    return toSummary(s, s.environments, rotationStateOf(s, latest, now));
-  });
+  const states = await rotationStates(vault, listed, localClock());
+  return listed.map((s) => toSummary(s, s.environments, states.get(s.id) ?? 'none'));
 }
 
 function toSummary(s: SecretMeta, environments: readonly string[], rotation: RotationState): SecretSummary {
@@ -121,7 +100,8 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
     },
     history: async ({ vault: vaultName, name, environment }) => {
       const vault = await ctx.vault(vaultName);
-      return (await history(vault, name, environment)).map((v) => versionInfo(vault, v)).reverse();
+      const versions = await historyWithStanding(vault, name, environment, Date.now());
+      return versions.map((v) => ({ ...versionInfo(vault, v), standing: v.standing })).reverse();
     },
     remove: async ({ vault: vaultName, name }) => {
       const vault = await ctx.vault(vaultName);
@@ -143,20 +123,38 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return result;
     },
-    rotate: async () => {
-      throw new TesseraError('INVALID_INPUT', 'Rotation is not available yet');
+    rotate: async ({ vault: vaultName, name, environment, value, generate, graceDays, note }) => {
+      const vault = await ctx.vault(vaultName);
+      if ((value === undefined) === (generate === undefined)) throw new TesseraError('INVALID_INPUT', 'Type a new value or choose how to generate one');
+      // Rotators run only from the CLI, where their output and approval prompt belong.
+      const source = value !== undefined ? { value } : { generate: generate! };
+      const result = await rotateSecret(vault, name, environment, source, { ...(graceDays !== undefined ? { graceDays } : {}), ...(note !== undefined ? { note } : {}) }, ctx.audit);
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return versionInfo(vault, result.version);
     },
-    rollback: async () => {
-      throw new TesseraError('INVALID_INPUT', 'Rollback is not available yet');
+    rollback: async ({ vault: vaultName, name, environment, to }) => {
+      const vault = await ctx.vault(vaultName);
+      const { version } = await rollback(vault, name, environment, to, ctx.audit);
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return versionInfo(vault, version);
     },
-    retire: async () => {
-      throw new TesseraError('INVALID_INPUT', 'Retiring is not available yet');
+    retire: async ({ vault: vaultName, name }) => {
+      const vault = await ctx.vault(vaultName);
+      await retireSecret(vault, name, ctx.audit);
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return summaryOf(vault, name);
     },
-    restore: async () => {
-      throw new TesseraError('INVALID_INPUT', 'Restoring is not available yet');
+    restore: async ({ vault: vaultName, name }) => {
+      const vault = await ctx.vault(vaultName);
+      await restoreSecret(vault, name, ctx.audit);
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return summaryOf(vault, name);
     },
-    setPolicy: async () => {
-      throw new TesseraError('INVALID_INPUT', 'Rotation policies are not available yet');
+    setPolicy: async ({ vault: vaultName, name, intervalDays, expiresAt }) => {
+      const vault = await ctx.vault(vaultName);
+      await setPolicy(vault, name, { ...(intervalDays !== undefined ? { intervalDays } : {}), ...(expiresAt !== undefined ? { expiresAt } : {}) }, ctx.audit);
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return detailOf(vault, name);
     },
   };
 }

@@ -44,3 +44,20 @@ export async function readSettings(home: string): Promise<Settings> {
 export async function writeSettings(home: string, settings: Settings): Promise<void> {
   await writeFileAtomic(settingsPath(home), JSON.stringify(settings, null, 2) + '\n');
 }
+
+// Which rotation states the app has told the user about (vault id/secret/environment/state:
+// names the user's own vault shows them; no values). Kept beside the settings.
+const announcedPath = (home: string) => join(home, 'announced-due.json');
+
+export async function readAnnouncedDue(home: string): Promise<Set<string>> {
+  try {
+    const list: unknown = JSON.parse((await readFileIfExists(announcedPath(home)))?.toString('utf8') ?? '[]');
+    return new Set(Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : []);
+  } catch {
+    return new Set(); // damaged: announce again rather than never
+  }
+}
+
+export async function writeAnnouncedDue(home: string, keys: ReadonlySet<string>): Promise<void> {
+  await writeFileAtomic(announcedPath(home), JSON.stringify([...keys].sort()) + '\n');
+}

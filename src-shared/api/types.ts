@@ -78,6 +78,8 @@ export interface VersionInfo {
   readonly by: string;
   readonly byName: string;
   readonly note: string;
+  /** What the version still means at the provider (history only). */
+  readonly standing?: { readonly state: 'current' } | { readonly state: 'valid'; readonly until: number } | { readonly state: 'revoked'; readonly since: number };
 }
 
 export interface SecretDetail extends SecretSummary {
