@@ -11,6 +11,8 @@ import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
 import { registerMemberCommands } from './commands/members';
+import { registerRunCommands } from './commands/run';
+import { registerInjectCommands } from './commands/inject';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -32,6 +34,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSecretCommands(program, ctx);
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
+  registerRunCommands(program, ctx);
+  registerInjectCommands(program, ctx);
   registerRelayCommand(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -27,7 +27,13 @@ export type ErrorCode =
   | 'NO_RELAY' // the vault has no relay configured
   | 'RELAY_UNREACHABLE'
   | 'RELAY_REJECTED' // the relay answered with an error code (in details.relayCode)
-  | 'IO';
+  | 'IO'
+  | 'REFERENCE_MISSING' // a ${...} reference names a secret, environment or vault that is not there
+  | 'REFERENCE_CYCLE' // references that lead back to themselves
+  | 'COMMAND_FAILED' // `tessera run` could not start the command
+  | 'PROJECT_CONFIG' // a .tessera.json that does not parse or says something invalid
+  | 'NOT_A_REPOSITORY' // scan --staged / --git-history / hook outside a git repository
+  | 'HOOK_EXISTS'; // a pre-commit hook that is not Tessera's is already installed
 
 export class TesseraError extends Error {
   readonly code: ErrorCode;
