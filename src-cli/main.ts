@@ -13,6 +13,8 @@ import { registerRelayCommand } from './commands/relay';
 import { registerMemberCommands } from './commands/members';
 import { registerRunCommands } from './commands/run';
 import { registerInjectCommands } from './commands/inject';
+import { registerScanCommands } from './commands/scan';
+import { registerHookCommands } from './commands/hook';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -36,6 +38,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerMemberCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerInjectCommands(program, ctx);
+  registerScanCommands(program, ctx);
+  registerHookCommands(program, ctx);
   registerRelayCommand(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -33,7 +33,8 @@ export type ErrorCode =
   | 'COMMAND_FAILED' // `tessera run` could not start the command
   | 'PROJECT_CONFIG' // a .tessera.json that does not parse or says something invalid
   | 'NOT_A_REPOSITORY' // scan --staged / --git-history / hook outside a git repository
-  | 'HOOK_EXISTS'; // a pre-commit hook that is not Tessera's is already installed
+  | 'HOOK_EXISTS' // a pre-commit hook that is not Tessera's is already installed
+  | 'SECRETS_FOUND'; // `tessera scan` found secrets (exit status 1)
 
 export class TesseraError extends Error {
   readonly code: ErrorCode;
