@@ -49,10 +49,12 @@ describe('Masker', () => {
     expect(Buffer.concat([first, rest]).toString()).toBe(`x ${MASK} y`);
   });
 
-  it('holds back no more than it must, and passes other text through unchanged', () => {
-    const m = new Masker(['0123456789']);
-    expect(m.push(Buffer.from('hello world')).toString()).toBe('he');
-    expect(m.end().toString()).toBe('llo world');
+  it('holds back only a tail that could begin a value, so prompts show at once', () => {
+    const m = new Masker(['0123456789', 'secret-value']);
+    expect(m.push(Buffer.from('Your name: ')).toString()).toBe('Your name: ');
+    expect(m.push(Buffer.from('id 0123')).toString()).toBe('id ');
+    expect(m.push(Buffer.from('x and secre')).toString()).toBe('0123x and ');
+    expect(m.end().toString()).toBe('secre');
     const none = new Masker([]);
     expect(none.push(Buffer.from('all of it')).toString()).toBe('all of it');
   });

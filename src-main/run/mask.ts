@@ -1,7 +1,7 @@
 /**
  * Masking of secret values in a child's output, as a stream: a value split across two
- * writes is still caught, because the last (longest value − 1) bytes are held back until
- * the next chunk (or the end) shows whether they begin a value.
+ * writes is still caught, because a chunk's tail that could be the start of a value (at
+ * most the longest value − 1 bytes) is held back until the next chunk or the end decides.
  *
  * Matching is on bytes, leftmost first and longest at a position, so a value that contains
  * another (`abcd` inside `abcdef`) is concealed whole. Values shorter than MIN_MASKED_LENGTH
@@ -17,7 +17,6 @@ export class Masker {
   private readonly needles: Buffer[];
   /** Needles by their first byte, longest first. */
   private readonly byFirst = new Map<number, Buffer[]>();
-  private readonly hold: number;
   private readonly mask: Buffer;
   private pending: Buffer = Buffer.alloc(0);
 
@@ -30,7 +29,6 @@ export class Masker {
       list.push(n);
       this.byFirst.set(n[0]!, list);
     }
-    this.hold = Math.max(0, (this.needles[0]?.length ?? 0) - 1);
     this.mask = Buffer.from(mask, 'utf8');
   }
 
@@ -41,9 +39,7 @@ export class Masker {
   /** Masks what can be decided now; keeps the rest for the next call or end(). */
   push(chunk: Buffer): Buffer {
     const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    // Positions before `decided` can be judged: every value starting there fits in buf.
-    const decided = Math.max(0, buf.length - this.hold);
-    const { out, consumed } = this.scan(buf, decided);
+    const { out, consumed } = this.scan(buf, false);
     this.pending = Buffer.from(buf.subarray(consumed));
     return out;
   }
@@ -52,34 +48,41 @@ export class Masker {
   end(): Buffer {
     const buf = this.pending;
     this.pending = Buffer.alloc(0);
-    return this.scan(buf, buf.length).out;
+    return this.scan(buf, true).out;
   }
 
-  /** Masks matches that start before `limit`; returns the output and how far buf was consumed. */
-  private scan(buf: Buffer, limit: number): { out: Buffer; consumed: number } {
+  /**
+   * Masks buf from the left. Unless `final`, stops at the first position where a value
+   * might begin but the buffer ends first: that tail is all that is held back, so a prompt
+   * or a progress line that cannot be the start of a value is passed on at once.
+   */
+  private scan(buf: Buffer, final: boolean): { out: Buffer; consumed: number } {
     const parts: Buffer[] = [];
+    const n = buf.length;
     let copied = 0;
-    let i = this.nextCandidate(buf, 0, limit);
-    while (i < limit) {
-      const match = this.matchAt(buf, i);
-      if (match > 0) {
+    let i = this.nextCandidate(buf, 0, n);
+    while (i < n) {
+      let full = 0;
+      let undecided = false;
+      for (const v of this.byFirst.get(buf[i]!)!) {
+        if (i + v.length <= n) {
+          if (full === 0 && buf.compare(v, 0, v.length, i, i + v.length) === 0) full = v.length;
+        } else if (!final && buf.compare(v, 0, n - i, i, n) === 0) {
+          undecided = true; // a longer value may still complete here
+        }
+      }
+      if (undecided) break;
+      if (full > 0) {
         parts.push(buf.subarray(copied, i), this.mask);
-        copied = i + match;
-        i = this.nextCandidate(buf, copied, limit);
+        copied = i + full;
+        i = this.nextCandidate(buf, copied, n);
       } else {
-        i = this.nextCandidate(buf, i + 1, limit);
+        i = this.nextCandidate(buf, i + 1, n);
       }
     }
-    const consumed = Math.max(copied, limit);
+    const consumed = Math.min(i, n);
     parts.push(buf.subarray(copied, consumed));
     return { out: parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts), consumed };
-  }
-
-  private matchAt(buf: Buffer, i: number): number {
-    for (const n of this.byFirst.get(buf[i]!) ?? []) {
-      if (i + n.length <= buf.length && buf.compare(n, 0, n.length, i, i + n.length) === 0) return n.length;
-    }
-    return 0;
   }
 
   // With few values, scanning for their first bytes is cheaper than testing every position.
