@@ -12,6 +12,8 @@ const entries = {
   'bench-open': 'test/bench/open.ts',
   'bench-rekey': 'test/bench/rekey.ts',
   'bench-sync': 'test/bench/sync.ts',
+  'bench-scan': 'test/bench/scan.ts',
+  'bench-run': 'test/bench/run.ts',
 };
 const only = process.argv.slice(2);
 
