@@ -20,6 +20,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--no-masking', 'do not conceal secret values in the command\'s output')
     .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean }) => {
       const [command, ...args] = argv as [string, ...string[]];
+      if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);
       only?.forEach(assertSecretName);
       const target = await projectTarget(o, process.cwd());
@@ -34,7 +35,6 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         // The keys are wiped before the program starts: it may run for days.
         session.lock();
       }
-      if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const status = await runChild({
         command,
         args,
