@@ -6,16 +6,20 @@ import { readFileSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const entries = {
   tessera: 'src-cli/main.ts',
+  // `tessera scan` loads it beside itself for its worker threads: built with the CLI.
+  'scan-worker': 'src-main/scan/scan-worker.ts',
   relay: 'src-relay/bin.ts',
   'bench-open': 'test/bench/open.ts',
   'bench-rekey': 'test/bench/rekey.ts',
   'bench-sync': 'test/bench/sync.ts',
   'bench-rotation': 'test/bench/rotation.ts',
+  'bench-scan': 'test/bench/scan.ts',
+  'bench-run': 'test/bench/run.ts',
 };
 const only = process.argv.slice(2);
 
 await build({
-  entryPoints: Object.fromEntries(Object.entries(entries).filter(([k]) => only.length === 0 || only.includes(k))),
+  entryPoints: Object.fromEntries(Object.entries(entries).filter(([k]) => only.length === 0 || only.includes(k) || (k === 'scan-worker' && only.includes('tessera')))),
   outdir: 'out/node',
   outExtension: { '.js': '.mjs' },
   bundle: true,

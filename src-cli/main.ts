@@ -13,6 +13,10 @@ import { registerRelayCommand } from './commands/relay';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
 import { registerHealthCommand } from './commands/health';
+import { registerRunCommands } from './commands/run';
+import { registerInjectCommands } from './commands/inject';
+import { registerScanCommands } from './commands/scan';
+import { registerHookCommands } from './commands/hook';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -34,6 +38,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerSecretCommands(program, ctx);
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
+  registerRunCommands(program, ctx);
+  registerInjectCommands(program, ctx);
+  registerScanCommands(program, ctx);
+  registerHookCommands(program, ctx);
   registerRelayCommand(program, ctx);
   registerRotationCommands(program, ctx);
   registerHealthCommand(program, ctx);

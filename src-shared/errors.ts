@@ -33,7 +33,14 @@ export type ErrorCode =
   | 'ROTATOR_NOT_TRUSTED' // this device has not been told to run that rotator command
   | 'SECRET_RETIRED' // the secret is retired: restore it first
   | 'CONFIRMATION_REQUIRED' // a destructive action needs the user's explicit confirmation
-  | 'HEALTH_FINDINGS'; // `tessera health` found something (exit 1 for scripts and CI)
+  | 'HEALTH_FINDINGS' // `tessera health` found something (exit 1 for scripts and CI)
+  | 'REFERENCE_MISSING' // a ${...} reference names a secret, environment or vault that is not there
+  | 'REFERENCE_CYCLE' // references that lead back to themselves
+  | 'COMMAND_FAILED' // `tessera run` could not start the command
+  | 'PROJECT_CONFIG' // a .tessera.json that does not parse or says something invalid
+  | 'NOT_A_REPOSITORY' // scan --staged / --git-history / hook outside a git repository
+  | 'HOOK_EXISTS' // a pre-commit hook that is not Tessera's is already installed
+  | 'SECRETS_FOUND'; // `tessera scan` found secrets (exit status 1)
 
 export class TesseraError extends Error {
   readonly code: ErrorCode;

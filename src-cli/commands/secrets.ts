@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
-import { getValue, listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
+import { listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
 import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { historyWithStanding } from '../../src-main/rotation/rotate';
+import { expandedValue } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
 
@@ -38,10 +39,11 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .description('print a secret\'s value alone, for $(...)')
     .requiredOption('--vault <vault>', 'vault name or id')
     .requiredOption('--env <env>', 'environment')
-    .action(async (key: string, o: { vault: string; env: string }) => {
-      const v = await withVault(ctx, o.vault, (vault) => getValue(vault, key, o.env));
+    .option('--no-expand', 'print ${...} references as stored instead of expanding them')
+    .action(async (key: string, o: { vault: string; env: string; expand: boolean }) => {
+      const value = await withVault(ctx, o.vault, (vault) => expandedValue(vault, key, o.env, o.expand));
       // A trailing newline only for a human at a terminal: $(...) strips it anyway, pipes get the exact bytes.
-      ctx.io.stdout.write(v.value + ((ctx.io.stdout as NodeJS.WriteStream).isTTY ? '\n' : ''));
+      ctx.io.stdout.write(value + ((ctx.io.stdout as NodeJS.WriteStream).isTTY ? '\n' : ''));
     });
 
   program

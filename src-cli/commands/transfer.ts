@@ -3,7 +3,10 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../src-main/dotenv/dotenv-file';
-import { exportEntries, importEntries } from '../../src-main/vaults/secrets';
+import { importEntries } from '../../src-main/vaults/secrets';
+import { projectTarget } from '../../src-main/project/project-config';
+import { expandedEntries } from '../../src-main/references/vault-lookup';
+import { cliAuditSink } from '../audit-sink';
 import { withVault, type CliContext } from '../context';
 import { decodeUtf8Strict, readAllStdin } from '../io';
 
@@ -31,14 +34,21 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('export')
-    .description('print an environment\'s secrets as dotenv, JSON or shell exports')
-    .requiredOption('--vault <vault>', 'vault name or id')
-    .requiredOption('--env <env>', 'environment')
+    .description('print an environment\'s secrets as dotenv, JSON or shell exports, references expanded')
+    .option('--vault <vault>', 'vault name or id (default: from .tessera.json)')
+    .option('--env <env>', 'environment (default: from .tessera.json)')
     .option('--format <format>', 'dotenv | json | shell', 'dotenv')
-    .action(async (o: { vault: string; env: string; format: string }) => {
+    .option('--no-expand', 'print ${...} references as stored instead of expanding them')
+    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean }) => {
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
-      const entries = await withVault(ctx, o.vault, (v) => exportEntries(v, o.env));
+      const { vault, env } = await projectTarget(o, process.cwd());
+      const entries = await withVault(ctx, vault, async (v) => {
+        const out = await expandedEntries(v, env, { expand: o.expand });
+        const audit = await cliAuditSink(ctx, v.session);
+        await audit.record({ action: 'export', vaultId: v.id, vault: v.name, environment: env, secrets: out.map((e) => e.key), detail: { format: o.format } });
+        return out;
+      });
       ctx.io.stdout.write(format(entries));
     });
 }

@@ -1,0 +1,50 @@
+/** `tessera inject -i TEMPLATE [-o FILE]`: fills `{{ tessera://vault/env/KEY }}` placeholders. */
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { TesseraError } from '../../src-shared/errors';
+import { writeFileAtomic } from '../../src-main/fs/atomic-file';
+import { fillTemplate, placeholdersIn } from '../../src-main/references/template';
+import { VaultLookup } from '../../src-main/references/vault-lookup';
+import { cliAuditSink } from '../audit-sink';
+import { unlock, type CliContext } from '../context';
+import { decodeUtf8Strict, readAllStdin } from '../io';
+
+export function registerInjectCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('inject')
+    .description('fill {{ tessera://vault/env/KEY }} placeholders in a template; the output file gets mode 0600')
+    .requiredOption('-i, --in <template>', 'the template (- for stdin)')
+    .option('-o, --out <file>', 'where to write the result (default: stdout)')
+    .action(async (o: { in: string; out?: string }) => {
+      let template: string;
+      try {
+        template = o.in === '-' ? await readAllStdin(ctx.io.stdin) : decodeUtf8Strict(await fs.readFile(o.in), o.in);
+      } catch (e) {
+        if (e instanceof TesseraError) throw e;
+        throw new TesseraError('IO', `Cannot read ${o.in} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      if (o.out !== undefined && resolve(o.out) === resolve(o.in)) throw new TesseraError('INVALID_INPUT', 'The output would overwrite the template');
+      const count = placeholdersIn(template).length;
+      let filled = template;
+      if (count > 0) {
+        const session = await unlock(ctx);
+        try {
+          filled = await fillTemplate(template, new VaultLookup(session), await cliAuditSink(ctx, session), o.in === '-' ? 'stdin' : o.in);
+        } finally {
+          session.lock();
+        }
+      }
+      if (o.out === undefined) {
+        ctx.io.stdout.write(filled);
+        return;
+      }
+      try {
+        // Written whole (temp file, fsync, rename) with mode 0600 even when a file was there before.
+        await writeFileAtomic(o.out, filled, 0o600);
+      } catch (e) {
+        throw new TesseraError('IO', `Cannot write ${o.out} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      ctx.io.stderr.write(`Wrote ${o.out} (${count} placeholder${count === 1 ? '' : 's'} filled)\n`);
+    });
+}

@@ -1,0 +1,49 @@
+/** `tessera run [--vault V] [--env E] [--only K,...] [--no-masking] -- CMD ARGS...` */
+import type { Command } from 'commander';
+import { TesseraError } from '../../src-shared/errors';
+import { assertSecretName } from '../../src-shared/vault/names';
+import { projectTarget } from '../../src-main/project/project-config';
+import { childEnvironment, runChild } from '../../src-main/run/child-process';
+import { prepareRun } from '../../src-main/run/run-secrets';
+import { openVault } from '../../src-main/vaults/vaults';
+import { cliAuditSink } from '../audit-sink';
+import { unlock, type CliContext } from '../context';
+
+export function registerRunCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run a command with an environment\'s secrets as environment variables (no shell; output masked)')
+    .argument('<command...>', 'the command and its arguments, after --')
+    .option('--vault <vault>', 'vault name or id (default: from .tessera.json)')
+    .option('--env <env>', 'environment (default: from .tessera.json)')
+    .option('--only <keys>', 'only these secrets, comma-separated')
+    .option('--no-masking', 'do not conceal secret values in the command\'s output')
+    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean }) => {
+      const [command, ...args] = argv as [string, ...string[]];
+      if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
+      const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);
+      only?.forEach(assertSecretName);
+      const target = await projectTarget(o, process.cwd());
+
+      const session = await unlock(ctx);
+      let secrets: { key: string; value: string }[];
+      try {
+        const vault = await openVault(session, target.vault);
+        const audit = await cliAuditSink(ctx, session);
+        ({ secrets } = await prepareRun(vault, target.env, { command, audit, ...(only ? { only } : {}) }));
+      } finally {
+        // The keys are wiped before the program starts: it may run for days.
+        session.lock();
+      }
+      const status = await runChild({
+        command,
+        args,
+        env: childEnvironment(ctx.env, secrets),
+        mask: o.masking ? secrets.map((s) => s.value) : null,
+        ...(o.masking ? { stdout: ctx.io.stdout, stderr: ctx.io.stderr } : {}),
+      });
+      // tessera's exit status is the program's: main() returns 0 for a command that ran, so
+      // set it as the process leaves, after every stream has been flushed.
+      if (status !== 0) process.once('exit', () => void (process.exitCode = status));
+    });
+}
