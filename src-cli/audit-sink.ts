@@ -1,12 +1,13 @@
 /**
- * The audit sink every CLI command reports to. Until the local audit log exists this
- * records nothing; commands call it already so that wiring the log is a change here only.
+ * The audit sink every CLI command reports to: the profile's local audit log. Opened per
+ * command; its keys are its own copies, so recording still works after the command's
+ * session locks, and each record() resolves only once the event is on disk.
  */
 import type { AuditSink } from '../src-main/audit/audit-sink';
-import { nullAuditSink } from '../src-main/audit/audit-sink';
+import { openAuditLog } from '../src-main/audit/audit-log';
 import type { Session } from '../src-main/profile/profile';
 import type { CliContext } from './context';
 
-export async function cliAuditSink(_ctx: CliContext, _session: Session): Promise<AuditSink> {
-  return nullAuditSink;
+export async function cliAuditSink(_ctx: CliContext, session: Session): Promise<AuditSink> {
+  return openAuditLog(session);
 }

@@ -11,6 +11,7 @@ import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
 import { registerMemberCommands } from './commands/members';
+import { registerAuditCommands } from './commands/audit';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -33,6 +34,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
   registerRelayCommand(program, ctx);
+  registerAuditCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

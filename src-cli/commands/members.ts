@@ -7,6 +7,8 @@ import { approve, pendingJoinRequests, requestJoin } from '../../src-main/member
 import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { readSyncState } from '../../src-main/sync/sync-state';
+import { memberId } from '../../src-shared/crypto/identity';
+import { cliAuditSink } from '../audit-sink';
 import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
@@ -34,7 +36,12 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       if (!(ROLES as readonly string[]).includes(o.role)) throw new TesseraError('INVALID_INPUT', `Unknown role ${o.role}: use ${ROLES.join(', ')}`);
       const ttl = parseDuration(o.expires);
       const envs = o.env.split(',').map((e) => e.trim()).filter(Boolean);
-      const invite = await withVault(ctx, o.vault, (v) => createInvite(v, o.role as InviteRole, envs, ttl));
+      const invite = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const made = await createInvite(v, o.role as InviteRole, envs, ttl);
+        await audit.record({ action: 'invite', vaultId: v.id, vault: v.name, detail: { role: o.role, environments: envs, expiresAt: made.expiresAt } });
+        return made;
+      });
       if (o.json) return printJson(ctx.io, { code: invite.code, inviteId: invite.inviteId, expiresAt: formatTime(invite.expiresAt) });
       ctx.io.stdout.write(`${invite.code}\n`);
       ctx.io.stderr.write(
@@ -91,7 +98,18 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .description('let someone who asked to join in (by name or fingerprint), with the invite\'s role and environments')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (who: string, o: { vault: string }) => {
-      const r = await withVault(ctx, o.vault, (v) => approve(v, who));
+      const r = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const approved = await approve(v, who);
+        await audit.record({
+          action: 'approve',
+          vaultId: v.id,
+          vault: v.name,
+          subject: memberId(approved.identity),
+          detail: { name: approved.name, role: approved.invite.role, fingerprint: approved.fingerprint },
+        });
+        return approved;
+      });
       ctx.io.stderr.write(`Approved ${r.name} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
 
@@ -101,7 +119,17 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--json', 'machine-readable output')
     .action(async (who: string, o: { vault: string; json?: boolean }) => {
-      const exposure = await withVault(ctx, o.vault, (v) => removeFromVault(v, who));
+      const exposure = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const e = await removeFromVault(v, who);
+        await audit.record({
+          action: 'remove-member',
+          vaultId: v.id,
+          vault: v.name,
+          detail: { name: e.member, fingerprint: e.fingerprint, exposedValues: e.items.length },
+        });
+        return e;
+      });
       if (o.json) return printJson(ctx.io, exposure);
       ctx.io.stderr.write(`Removed ${exposure.member}. They can read nothing written from now on.\n`);
       printExposure(ctx, exposure);
@@ -126,7 +154,11 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .description('new keys for every scope you read (members keep history; use after a suspected leak)')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (o: { vault: string }) => {
-      await withVault(ctx, o.vault, (v) => rotateVaultKeys(v));
+      await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        await rotateVaultKeys(v);
+        await audit.record({ action: 'rotate-keys', vaultId: v.id, vault: v.name });
+      });
       ctx.io.stderr.write(`Rotated the keys of ${o.vault}\n`);
     });
 

@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../../src-shared/audit/events';
 import { tempHome } from '../../test/helpers/temp-home';
@@ -201,6 +201,43 @@ describe('the local audit log', () => {
     expect((await log.verify()).broken?.reason).toBe('head');
     await writeFile(paths.head, Buffer.alloc(0));
     expect((await log.verify()).broken?.reason).toBe('head');
+  });
+
+  it('a cut log stays broken after later appends, which record the cut once', async () => {
+    const { log, paths } = await setup();
+    await fill(log, 6);
+    const buf = await readFile(paths.log);
+    await writeFile(paths.log, buf.subarray(0, recordRanges(buf)[4]!.start));
+    await log.record({ action: 'lock', detail: { reason: 'quit' } });
+    await log.record({ action: 'lock', detail: { reason: 'idle' } });
+    const r = await log.verify();
+    expect(r.broken).toMatchObject({ seq: 4, reason: 'truncated' });
+    const tampering = await log.query({ action: 'tampering' });
+    expect(tampering).toHaveLength(1);
+    expect(tampering[0]!.detail).toMatchObject({ reason: 'truncated', seq: 4 });
+    expect((await log.alerts()).map((a) => a.rule)).toContain('tampering');
+  });
+
+  it('a removed head file is noticed by the next append', async () => {
+    const { log, paths } = await setup();
+    await fill(log, 2);
+    await writeFile(paths.head, '');
+    await rm(paths.head);
+    await log.record({ action: 'lock' });
+    expect((await log.verify()).broken?.reason).toBe('head');
+    expect((await log.query({ action: 'tampering' }))[0]?.detail).toMatchObject({ reason: 'head' });
+  });
+
+  it('verify with record notes an edited event as tampering once, however often it runs', async () => {
+    const { log, paths } = await setup();
+    await fill(log, 4);
+    const buf = await readFile(paths.log);
+    buf[recordRanges(buf)[1]!.end - 1]! ^= 1;
+    await writeFile(paths.log, buf);
+    for (let i = 0; i < 3; i++) expect((await log.verify({ record: true })).broken).toMatchObject({ seq: 1, reason: 'edited' });
+    const noted = await log.query({ action: 'tampering' });
+    expect(noted).toHaveLength(1);
+    expect(noted[0]!.detail).toMatchObject({ source: 'the audit log', seq: 1, reason: 'edited' });
   });
 
   it('a crash mid-append leaves a partial record: still valid, set aside by the next append', async () => {

@@ -16,7 +16,7 @@ import { promises as fs } from 'node:fs';
 import lockfile from 'proper-lockfile';
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
 import type { Alert } from '../../src-shared/api/types';
-import { fromBase64Url, wipe } from '../../src-shared/crypto/bytes';
+import { equalBytes, fromBase64Url, wipe } from '../../src-shared/crypto/bytes';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import { TesseraError } from '../../src-shared/errors';
 import { ensureDir, readFileIfExists, syncDir } from '../fs/atomic-file';
@@ -25,7 +25,7 @@ import type { AuditSink } from './audit-sink';
 import { AlertEngine, type AlertConfigChanges } from './alerts/engine';
 import { rotationOverdueAlerts, type OverdueSource } from './alerts/rotation-overdue';
 import { auditPaths } from './audit-paths';
-import { readHead, writeHead } from './head';
+import { readHead, writeHead, type Head } from './head';
 import { drainPending } from './pending';
 import { eventsToCsv, eventsToJson, selectEvents, type AuditFilter } from './query';
 import {
@@ -101,17 +101,22 @@ export class AuditLog implements AuditSink {
   /** Appends one event; resolves once it is on disk. Never put a secret value in it. */
   record(input: AuditEventInput): Promise<void> {
     if (this.closed) return Promise.reject(new TesseraError('VAULT_LOCKED', 'The audit log is closed'));
-    const stored: Record<string, unknown> = {};
-    for (const f of FIELDS) if (input[f] !== undefined) stored[f] = input[f];
-    stored.at = input.at ?? this.clock();
-    stored.by = this.memberId;
-    stored.device = this.profileId;
-    const json = JSON.stringify(stored);
+    const json = this.stamp(input);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ json, resolve, reject });
       // Start on a microtask so that events recorded together land in one batch.
       this.flushing ??= Promise.resolve().then(() => this.flush());
     });
+  }
+
+  /** The stored form of an event: who and which device recorded it, and when. */
+  private stamp(input: AuditEventInput): string {
+    const stored: Record<string, unknown> = {};
+    for (const f of FIELDS) if (input[f] !== undefined) stored[f] = input[f];
+    stored.at = input.at ?? this.clock();
+    stored.by = this.memberId;
+    stored.device = this.profileId;
+    return JSON.stringify(stored);
   }
 
   private async flush(): Promise<void> {
@@ -191,6 +196,14 @@ export class AuditLog implements AuditSink {
 
   private async appendBatch(jsons: string[]): Promise<void> {
     const tail = await this.currentTail();
+    const head = await readHead(this.paths.head, this.keys.head);
+    const cut = this.cutFound(tail, head);
+    let broken = head && head !== 'damaged' ? head.broken : null;
+    if (cut && !broken) {
+      broken = { at: tail.seq, reason: cut.reason };
+      jsons = [this.stamp({ action: 'tampering', detail: { source: 'the audit log', reason: cut.reason, seq: tail.seq, message: cut.message } }), ...jsons];
+    }
+    if (jsons.length === 0) return;
     let { seq, lastHash } = tail;
     const frames: Uint8Array[] = [];
     for (const json of jsons) {
@@ -217,7 +230,20 @@ export class AuditLog implements AuditSink {
     }
     if (tail.offset === 0) await syncDir(this.paths.dir);
     this.tail = { offset: tail.offset + bytes.length, seq, lastHash };
-    await writeHead(this.paths.head, this.keys.head, { count: seq, lastHash });
+    await writeHead(this.paths.head, this.keys.head, { count: seq, lastHash, broken });
+  }
+
+  /**
+   * Whether the log is shorter than the head says, or the head is gone or forged. (A head
+   * behind the log is a crash between the two writes, not a cut.) Cheap: the chain's end
+   * is already known; verify() checks everything else.
+   */
+  private cutFound(tail: Tail, head: Head | null | 'damaged'): { reason: 'truncated' | 'head'; message: string } | null {
+    if (head === 'damaged') return { reason: 'head', message: 'the head file was changed' };
+    if (head === null) return tail.seq > 0 ? { reason: 'head', message: 'the head file was removed' } : null;
+    if (head.count > tail.seq) return { reason: 'truncated', message: `records #${tail.seq} to #${head.count - 1} were cut off the end of the log` };
+    if (head.count === tail.seq && !equalBytes(head.lastHash, tail.lastHash)) return { reason: 'truncated', message: `the end of the log was replaced from record #${head.count - 1}` };
+    return null;
   }
 
   /** Reads events appended (by any process) since the last read; feeds the alert rules. */
@@ -271,11 +297,27 @@ export class AuditLog implements AuditSink {
     return format === 'csv' ? eventsToCsv(events) : eventsToJson(events);
   }
 
-  /** Checks the whole chain, every seal and checkpoint, and the head. */
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Checks the whole chain, every seal and checkpoint, and the head. With `record`, a break
+   * is also recorded as a tampering event (once per break), so it raises an alert.
+   */
+  async verify(opts: { record?: boolean } = {}): Promise<VerifyResult> {
     const buf = (await readFileIfExists(this.paths.log)) ?? new Uint8Array(0);
     const head = await readHead(this.paths.head, this.keys.head);
-    return verifyLog(buf, head, { suite: this.suite, sealKey: this.keys.seal, profileId: this.profileId, signPublicKey: this.signing.publicKey });
+    const result = verifyLog(buf, head, { suite: this.suite, sealKey: this.keys.seal, profileId: this.profileId, signPublicKey: this.signing.publicKey });
+    if (opts.record && result.broken) {
+      const b = result.broken;
+      if (b.reason === 'truncated' || b.reason === 'head') {
+        // An append notices these itself (and marks the head); one with nothing to add does just that.
+        await this.withLock(() => this.appendBatch([]));
+      } else {
+        const noted = await this.query({ action: 'tampering' });
+        if (!noted.some((e) => e.detail?.seq === b.seq && e.detail?.reason === b.reason)) {
+          await this.record({ action: 'tampering', detail: { source: 'the audit log', reason: b.reason, seq: b.seq, message: b.message } });
+        }
+      }
+    }
+    return result;
   }
 
   /** Alerts raised by the events so far, and secrets overdue for rotation; newest first. */

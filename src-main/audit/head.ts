@@ -16,20 +16,29 @@ export interface Head {
   /** Records in the log (the next record's seq). */
   readonly count: number;
   readonly lastHash: Uint8Array;
+  /**
+   * Set for good once an append found the log shorter than the head said (or the head
+   * gone): the seq where the cut was, and what was found. Appends go on after a cut, so
+   * without this mark the chain would look whole again.
+   */
+  readonly broken: { readonly at: number; readonly reason: 'truncated' | 'head' } | null;
 }
 
 const MAC_BYTES = 32;
-const HEAD_BYTES = 8 + HASH_BYTES + MAC_BYTES;
+const HEAD_BYTES = 8 + 8 + 1 + HASH_BYTES + MAC_BYTES;
+const REASONS = ['truncated', 'head'] as const;
 
-function mac(key: Uint8Array, count: number, lastHash: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(`tessera/audit-head/v1\0${count}\0`).update(lastHash).digest();
+function mac(key: Uint8Array, fields: Uint8Array): Buffer {
+  return createHmac('sha256', key).update('tessera/audit-head/v1\0').update(fields).digest();
 }
 
 export function encodeHead(key: Uint8Array, head: Head): Buffer {
   const out = Buffer.alloc(HEAD_BYTES);
   out.writeBigUInt64LE(BigInt(head.count), 0);
-  out.set(head.lastHash, 8);
-  out.set(mac(key, head.count, head.lastHash), 8 + HASH_BYTES);
+  out.writeBigUInt64LE(BigInt(head.broken ? head.broken.at + 1 : 0), 8);
+  out[16] = head.broken ? REASONS.indexOf(head.broken.reason) : 0;
+  out.set(head.lastHash, 17);
+  out.set(mac(key, out.subarray(0, HEAD_BYTES - MAC_BYTES)), HEAD_BYTES - MAC_BYTES);
   return out;
 }
 
@@ -38,10 +47,13 @@ export async function readHead(path: string, key: Uint8Array): Promise<Head | nu
   const raw = await readFileIfExists(path);
   if (!raw) return null;
   if (raw.length !== HEAD_BYTES) return 'damaged';
-  const count = Number(raw.readBigUInt64LE(0));
-  const lastHash = new Uint8Array(raw.subarray(8, 8 + HASH_BYTES));
-  const given = raw.subarray(8 + HASH_BYTES);
-  return timingSafeEqual(given, mac(key, count, lastHash)) ? { count, lastHash } : 'damaged';
+  if (!timingSafeEqual(raw.subarray(HEAD_BYTES - MAC_BYTES), mac(key, raw.subarray(0, HEAD_BYTES - MAC_BYTES)))) return 'damaged';
+  const brokenAt = Number(raw.readBigUInt64LE(8));
+  return {
+    count: Number(raw.readBigUInt64LE(0)),
+    lastHash: new Uint8Array(raw.subarray(17, 17 + HASH_BYTES)),
+    broken: brokenAt ? { at: brokenAt - 1, reason: REASONS[raw[16]!] ?? 'head' } : null,
+  };
 }
 
 /**

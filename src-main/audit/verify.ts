@@ -122,5 +122,9 @@ export function verifyLog(buf: Uint8Array, head: Head | null | 'damaged', keys: 
   if (head.count > 0 && (!hashAtHead || !equalBytes(hashAtHead, head.lastHash))) {
     return fail('edited', `record #${head.count - 1} is not the one the head file recorded`, pos, head.count - 1);
   }
+  if (head.broken) {
+    const what = head.broken.reason === 'truncated' ? `the log was cut at record #${head.broken.at}` : 'the head file was removed or changed';
+    return { ...fail(head.broken.reason, `${what} (found by a later append; the records after it are intact)`, pos, head.broken.at), records: seq };
+  }
   return { ok: true, records: seq, events, checkpoints, tornTail: pos < buf.length };
 }
