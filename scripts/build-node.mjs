@@ -10,6 +10,7 @@ const entries = {
   'bench-open': 'test/bench/open.ts',
   'bench-rekey': 'test/bench/rekey.ts',
   'bench-sync': 'test/bench/sync.ts',
+  'bench-audit': 'test/bench/audit.ts',
 };
 const only = process.argv.slice(2);
 

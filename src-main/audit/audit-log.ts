@@ -81,6 +81,7 @@ export class AuditLog implements AuditSink {
   private unreadable = 0;
   private engine: AlertEngine;
   private readonly raised: Alert[] = [];
+  private alerted = 0;
   private readonly listeners = new Set<(a: Alert) => void>();
 
   constructor(
@@ -253,6 +254,7 @@ export class AuditLog implements AuditSink {
       // The file shrank: someone cut it. Read it again from the start (verify names the damage).
       this.events.length = 0;
       this.raised.length = 0;
+      this.alerted = 0;
       this.loadedOffset = 0;
       this.unreadable = 0;
       this.engine = new AlertEngine(this.opts.alerts);
@@ -277,12 +279,19 @@ export class AuditLog implements AuditSink {
         continue;
       }
       this.events.push(event);
-      for (const a of this.engine.observe(event)) {
+    }
+    this.loadedOffset += good;
+    if (this.listeners.size) this.feedAlerts();
+  }
+
+  /** Runs the alert rules over events read since they last ran (only when alerts are asked for). */
+  private feedAlerts(): void {
+    for (; this.alerted < this.events.length; this.alerted++) {
+      for (const a of this.engine.observe(this.events[this.alerted]!)) {
         this.raised.push(a);
         for (const l of this.listeners) l(a);
       }
     }
-    this.loadedOffset += good;
   }
 
   /** Matching events, newest first. */
@@ -323,6 +332,7 @@ export class AuditLog implements AuditSink {
   /** Alerts raised by the events so far, and secrets overdue for rotation; newest first. */
   async alerts(): Promise<Alert[]> {
     await this.refresh();
+    this.feedAlerts();
     const overdue = this.opts.overdue ? rotationOverdueAlerts(await this.opts.overdue(), this.clock()) : [];
     return [...this.raised, ...overdue].sort((a, b) => b.at - a.at);
   }
@@ -330,6 +340,7 @@ export class AuditLog implements AuditSink {
   /** Calls `listener` with each alert raised from now on (history is read first, silently). */
   async onAlert(listener: (a: Alert) => void): Promise<() => void> {
     await this.refresh();
+    this.feedAlerts();
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
   }
@@ -353,7 +364,8 @@ function parseEvent(json: string, seq: number): AuditEvent | null {
   try {
     const o = JSON.parse(json);
     if (typeof o?.action !== 'string' || typeof o.at !== 'number' || typeof o.by !== 'string' || typeof o.device !== 'string') return null;
-    return { ...o, seq };
+    o.seq = seq;
+    return o as AuditEvent;
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 /**
- * Checks a whole audit log: every record's link to the one before, every event's seal,
- * every checkpoint's signature, and the end of the chain against the head file. Stops at
+ * Checks a whole audit log: every record's link to the one before, every checkpoint's
+ * signature, and the end of the chain against the head file (and so every byte of it). Stops at
  * the first broken link and names it, in the words a user would use for what was done to
  * the file: an event edited, deleted, moved, or the end cut off.
  */
@@ -65,12 +65,35 @@ function seqAppearsFrom(buf: Uint8Array, from: number, seq: number): boolean {
   return false;
 }
 
+/**
+ * The first event from `from` up to `to` whose seal does not open, as a break. Checking every
+ * seal costs more than the rest of verify together, so it runs only where a link, a
+ * checkpoint or the head has already shown that something in this stretch changed.
+ */
+function firstBadSeal(buf: Uint8Array, from: number, to: number, keys: VerifyKeys): { seq: number; offset: number } | null {
+  for (let pos = from; pos < to; ) {
+    const r = recordAt(buf, pos);
+    if (r.kind !== 'record') return null;
+    if (r.type === 'event' && openEventBody(keys.suite, keys.sealKey, r.body) === null) return { seq: r.seq, offset: r.offset };
+    pos = r.end;
+  }
+  return null;
+}
+
+/**
+ * Walks the chain: each record's seq and link to the one before. The links are SHA-256 over
+ * whole records, so a signed checkpoint vouches for every byte before it, and the head (under
+ * an HMAC) for every byte up to the last record: an edit anywhere changes a hash that one of
+ * them covers. Seals are opened only to name the edited event once something did not match.
+ */
 export function verifyLog(buf: Uint8Array, head: Head | null | 'damaged', keys: VerifyKeys): VerifyResult {
   let prev = genesisHash(keys.profileId);
   let seq = 0;
   let events = 0;
   let checkpoints = 0;
   let pos = 0;
+  // Everything before this offset is vouched for by a checkpoint's signature.
+  let attested = 0;
   let hashAtHead: Uint8Array | null = null;
   const headCount = head && head !== 'damaged' ? head.count : 0;
   const fail = (reason: BrokenReason, message: string, at = pos, brokenSeq = seq): VerifyResult => ({
@@ -81,6 +104,11 @@ export function verifyLog(buf: Uint8Array, head: Head | null | 'damaged', keys: 
     tornTail: false,
     broken: { seq: brokenSeq, offset: at, reason, message },
   });
+  /** A hash did not match: name the edited event in the stretch not yet vouched for, if there is one. */
+  const changed = (message: string, upTo: number, brokenSeq = seq): VerifyResult => {
+    const bad = firstBadSeal(buf, attested, upTo, keys);
+    return bad ? fail('edited', `event #${bad.seq} was changed: its seal does not open`, bad.offset, bad.seq) : fail('edited', message, pos, brokenSeq);
+  };
 
   while (pos < buf.length) {
     const r = recordAt(buf, pos);
@@ -95,16 +123,15 @@ export function verifyLog(buf: Uint8Array, head: Head | null | 'damaged', keys: 
         ? fail('reordered', `record #${seq} is out of place: #${r.seq} comes first`)
         : fail('deleted', r.seq === seq + 1 ? `record #${seq} was deleted` : `records #${seq} to #${r.seq - 1} were deleted`);
     }
-    if (!equalBytes(r.prevHash, prev)) return fail('edited', `record #${seq} does not follow the record before it (one of them was replaced)`);
-    if (r.type === 'event') {
-      if (openEventBody(keys.suite, keys.sealKey, r.body) === null) return fail('edited', `event #${seq} was changed: its seal does not open`);
-      events++;
-    } else {
+    if (!equalBytes(r.prevHash, prev)) return changed(`record #${seq} does not follow the record before it (one of them was replaced)`, r.end);
+    if (r.type === 'event') events++;
+    else {
       const { at, signature } = checkpointParts(r.body);
       if (!keys.suite.ed25519.verify(checkpointMessage(keys.profileId, seq, prev, at), signature, keys.signPublicKey)) {
-        return fail('edited', `checkpoint #${seq} was changed: its signature does not verify`);
+        return changed(`checkpoint #${seq} was changed: its signature does not verify`, r.offset);
       }
       checkpoints++;
+      attested = r.end;
     }
     prev = hashBody(r.body);
     seq++;
@@ -120,7 +147,7 @@ export function verifyLog(buf: Uint8Array, head: Head | null | 'damaged', keys: 
     return fail('truncated', seq === head.count - 1 ? `record #${seq} (the last) was cut off` : `records #${seq} to #${head.count - 1} (the end of the log) were cut off`);
   }
   if (head.count > 0 && (!hashAtHead || !equalBytes(hashAtHead, head.lastHash))) {
-    return fail('edited', `record #${head.count - 1} is not the one the head file recorded`, pos, head.count - 1);
+    return changed(`record #${head.count - 1} is not the one the head file recorded`, pos, head.count - 1);
   }
   if (head.broken) {
     const what = head.broken.reason === 'truncated' ? `the log was cut at record #${head.broken.at}` : 'the head file was removed or changed';
