@@ -8,12 +8,14 @@
  *   checkpoint body: seq u64 ‖ previous hash 32 ‖ at u64 ‖ Ed25519 signature 64
  *
  * Every record carries the SHA-256 of the body before it (the first carries a hash bound
- * to the profile), so removing, reordering or inserting a record breaks a link. Event
- * bodies are sealed under a key derived from the device key: the names in an event are as
- * private as the vault, and the MAC stops anyone without the keychain from editing one
- * and re-hashing the chain after it. The header is repeated inside the sealed part so it
- * cannot be swapped between records. Checkpoints are signed with the profile's identity
- * key, so the chain up to a checkpoint can be shown to someone holding only the public key.
+ * to the profile), so removing, reordering or inserting a record breaks a link. The links
+ * make every byte before a checkpoint part of what the checkpoint signs (with the profile's
+ * identity key), and every byte up to the end part of what the head file authenticates
+ * (head.ts): re-hashing the chain after an edit cannot reach past either without keys the
+ * file's thief does not have. Event bodies are sealed under a key derived from the device
+ * key, because names in an event are as private as the vault; the sealed part repeats the
+ * header, so a seal also fails when moved to another place, which is how verify names the
+ * edited event.
  */
 import { createHash, createHmac } from 'node:crypto';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
