@@ -3,13 +3,14 @@
  * `tessera audit` lists and filters them, `audit verify` notices a cut log, `audit alerts`
  * reports it, and no secret value used along the way is anywhere in the audit files.
  */
-import { mkdtemp, readFile, rm, truncate, stat } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allFiles, createCliProfile, errorLine, type CliProfile } from '../helpers/cli';
+import { createCliProfile, errorLine, type CliProfile } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay } from '../helpers/relay';
+import { filesContaining } from './audit-helpers';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -20,21 +21,6 @@ async function profile(name: string): Promise<CliProfile> {
   const p = await createCliProfile({ name });
   cleanup.push(() => p.dispose());
   return p;
-}
-
-/** Every encoding of `value` someone grepping a file would try. */
-export function encodingsOf(value: string): string[] {
-  const b = Buffer.from(value, 'utf8');
-  return [value, b.toString('base64'), b.toString('base64url'), b.toString('hex'), b.toString('hex').toUpperCase()];
-}
-
-export async function filesContaining(dir: string, values: readonly string[]): Promise<string[]> {
-  const hits: string[] = [];
-  for (const file of await allFiles(dir)) {
-    const bytes = await readFile(file);
-    for (const v of values) for (const enc of encodingsOf(v)) if (bytes.includes(enc)) hits.push(`${file}: ${enc === v ? 'utf8' : 'encoded'}`);
-  }
-  return hits;
 }
 
 describe('tessera audit', () => {

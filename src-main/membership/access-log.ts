@@ -1,0 +1,190 @@
+/**
+ * The team access log through the relay (format: src-shared/membership/access-log.ts):
+ * owners and admins set the vault's policy and read the reports; every member's client
+ * reports the actions the policy names. Each call connects, reads the access scope (its
+ * envelopes are few: one per reported action) and disconnects.
+ */
+import { fingerprint, formatFingerprint, memberId } from '../../src-shared/crypto/identity';
+import { fromHex, toHex } from '../../src-shared/crypto/bytes';
+import { decodeEnvelope, envelopeHash, openVerifiedEnvelope, sealEnvelope, ZERO_HASH } from '../../src-shared/envelope/envelope';
+import { isTesseraError, TesseraError } from '../../src-shared/errors';
+import {
+  ACCESS_LOG_READERS, accessScopeId, accessScopeKey, decodeAccessRecord, encodePolicy, encodeReport,
+  type AccessAction, type AccessPolicy, type AccessReport,
+} from '../../src-shared/membership/access-log';
+import { memberName } from '../../src-shared/membership/keys';
+import { currentMember, type MembershipState } from '../../src-shared/membership/state';
+import type { Exposure } from '../../src-shared/vault/types';
+import { RelayClient } from '../sync/relay-client';
+import { readSyncState } from '../sync/sync-state';
+import type { Vault } from '../vaults/vault';
+import { membershipOf } from './invites';
+import { pullLog } from './log-sync';
+
+/** A report as owners and admins see it: who, from which device, did what, when. */
+export interface AccessEntry extends AccessReport {
+  /** Member id of the reporter (from the key that signed the report). */
+  readonly member: string;
+  readonly name: string | null;
+  readonly fingerprint: string;
+  /** The relay's sequence number: the order reports arrived in. */
+  readonly seq: number;
+}
+
+export interface AccessLog {
+  readonly policy: AccessPolicy;
+  /** Newest first. Empty for a member who is not an owner or admin. */
+  readonly entries: readonly AccessEntry[];
+  /** Envelopes that failed their checks (a bad signature, a non-member author, damage). */
+  readonly refused: number;
+}
+
+interface ScopeRead {
+  readonly log: AccessLog;
+  /** This profile's last envelope in the scope, which its next one must follow. */
+  readonly myHead: { counter: number; hash: Uint8Array<ArrayBufferLike> };
+}
+
+async function connect<T>(vault: Vault, fn: (client: RelayClient, state: MembershipState) => Promise<T>): Promise<T> {
+  const sync = await readSyncState(vault.session.home, vault.id);
+  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
+  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
+  try {
+    // Take the newest membership (and metadata keys) first: the scope's key follows the metadata epoch.
+    const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
+    vault.setMembership(log);
+    return await fn(client, log.state);
+  } finally {
+    client.close();
+  }
+}
+
+function metaKey(vault: Vault, state: MembershipState, epoch: number): Uint8Array {
+  const key = vault.session.keys.vaults.get(vault.id)?.scopes.get(state.metaScope)?.get(epoch);
+  if (!key) throw new TesseraError('NO_ACCESS', `No key for epoch ${epoch} of this vault's metadata`);
+  return key;
+}
+
+/** Every envelope of the access scope, verified, in relay order. */
+async function readScope(vault: Vault, client: RelayClient, state: MembershipState): Promise<ScopeRead> {
+  const vaultId = fromHex(vault.id);
+  const scopeId = accessScopeId(vaultId);
+  const delivered: { seq: number; bytes: Uint8Array }[] = [];
+  client.onDelivery((d) => {
+    if (toHex(d.scopeId) === toHex(scopeId)) delivered.push({ seq: d.seq, bytes: d.envelope });
+  });
+  // Cursors past the end of every other scope: only the access log is sent.
+  const skip = [state.metaScope, ...state.envScopes].map((s) => ({ scopeId: fromHex(s), since: Number.MAX_SAFE_INTEGER }));
+  await client.request({ type: 'subscribe', vaultId, cursors: [...skip, { scopeId, since: 0 }] }, 'synced');
+
+  const session = vault.session;
+  const me = toHex(session.signingKey.publicKey);
+  const role = currentMember(state, me)?.role;
+  const reader = role && ACCESS_LOG_READERS.has(role) ? { boxSecret: session.keys.boxSecret, boxPublic: session.suite.box.publicKeyFromSecret(session.keys.boxSecret) } : undefined;
+  const metaKeys = session.keys.vaults.get(vault.id)?.scopes.get(state.metaScope) ?? new Map<number, Uint8Array>();
+  let policy: AccessPolicy = { actions: [] };
+  const entries: AccessEntry[] = [];
+  let refused = 0;
+  let myHead: ScopeRead['myHead'] = { counter: 0, hash: ZERO_HASH };
+  for (const { seq, bytes } of delivered.sort((a, b) => a.seq - b.seq)) {
+    try {
+      const env = decodeEnvelope(bytes);
+      const author = state.members.get(toHex(env.author));
+      // Reports of a member removed since stay valid; a stranger's never are.
+      if (!author) throw new TesseraError('NO_ACCESS', 'An access report from someone who was never a member');
+      const { plaintext } = openVerifiedEnvelope(session.suite, bytes, (e) => accessScopeKey(metaKey(vault, state, e.epoch)));
+      if (toHex(env.author) === me && env.counter > myHead.counter) myHead = { counter: env.counter, hash: envelopeHash(bytes) };
+      const record = decodeAccessRecord(session.suite, plaintext, vaultId, reader);
+      if (record.kind === 'policy') {
+        if (!author.removed && ACCESS_LOG_READERS.has(author.role)) policy = record.policy;
+        else refused++;
+      } else if (record.report) {
+        entries.push({
+          ...record.report,
+          member: memberId(author.identity),
+          name: memberName(session.suite, state, author, metaKeys) ?? null,
+          fingerprint: formatFingerprint(fingerprint(author.identity)),
+          seq,
+        });
+      }
+    } catch (e) {
+      if (!isTesseraError(e)) throw e;
+      refused++;
+    }
+  }
+  return { log: { policy, entries: entries.reverse(), refused }, myHead };
+}
+
+async function append(vault: Vault, client: RelayClient, state: MembershipState, myHead: ScopeRead['myHead'], plaintext: Uint8Array): Promise<void> {
+  const vaultId = fromHex(vault.id);
+  const epoch = state.epochs.get(state.metaScope) ?? 1;
+  const envelope = sealEnvelope(
+    vault.session.suite,
+    { kind: 'update', vaultId, scopeId: accessScopeId(vaultId), epoch, counter: myHead.counter + 1, prevHash: myHead.hash, covers: 0 },
+    plaintext,
+    accessScopeKey(metaKey(vault, state, epoch)),
+    vault.session.signingKey,
+  );
+  await client.request({ type: 'push', envelope }, 'ack');
+}
+
+function assertReader(vault: Vault, state: MembershipState, what: string): void {
+  const role = currentMember(state, vault.session.signingKey.publicKey)?.role;
+  if (!role || !ACCESS_LOG_READERS.has(role)) throw new TesseraError('NO_ACCESS', `Only the vault's owners and admins ${what}`);
+}
+
+/** Sets which actions members' clients report (none: off). Owners and admins only. */
+export async function setAccessPolicy(vault: Vault, actions: readonly AccessAction[]): Promise<AccessPolicy> {
+  return connect(vault, async (client, state) => {
+    assertReader(vault, state, 'set the access-log policy');
+    const { myHead } = await readScope(vault, client, state);
+    await append(vault, client, state, myHead, encodePolicy({ actions }));
+    return { actions: [...new Set(actions)] };
+  });
+}
+
+/** The policy and reports. Owners and admins only (reports are sealed to them). */
+export async function readAccessLog(vault: Vault): Promise<AccessLog> {
+  return connect(vault, async (client, state) => {
+    assertReader(vault, state, 'read the access log');
+    return (await readScope(vault, client, state)).log;
+  });
+}
+
+/** Reports one action if the vault's policy asks for it; says whether it did. */
+export async function reportAccess(vault: Vault, report: Omit<AccessReport, 'device' | 'at'> & { at?: number }): Promise<boolean> {
+  return connect(vault, async (client, state) => {
+    const { log, myHead } = await readScope(vault, client, state);
+    if (!log.policy.actions.includes(report.action)) return false;
+    const full: AccessReport = { ...report, at: report.at ?? Date.now(), device: vault.session.profile.profileId };
+    await append(vault, client, state, myHead, encodeReport(vault.session.suite, state, full));
+    return true;
+  });
+}
+
+/** For each exposed value: when the removed member last revealed, copied or exported it, as they reported. */
+export interface ExposureAccess {
+  readonly name: string;
+  readonly environment: string;
+  readonly revealedAt?: number;
+  readonly copiedAt?: number;
+  readonly exportedAt?: number;
+}
+
+export function exposureAccess(exposure: Exposure, entries: readonly AccessEntry[]): ExposureAccess[] {
+  const theirs = entries.filter((e) => e.fingerprint === exposure.fingerprint);
+  const last = (name: string, env: string, action: AccessAction) => {
+    const times = theirs.filter((e) => e.action === action && e.environment === env && e.secrets.includes(name)).map((e) => e.at);
+    return times.length ? Math.max(...times) : undefined;
+  };
+  return exposure.items.map((i) => {
+    const out: { -readonly [K in keyof ExposureAccess]: ExposureAccess[K] } = { name: i.name, environment: i.environment };
+    const revealed = last(i.name, i.environment, 'reveal');
+    const copied = last(i.name, i.environment, 'copy');
+    const exported = last(i.name, i.environment, 'export');
+    if (revealed !== undefined) out.revealedAt = revealed;
+    if (copied !== undefined) out.copiedAt = copied;
+    if (exported !== undefined) out.exportedAt = exported;
+    return out;
+  });
+}
