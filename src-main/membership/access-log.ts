@@ -9,12 +9,17 @@ import { fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, openVerifiedEnvelope, sealEnvelope, ZERO_HASH } from '../../src-shared/envelope/envelope';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import {
-  ACCESS_LOG_READERS, accessScopeId, accessScopeKey, decodeAccessRecord, encodePolicy, encodeReport,
-  type AccessAction, type AccessPolicy, type AccessReport,
+  ACCESS_ACTIONS, ACCESS_LOG_READERS, accessScopeId, accessScopeKey, decodeAccessRecord, encodePolicy, encodeReport,
+  type AccessAction, type AccessPolicy, type AccessRecord, type AccessReport,
 } from '../../src-shared/membership/access-log';
 import { memberName } from '../../src-shared/membership/keys';
-import { currentMember, type MembershipState } from '../../src-shared/membership/state';
+import { currentMember, type Member, type MembershipState } from '../../src-shared/membership/state';
 import type { Exposure } from '../../src-shared/vault/types';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
+import { profilePaths } from '../profile/paths';
+import type { Session } from '../profile/profile';
 import { RelayClient } from '../sync/relay-client';
 import { readSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
@@ -45,10 +50,10 @@ interface ScopeRead {
   readonly myHead: { counter: number; hash: Uint8Array<ArrayBufferLike> };
 }
 
-async function connect<T>(vault: Vault, fn: (client: RelayClient, state: MembershipState) => Promise<T>): Promise<T> {
+async function connect<T>(vault: Vault, fn: (client: RelayClient, state: MembershipState) => Promise<T>, timeoutMs?: number): Promise<T> {
   const sync = await readSyncState(vault.session.home, vault.id);
   if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
-  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
+  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey, { timeoutMs });
   try {
     // Take the newest membership (and metadata keys) first: the scope's key follows the metadata epoch.
     const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
@@ -59,10 +64,55 @@ async function connect<T>(vault: Vault, fn: (client: RelayClient, state: Members
   }
 }
 
-function metaKey(vault: Vault, state: MembershipState, epoch: number): Uint8Array {
-  const key = vault.session.keys.vaults.get(vault.id)?.scopes.get(state.metaScope)?.get(epoch);
+function metaKey(session: Session, vaultId: string, state: MembershipState, epoch: number): Uint8Array {
+  const key = session.keys.vaults.get(vaultId)?.scopes.get(state.metaScope)?.get(epoch);
   if (!key) throw new TesseraError('NO_ACCESS', `No key for epoch ${epoch} of this vault's metadata`);
   return key;
+}
+
+/**
+ * Checks one envelope of the access scope (its author was a member, its signature, its
+ * seal) and decodes it, opening a report when it is sealed to `reader`. Throws TAMPERED,
+ * MALFORMED or NO_ACCESS.
+ */
+export function openAccessEnvelope(
+  session: Session,
+  state: MembershipState,
+  bytes: Uint8Array,
+  reader?: { boxSecret: Uint8Array; boxPublic: Uint8Array },
+): { author: Member; counter: number; record: AccessRecord } {
+  const env = decodeEnvelope(bytes);
+  const author = state.members.get(toHex(env.author));
+  // Reports of a member removed since stay valid; a stranger's never are.
+  if (!author) throw new TesseraError('NO_ACCESS', 'An access-log envelope from someone who was never a member');
+  const vaultId = toHex(state.vaultId);
+  const { plaintext } = openVerifiedEnvelope(session.suite, bytes, (e) => accessScopeKey(metaKey(session, vaultId, state, e.epoch)));
+  const record = decodeAccessRecord(session.suite, plaintext, state.vaultId, reader);
+  if (record.kind === 'policy' && (author.removed || !ACCESS_LOG_READERS.has(author.role))) {
+    throw new TesseraError('NO_ACCESS', 'An access-log policy from someone who may not set it');
+  }
+  return { author, counter: env.counter, record };
+}
+
+const policyCachePath = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'access-policy.json');
+
+/**
+ * The newest policy this device has seen (sync and every read of the access log keep it),
+ * so that a reveal need not ask the relay whether to report it. Null when never seen.
+ */
+export async function readCachedAccessPolicy(home: string, vaultId: string): Promise<AccessPolicy | null> {
+  const raw = await readFileIfExists(policyCachePath(home, vaultId));
+  if (!raw) return null;
+  try {
+    const o = JSON.parse(raw.toString('utf8'));
+    return { actions: Array.isArray(o?.actions) ? o.actions.filter((a: unknown) => (ACCESS_ACTIONS as readonly unknown[]).includes(a)) : [] };
+  } catch {
+    return null;
+  }
+}
+
+export async function cacheAccessPolicy(home: string, vaultId: string, policy: AccessPolicy): Promise<void> {
+  await writeFileAtomic(policyCachePath(home, vaultId), JSON.stringify({ actions: policy.actions }));
 }
 
 /** Every envelope of the access scope, verified, in relay order. */
@@ -88,17 +138,10 @@ async function readScope(vault: Vault, client: RelayClient, state: MembershipSta
   let myHead: ScopeRead['myHead'] = { counter: 0, hash: ZERO_HASH };
   for (const { seq, bytes } of delivered.sort((a, b) => a.seq - b.seq)) {
     try {
-      const env = decodeEnvelope(bytes);
-      const author = state.members.get(toHex(env.author));
-      // Reports of a member removed since stay valid; a stranger's never are.
-      if (!author) throw new TesseraError('NO_ACCESS', 'An access report from someone who was never a member');
-      const { plaintext } = openVerifiedEnvelope(session.suite, bytes, (e) => accessScopeKey(metaKey(vault, state, e.epoch)));
-      if (toHex(env.author) === me && env.counter > myHead.counter) myHead = { counter: env.counter, hash: envelopeHash(bytes) };
-      const record = decodeAccessRecord(session.suite, plaintext, vaultId, reader);
-      if (record.kind === 'policy') {
-        if (!author.removed && ACCESS_LOG_READERS.has(author.role)) policy = record.policy;
-        else refused++;
-      } else if (record.report) {
+      const { author, counter, record } = openAccessEnvelope(session, state, bytes, reader);
+      if (toHex(author.identity.signPublicKey) === me && counter > myHead.counter) myHead = { counter, hash: envelopeHash(bytes) };
+      if (record.kind === 'policy') policy = record.policy;
+      else if (record.report) {
         entries.push({
           ...record.report,
           member: memberId(author.identity),
@@ -112,20 +155,23 @@ async function readScope(vault: Vault, client: RelayClient, state: MembershipSta
       refused++;
     }
   }
+  await cacheAccessPolicy(session.home, vault.id, policy);
   return { log: { policy, entries: entries.reverse(), refused }, myHead };
 }
 
-async function append(vault: Vault, client: RelayClient, state: MembershipState, myHead: ScopeRead['myHead'], plaintext: Uint8Array): Promise<void> {
+/** Appends one record after `myHead`; returns the new head. */
+async function append(vault: Vault, client: RelayClient, state: MembershipState, myHead: ScopeRead['myHead'], plaintext: Uint8Array): Promise<ScopeRead['myHead']> {
   const vaultId = fromHex(vault.id);
   const epoch = state.epochs.get(state.metaScope) ?? 1;
   const envelope = sealEnvelope(
     vault.session.suite,
     { kind: 'update', vaultId, scopeId: accessScopeId(vaultId), epoch, counter: myHead.counter + 1, prevHash: myHead.hash, covers: 0 },
     plaintext,
-    accessScopeKey(metaKey(vault, state, epoch)),
+    accessScopeKey(metaKey(vault.session, vault.id, state, epoch)),
     vault.session.signingKey,
   );
   await client.request({ type: 'push', envelope }, 'ack');
+  return { counter: myHead.counter + 1, hash: envelopeHash(envelope) };
 }
 
 function assertReader(vault: Vault, state: MembershipState, what: string): void {
@@ -151,15 +197,51 @@ export async function readAccessLog(vault: Vault): Promise<AccessLog> {
   });
 }
 
-/** Reports one action if the vault's policy asks for it; says whether it did. */
-export async function reportAccess(vault: Vault, report: Omit<AccessReport, 'device' | 'at'> & { at?: number }): Promise<boolean> {
-  return connect(vault, async (client, state) => {
-    const { log, myHead } = await readScope(vault, client, state);
-    if (!log.policy.actions.includes(report.action)) return false;
-    const full: AccessReport = { ...report, at: report.at ?? Date.now(), device: vault.session.profile.profileId };
-    await append(vault, client, state, myHead, encodeReport(vault.session.suite, state, full));
-    return true;
+const pendingPath = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'access-pending.jsonl');
+
+/**
+ * Reports one action if the vault's policy asks for it; says whether it did. Reports that
+ * could not be sent before (the relay unreachable) go first. `timeoutMs` bounds the wait
+ * for the relay, so a reveal offline is not held up: the report then waits in a queue.
+ */
+export async function reportAccess(vault: Vault, report: Omit<AccessReport, 'device' | 'at'> & { at?: number }, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+  const full: AccessReport = { action: report.action, secrets: [...report.secrets], environment: report.environment, at: report.at ?? Date.now(), device: vault.session.profile.profileId };
+  const queued = await takePending(vault);
+  try {
+    return await connect(vault, async (client, state) => {
+      const read = await readScope(vault, client, state);
+      let myHead = read.myHead;
+      let sent = false;
+      for (const r of [...queued, full]) {
+        if (!read.log.policy.actions.includes(r.action)) continue;
+        myHead = await append(vault, client, state, myHead, encodeReport(vault.session.suite, state, r));
+        sent = r === full;
+      }
+      return sent;
+    }, opts.timeoutMs);
+  } catch (e) {
+    if (!isTesseraError(e, 'RELAY_UNREACHABLE')) throw e;
+    await putPending(vault, [...queued, full]);
+    throw e;
+  }
+}
+
+async function takePending(vault: Vault): Promise<AccessReport[]> {
+  const path = pendingPath(vault.session.home, vault.id);
+  const raw = await readFileIfExists(path);
+  if (!raw) return [];
+  await fs.rm(path, { force: true });
+  return raw.toString('utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as AccessReport];
+    } catch {
+      return [];
+    }
   });
+}
+
+async function putPending(vault: Vault, reports: readonly AccessReport[]): Promise<void> {
+  await fs.appendFile(pendingPath(vault.session.home, vault.id), reports.map((r) => JSON.stringify(r) + '\n').join(''), { mode: 0o600 });
 }
 
 /** For each exposed value: when the removed member last revealed, copied or exported it, as they reported. */

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { readAccessLog, reportAccess, setAccessPolicy } from '../../src-main/membership/access-log';
+import { accessReportingSink } from '../../src-main/membership/access-reporter';
 import { unlockProfile } from '../../src-main/profile/profile';
 import { openVault } from '../../src-main/vaults/vaults';
 import { createCliProfile, type CliProfile } from '../helpers/cli';
@@ -95,8 +96,36 @@ describe('the team access log', () => {
     expect(await reportAccess(carolVault, { action: 'reveal', secrets: ['DB_URL'], environment: 'development' })).toBe(true);
     expect((await readAccessLog(aliceVault)).entries[0]).toMatchObject({ name: 'Carol', action: 'reveal', secrets: ['DB_URL'] });
 
-    // The relay's database holds no value and no secret name, in any encoding.
+    // A member's client reports through its audit sink once a sync has brought the policy.
+    await carol.ok(['sync']);
+    const errors: unknown[] = [];
+    const carolSink = accessReportingSink(carolVault.session, { onError: (e) => errors.push(e), timeoutMs: 2000 });
+    await carolSink.record({ action: 'copy', vaultId: carolVault.id, vault: 'Team', secret: 'API_KEY', environment: 'development' });
+    await carolSink.record({ action: 'secret-edited', vaultId: carolVault.id, vault: 'Team', secret: 'API_KEY', environment: 'development' });
+    expect(errors).toEqual([]);
+    expect((await readAccessLog(aliceVault)).entries.map((e) => [e.name, e.action, e.secrets])).toEqual([
+      ['Carol', 'copy', ['API_KEY']],
+      ['Carol', 'reveal', ['DB_URL']],
+      ['Carol', 'export', ['API_KEY', 'DB_URL']],
+      ['Bob', 'copy', ['DB_URL']],
+      ['Bob', 'reveal', ['API_KEY']],
+    ]);
+    // Offline, a report waits and goes with the next one.
+    await setAccessPolicy(aliceVault, ['reveal', 'copy', 'export', 'run']);
+    await carol.ok(['sync']);
+    const port = relay.port;
     await relay.kill('SIGTERM');
+    await carolSink.record({ action: 'inject', vaultId: carolVault.id, vault: 'Team', secrets: ['DB_URL'], environment: 'development', detail: { command: 'npm test' } });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'RELAY_UNREACHABLE' });
+    const again = await startRelay(join(dir, 'relay.db'), { port });
+    cleanup.push(() => again.kill('SIGKILL'));
+    await carolSink.record({ action: 'reveal', vaultId: carolVault.id, vault: 'Team', secret: 'API_KEY', environment: 'development' });
+    expect(errors).toHaveLength(1);
+    expect((await readAccessLog(aliceVault)).entries.slice(0, 2).map((e) => [e.action, e.secrets])).toEqual([['reveal', ['API_KEY']], ['run', ['DB_URL']]]);
+
+    // The relay's database holds no value and no secret name, in any encoding.
+    await again.kill('SIGTERM');
     expect(await filesContaining(dir, [...Object.values(values), 'API_KEY', 'DB_URL'])).toEqual([]);
     for (const p of [alice, bob, carol]) expect(await filesContaining(join(p.home, 'audit'), Object.values(values)).catch(() => [])).toEqual([]);
   });
