@@ -4,7 +4,10 @@ import { TesseraError } from '../../src-shared/errors';
 import type { AuditEvent } from '../../src-shared/audit/events';
 import { openAuditLog, type AuditLog } from '../../src-main/audit/audit-log';
 import { eventsToCsv, eventsToJson, parseSince } from '../../src-main/audit/query';
-import { unlock, type CliContext } from '../context';
+import { ACCESS_ACTIONS, type AccessAction } from '../../src-shared/membership/access-log';
+import { readAccessLog, setAccessPolicy } from '../../src-main/membership/access-log';
+import { cliAuditSink } from '../audit-sink';
+import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
 async function withAuditLog<T>(ctx: CliContext, fn: (log: AuditLog) => Promise<T>): Promise<T> {
@@ -25,6 +28,16 @@ function describeDetail(e: AuditEvent): string {
   if (e.subject) parts.push(`member ${e.subject}`);
   for (const [k, v] of Object.entries(e.detail ?? {})) parts.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   return parts.join(' ');
+}
+
+/**
+ * A subcommand's options, with those `tessera audit` itself also has (--json, --vault):
+ * commander gives an option both define to the parent, wherever it stands on the line.
+ */
+function subcommandOptions<T extends Record<string, unknown>>(cmd: Command, required?: keyof T & string): T {
+  const o = cmd.optsWithGlobals<T>();
+  if (required && o[required] === undefined) throw new TesseraError('INVALID_INPUT', `tessera audit ${cmd.name()} needs --${required}`);
+  return o;
 }
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
@@ -58,8 +71,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('check the whole audit log: every link, seal and signed checkpoint; names the first broken link')
     .option('--json', 'machine-readable output')
     .action(async (_o: unknown, cmd: Command) => {
-      // `tessera audit verify --json`: the parent command also has --json and takes it first.
-      const o = cmd.optsWithGlobals<{ json?: boolean }>();
+      const o = subcommandOptions<{ json?: boolean }>(cmd);
       // A break is itself recorded (once) as a tampering event, which raises an alert.
       const r = await withAuditLog(ctx, (log) => log.verify({ record: true }));
       if (o.json) printJson(ctx.io, r);
@@ -75,10 +87,50 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description('alerts raised by the audit log: bursts, unusual hours, first production access, new members or devices, failed unlocks, tampering')
     .option('--json', 'machine-readable output')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals<{ json?: boolean }>();
+      const o = subcommandOptions<{ json?: boolean }>(cmd);
       const alerts = await withAuditLog(ctx, (log) => log.alerts());
       if (o.json) return printJson(ctx.io, alerts);
       if (alerts.length === 0) return void ctx.io.stderr.write('No alerts.\n');
       printTable(ctx.io, ['TIME', 'SEVERITY', 'RULE', 'MESSAGE'], alerts.map((a) => [formatTime(a.at), a.severity, a.rule, a.message]));
+    });
+
+  audit
+    .command('team')
+    .description("a shared vault's team access log: who revealed, copied, exported or ran what, from which device (owners and admins)")
+    .option('--vault <vault>', 'vault name or id (required)')
+    .option('--json', 'machine-readable output')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = subcommandOptions<{ vault: string; json?: boolean }>(cmd, 'vault');
+      const log = await withVault(ctx, o.vault, (v) => readAccessLog(v));
+      if (o.json) return printJson(ctx.io, log);
+      ctx.io.stderr.write(
+        log.policy.actions.length ? `Members report: ${log.policy.actions.join(', ')} (what honest clients report).\n` : 'The team access log is off: tessera audit policy --vault V --report reveal,copy,export,run\n',
+      );
+      if (log.refused) ctx.io.stderr.write(`warning: ${log.refused} report(s) failed their checks and are not shown\n`);
+      if (log.entries.length === 0) return;
+      printTable(ctx.io, ['TIME', 'MEMBER', 'ACTION', 'SECRETS', 'ENV', 'DEVICE'], log.entries.map((e) => [
+        formatTime(e.at), e.name ?? e.member, e.action, e.secrets.join(','), e.environment, e.device.slice(0, 12),
+      ]));
+    });
+
+  audit
+    .command('policy')
+    .description("what members' clients report to a shared vault's team access log (owners and admins)")
+    .option('--vault <vault>', 'vault name or id (required)')
+    .option('--report <actions>', `comma-separated: ${ACCESS_ACTIONS.join(', ')}`)
+    .option('--off', 'report nothing')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = subcommandOptions<{ vault: string; report?: string; off?: boolean }>(cmd, 'vault');
+      if (Boolean(o.report) === Boolean(o.off)) throw new TesseraError('INVALID_INPUT', 'Give --report ACTIONS or --off');
+      const actions = o.off ? [] : o.report!.split(',').map((a) => a.trim()).filter(Boolean);
+      const unknown = actions.filter((a) => !(ACCESS_ACTIONS as readonly string[]).includes(a));
+      if (unknown.length) throw new TesseraError('INVALID_INPUT', `Unknown action ${unknown.join(', ')}: use ${ACCESS_ACTIONS.join(', ')}`);
+      const policy = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const set = await setAccessPolicy(v, actions as AccessAction[]);
+        await audit.record({ action: 'policy-changed', vaultId: v.id, vault: v.name, detail: { accessLog: [...set.actions] } });
+        return set;
+      });
+      ctx.io.stderr.write(policy.actions.length ? `Members' clients will report ${policy.actions.join(', ')} (from their next sync).\n` : 'The team access log is off.\n');
     });
 }

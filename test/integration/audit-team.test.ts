@@ -61,7 +61,11 @@ describe('the team access log', () => {
     // Off until an owner or admin turns it on; members may not.
     expect(await reportAccess(bobVault, { action: 'reveal', secrets: ['API_KEY'], environment: 'development' })).toBe(false);
     await expect(setAccessPolicy(bobVault, ['reveal'])).rejects.toMatchObject({ code: 'NO_ACCESS' });
-    await setAccessPolicy(aliceVault, ['reveal', 'copy', 'export']);
+    const usage = await alice.run(['audit', 'policy', '--vault', 'Team', '--report', 'reveal,peek']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toContain('Unknown action peek');
+    await alice.ok(['audit', 'policy', '--vault', 'Team', '--report', 'reveal,copy,export']);
+    expect(JSON.parse((await alice.ok(['audit', '--action', 'policy-changed', '--json'])).stdout)[0].detail).toEqual({ accessLog: ['reveal', 'copy', 'export'] });
 
     const t0 = Date.now();
     expect(await reportAccess(bobVault, { action: 'reveal', secrets: ['API_KEY'], environment: 'development', at: t0 })).toBe(true);
@@ -80,6 +84,11 @@ describe('the team access log', () => {
     expect(log.entries[2]!.device).toBe(bobVault.session.profile.profileId);
     // Least privilege: an editor cannot read the reports (they are sealed to owners and admins).
     await expect(readAccessLog(carolVault)).rejects.toMatchObject({ code: 'NO_ACCESS' });
+    expect((await carol.run(['audit', 'team', '--vault', 'Team'])).stderr).toMatch(/NO_ACCESS/);
+    const table = (await alice.ok(['audit', 'team', '--vault', 'Team'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^TIME +MEMBER +ACTION +SECRETS +ENV +DEVICE$/);
+    expect(table[1]).toMatch(/Carol +export +API_KEY,DB_URL +development/);
+    expect(table[3]).toMatch(/Bob +reveal +API_KEY +development/);
 
     // Removing Bob: the exposure list says what he revealed and copied.
     const removed = JSON.parse((await alice.ok(['remove', 'Bob', '--vault', 'Team', '--json'])).stdout);
