@@ -197,51 +197,54 @@ export async function readAccessLog(vault: Vault): Promise<AccessLog> {
   });
 }
 
-const pendingPath = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'access-pending.jsonl');
+const pendingPath = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'access-pending');
 
 /**
  * Reports one action if the vault's policy asks for it; says whether it did. Reports that
  * could not be sent before (the relay unreachable) go first. `timeoutMs` bounds the wait
- * for the relay, so a reveal offline is not held up: the report then waits in a queue.
+ * for the relay, so a reveal offline is not held up: the report then waits on this device,
+ * already sealed to the owners and admins (the queue holds no name in the clear).
  */
 export async function reportAccess(vault: Vault, report: Omit<AccessReport, 'device' | 'at'> & { at?: number }, opts: { timeoutMs?: number } = {}): Promise<boolean> {
   const full: AccessReport = { action: report.action, secrets: [...report.secrets], environment: report.environment, at: report.at ?? Date.now(), device: vault.session.profile.profileId };
-  const queued = await takePending(vault);
+  const waiting = await takePending(vault);
   try {
     return await connect(vault, async (client, state) => {
       const read = await readScope(vault, client, state);
       let myHead = read.myHead;
-      let sent = false;
-      for (const r of [...queued, full]) {
-        if (!read.log.policy.actions.includes(r.action)) continue;
-        myHead = await append(vault, client, state, myHead, encodeReport(vault.session.suite, state, r));
-        sent = r === full;
+      while (waiting.length) {
+        myHead = await append(vault, client, state, myHead, waiting[0]!);
+        waiting.shift();
       }
-      return sent;
+      if (!read.log.policy.actions.includes(full.action)) return false;
+      await append(vault, client, state, myHead, encodeReport(vault.session.suite, state, full));
+      return true;
     }, opts.timeoutMs);
   } catch (e) {
-    if (!isTesseraError(e, 'RELAY_UNREACHABLE')) throw e;
-    await putPending(vault, [...queued, full]);
+    const state = vault.membership?.state;
+    if (isTesseraError(e, 'RELAY_UNREACHABLE') && state) waiting.push(encodeReport(vault.session.suite, state, full));
+    if (waiting.length) await putPending(vault, waiting);
     throw e;
   }
 }
 
-async function takePending(vault: Vault): Promise<AccessReport[]> {
+/** Takes the queued reports (a rename first, so two processes do not both send them). */
+async function takePending(vault: Vault): Promise<Uint8Array[]> {
   const path = pendingPath(vault.session.home, vault.id);
-  const raw = await readFileIfExists(path);
-  if (!raw) return [];
-  await fs.rm(path, { force: true });
-  return raw.toString('utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as AccessReport];
-    } catch {
-      return [];
-    }
-  });
+  const taken = `${path}.${toHex(vault.session.suite.randomBytes(6))}`;
+  try {
+    await fs.rename(path, taken);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const raw = await fs.readFile(taken, 'utf8');
+  await fs.rm(taken, { force: true });
+  return raw.split('\n').filter(Boolean).map((l) => new Uint8Array(Buffer.from(l, 'base64')));
 }
 
-async function putPending(vault: Vault, reports: readonly AccessReport[]): Promise<void> {
-  await fs.appendFile(pendingPath(vault.session.home, vault.id), reports.map((r) => JSON.stringify(r) + '\n').join(''), { mode: 0o600 });
+async function putPending(vault: Vault, records: readonly Uint8Array[]): Promise<void> {
+  await fs.appendFile(pendingPath(vault.session.home, vault.id), records.map((r) => Buffer.from(r).toString('base64') + '\n').join(''), { mode: 0o600 });
 }
 
 /** For each exposed value: when the removed member last revealed, copied or exported it, as they reported. */
