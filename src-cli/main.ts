@@ -17,6 +17,7 @@ import { registerRunCommands } from './commands/run';
 import { registerInjectCommands } from './commands/inject';
 import { registerScanCommands } from './commands/scan';
 import { registerHookCommands } from './commands/hook';
+import { registerAuditCommands } from './commands/audit';
 import { makeContext, type CliContext } from './context';
 import { processIO } from './io';
 
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRelayCommand(program, ctx);
   registerRotationCommands(program, ctx);
   registerHealthCommand(program, ctx);
+  registerAuditCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

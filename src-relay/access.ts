@@ -7,6 +7,7 @@ import type { RelayErrorCode } from '../src-shared/protocol/messages';
 import type { RelayStorage, Role } from './storage';
 import { toHex } from '../src-shared/crypto/bytes';
 import { canWrite as canWriteScope, currentMember } from '../src-shared/membership/state';
+import { isAccessScope } from '../src-shared/membership/access-log';
 
 const WRITERS: ReadonlySet<Role> = new Set(['owner', 'admin', 'editor']);
 
@@ -34,6 +35,8 @@ export async function isMember(storage: RelayStorage, vaultId: Uint8Array, publi
 export async function canWrite(storage: RelayStorage, vaultId: Uint8Array, author: Uint8Array, scopeId: Uint8Array): Promise<boolean> {
   // A vault with a membership log: its rules (role, and the scopes the member may read).
   const state = await storage.memberships.state(vaultId);
+  // The access log takes reports from every member, viewers included (who write nothing else).
+  if (state && isAccessScope(vaultId, scopeId)) return currentMember(state, author) !== undefined;
   if (state) return canWriteScope(state, author, toHex(scopeId));
   const role = await storage.memberRole(vaultId, author);
   return role !== undefined && WRITERS.has(role);

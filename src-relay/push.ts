@@ -12,6 +12,7 @@ import { nodeSuite } from '../src-main/crypto/node-suite';
 import { equalBytes, toHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, verifyEnvelopeAsync, ZERO_HASH, type Envelope } from '../src-shared/envelope/envelope';
 import { isTesseraError } from '../src-shared/errors';
+import { isAccessScope } from '../src-shared/membership/access-log';
 import { canWrite, isMember, RelayFailure } from './access';
 import type { ChainHead, NewUpdate, RelayStorage } from './storage';
 
@@ -193,6 +194,8 @@ async function checkChain(storage: RelayStorage, view: RunView, env: Envelope): 
  */
 async function currentEpoch(storage: RelayStorage, env: Envelope): Promise<{ readonly epoch: number; readonly planned: false } | undefined> {
   const state = await storage.memberships.state(env.vaultId);
+  // The access log is sealed under a key from the metadata key, so it moves with its epoch.
+  if (state && isAccessScope(env.vaultId, env.scopeId)) return { epoch: state.epochs.get(state.metaScope) ?? 1, planned: false };
   const logged = state?.epochs.get(toHex(env.scopeId));
   if (logged !== undefined) return { epoch: logged, planned: false };
   const scope = await storage.scope(env.vaultId, env.scopeId);
@@ -200,6 +203,8 @@ async function currentEpoch(storage: RelayStorage, env: Envelope): Promise<{ rea
 }
 
 async function applySnapshot(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {
+  // A snapshot prunes what it covers: in the access log it would let one member erase others' reports.
+  if (isAccessScope(env.vaultId, env.scopeId)) throw new RelayFailure('BAD_ENVELOPE', 'The access log takes no snapshots');
   const scope = await storage.scope(env.vaultId, env.scopeId);
   if (!scope || env.covers < 1 || env.covers > scope.lastSeq) {
     throw new RelayFailure('BAD_ENVELOPE', `A snapshot must cover 1..${scope?.lastSeq ?? 0}, not ${env.covers}`);

@@ -1,12 +1,16 @@
 /** `tessera invite` and `tessera members`: sharing a vault with teammates. */
 import type { Command } from 'commander';
-import { TesseraError } from '../../src-shared/errors';
+import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
 import { approve, pendingJoinRequests, requestJoin } from '../../src-main/membership/join';
 import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
+import { exposureAccess, readAccessLog, type ExposureAccess } from '../../src-main/membership/access-log';
+import type { Vault } from '../../src-main/vaults/vault';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { readSyncState } from '../../src-main/sync/sync-state';
+import { memberId } from '../../src-shared/crypto/identity';
+import { cliAuditSink } from '../audit-sink';
 import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
@@ -34,7 +38,12 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       if (!(ROLES as readonly string[]).includes(o.role)) throw new TesseraError('INVALID_INPUT', `Unknown role ${o.role}: use ${ROLES.join(', ')}`);
       const ttl = parseDuration(o.expires);
       const envs = o.env.split(',').map((e) => e.trim()).filter(Boolean);
-      const invite = await withVault(ctx, o.vault, (v) => createInvite(v, o.role as InviteRole, envs, ttl));
+      const invite = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const made = await createInvite(v, o.role as InviteRole, envs, ttl);
+        await audit.record({ action: 'invite', vaultId: v.id, vault: v.name, detail: { role: o.role, environments: envs, expiresAt: made.expiresAt } });
+        return made;
+      });
       if (o.json) return printJson(ctx.io, { code: invite.code, inviteId: invite.inviteId, expiresAt: formatTime(invite.expiresAt) });
       ctx.io.stdout.write(`${invite.code}\n`);
       ctx.io.stderr.write(
@@ -91,7 +100,18 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .description('let someone who asked to join in (by name or fingerprint), with the invite\'s role and environments')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (who: string, o: { vault: string }) => {
-      const r = await withVault(ctx, o.vault, (v) => approve(v, who));
+      const r = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const approved = await approve(v, who);
+        await audit.record({
+          action: 'approve',
+          vaultId: v.id,
+          vault: v.name,
+          subject: memberId(approved.identity),
+          detail: { name: approved.name, role: approved.invite.role, fingerprint: approved.fingerprint },
+        });
+        return approved;
+      });
       ctx.io.stderr.write(`Approved ${r.name} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
 
@@ -101,10 +121,20 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--json', 'machine-readable output')
     .action(async (who: string, o: { vault: string; json?: boolean }) => {
-      const exposure = await withVault(ctx, o.vault, (v) => removeFromVault(v, who));
-      if (o.json) return printJson(ctx.io, exposure);
+      const { exposure, access } = await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        const e = await removeFromVault(v, who);
+        await audit.record({
+          action: 'remove-member',
+          vaultId: v.id,
+          vault: v.name,
+          detail: { name: e.member, fingerprint: e.fingerprint, exposedValues: e.items.length },
+        });
+        return { exposure: e, access: (await accessLogOf(ctx, v))?.(e) };
+      });
+      if (o.json) return printJson(ctx.io, access ? { ...exposure, access } : exposure);
       ctx.io.stderr.write(`Removed ${exposure.member}. They can read nothing written from now on.\n`);
-      printExposure(ctx, exposure);
+      printExposure(ctx, exposure, access);
     });
 
   const member = program.command('member').description('change a member\'s access');
@@ -126,7 +156,11 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .description('new keys for every scope you read (members keep history; use after a suspected leak)')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (o: { vault: string }) => {
-      await withVault(ctx, o.vault, (v) => rotateVaultKeys(v));
+      await withVault(ctx, o.vault, async (v) => {
+        const audit = await cliAuditSink(ctx, v.session);
+        await rotateVaultKeys(v);
+        await audit.record({ action: 'rotate-keys', vaultId: v.id, vault: v.name });
+      });
       ctx.io.stderr.write(`Rotated the keys of ${o.vault}\n`);
     });
 
@@ -136,14 +170,41 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--json', 'machine-readable output')
     .action(async (o: { vault: string; json?: boolean }) => {
-      const list = await withVault(ctx, o.vault, async (v) => v.meta.exposures());
-      if (o.json) return printJson(ctx.io, list);
+      const list = await withVault(ctx, o.vault, async (v) => {
+        const exposures = v.meta.exposures();
+        const access = exposures.length ? await accessLogOf(ctx, v) : undefined;
+        return exposures.map((e) => ({ exposure: e, access: access?.(e) }));
+      });
+      if (o.json) return printJson(ctx.io, list.map(({ exposure, access }) => (access ? { ...exposure, access } : exposure)));
       if (list.length === 0) return void ctx.io.stdout.write('No removed members.\n');
-      for (const e of list) printExposure(ctx, e);
+      for (const { exposure, access } of list) printExposure(ctx, exposure, access);
     });
 }
 
-function printExposure(ctx: CliContext, e: Exposure): void {
+/**
+ * When the vault keeps a team access log and we may read it: what each removed member
+ * revealed, copied or exported, as their client reported. Undefined when there is none
+ * (or the relay cannot be reached: then the list is shown without it, and says so).
+ */
+async function accessLogOf(ctx: CliContext, v: Vault): Promise<((e: Exposure) => ExposureAccess[]) | undefined> {
+  try {
+    const log = await readAccessLog(v);
+    if (log.policy.actions.length === 0 && log.entries.length === 0) return undefined;
+    return (e) => exposureAccess(e, log.entries);
+  } catch (e) {
+    if (!isTesseraError(e) || !['NO_ACCESS', 'NO_RELAY', 'RELAY_UNREACHABLE', 'INVALID_INPUT'].includes(e.code)) throw e;
+    if (e.code === 'RELAY_UNREACHABLE') ctx.io.stderr.write(`note: the team access log could not be read (${e.message})\n`);
+    return undefined;
+  }
+}
+
+function printExposure(ctx: CliContext, e: Exposure, access?: readonly ExposureAccess[]): void {
   ctx.io.stdout.write(`${e.member} (removed ${formatTime(e.removedAt)}) could decrypt ${e.items.length} value(s); rotation due: exposed to a removed member\n`);
-  if (e.items.length) printTable(ctx.io, ['SECRET', 'ENVIRONMENT', 'LAST ROTATED'], e.items.map((i) => [i.name, i.environment, formatTime(i.lastRotatedAt)]));
+  if (!e.items.length) return;
+  const header = ['SECRET', 'ENVIRONMENT', 'LAST ROTATED', ...(access ? ['ACCESSED (as their client reported)'] : [])];
+  printTable(ctx.io, header, e.items.map((i, n) => {
+    const a = access?.[n];
+    const seen = a ? [a.revealedAt && `revealed ${formatTime(a.revealedAt)}`, a.copiedAt && `copied ${formatTime(a.copiedAt)}`, a.exportedAt && `exported ${formatTime(a.exportedAt)}`].filter(Boolean).join(', ') || 'not reported' : undefined;
+    return [i.name, i.environment, formatTime(i.lastRotatedAt), ...(seen === undefined ? [] : [seen])];
+  }));
 }

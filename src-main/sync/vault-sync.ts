@@ -20,6 +20,8 @@ import { RelayClient, type Delivery } from './relay-client';
 import { pullLog } from '../membership/log-sync';
 import { decodeEntry } from '../../src-shared/membership/entry';
 import { canWrite } from '../../src-shared/membership/state';
+import { accessScopeId } from '../../src-shared/membership/access-log';
+import { cacheAccessPolicy, openAccessEnvelope } from '../membership/access-log';
 import { readSyncState, scopeSync, writeSyncState, type SyncState } from './sync-state';
 
 export interface SyncOptions {
@@ -52,6 +54,7 @@ export class VaultSync {
   /** Scopes where a delivery failed verification: their cursor stays before it. */
   private readonly holes = new Set<string>();
   private readonly me: string;
+  private readonly accessScope: string;
   readonly summary: SyncSummary;
 
   private constructor(
@@ -61,6 +64,7 @@ export class VaultSync {
     private readonly opts: SyncOptions,
   ) {
     this.me = toBase64Url(vault.session.signingKey.publicKey);
+    this.accessScope = toHex(accessScopeId(fromHex(vault.id)));
     this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0, behind: false };
     vault.holdUnpushed((scopeId) => scopeSync(state, scopeId).pushedLocal);
     client.onDelivery((d) => {
@@ -122,6 +126,8 @@ export class VaultSync {
       await this.pullMembership();
       this.stores = await this.vault.scopeStores();
       const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
+      // The team access log: this device reads only its policy (reports are for owners and admins).
+      if (this.vault.membership) cursors.push({ scopeId: accessScopeId(vaultId), since: scopeSync(this.state, this.accessScope).cursor });
       await this.client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
     } catch (e) {
       if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') {
@@ -209,11 +215,28 @@ export class VaultSync {
     await writeSyncState(this.vault.session.home, this.vault.id, this.state);
   }
 
+  /** An access-log envelope: keeps the newest policy, so that reveals know whether to report. */
+  private async applyAccess(d: Delivery): Promise<void> {
+    const state = this.vault.membership?.state;
+    if (state) {
+      try {
+        const { record } = openAccessEnvelope(this.vault.session, state, d.envelope);
+        if (record.kind === 'policy') await cacheAccessPolicy(this.vault.session.home, this.vault.id, record.policy);
+      } catch (e) {
+        if (!isTesseraError(e)) throw e;
+        this.summary.rejected++;
+      }
+    }
+    const ss = scopeSync(this.state, this.accessScope);
+    ss.cursor = Math.max(ss.cursor, d.seq);
+  }
+
   private async apply(d: Delivery, snapshotted: Set<ScopeStore>): Promise<void> {
     const scopeId = toHex(d.scopeId);
     // After a refused delivery, later ones of that scope wait for the next sync, which asks
     // again from before the hole: the cursor never moves past a change we do not have.
     if (this.holes.has(scopeId)) return;
+    if (scopeId === this.accessScope) return this.applyAccess(d);
     const store = this.stores.get(scopeId) ?? (await this.vault.scopeStore(scopeId));
     if (!store) return; // a scope this profile has no key for: not ours to read
     this.stores.set(scopeId, store);
