@@ -8,6 +8,8 @@ import { createOsKeychain } from '../src-main/keychain/os-keychain';
 import { readPassphraseFile } from '../src-main/keychain/passphrase';
 import { defaultProfileHome } from '../src-main/profile/paths';
 import { unlockProfile, type Session } from '../src-main/profile/profile';
+import { noteFailedUnlock } from '../src-main/audit/pending';
+import { isTesseraError } from '../src-shared/errors';
 import { openVault } from '../src-main/vaults/vaults';
 import type { Vault } from '../src-main/vaults/vault';
 import { promptHidden, type CliIO } from './io';
@@ -35,12 +37,19 @@ export async function passphraseSource(ctx: CliContext, question = 'Passphrase: 
 }
 
 export async function unlock(ctx: CliContext): Promise<Session> {
-  const { session } = await unlockProfile(nodeSuite, ctx.home, {
-    keychain: ctx.keychain,
-    passphrase: () => passphraseSource(ctx),
-    preferPassphrase: Boolean(ctx.env.TESSERA_PASSPHRASE_FILE),
-  });
-  return session;
+  try {
+    const { session } = await unlockProfile(nodeSuite, ctx.home, {
+      keychain: ctx.keychain,
+      passphrase: () => passphraseSource(ctx),
+      preferPassphrase: Boolean(ctx.env.TESSERA_PASSPHRASE_FILE),
+    });
+    return session;
+  } catch (e) {
+    // A wrong passphrase is an audit event; the log is sealed with the key this attempt did
+    // not get, so it is noted in plain and moved into the log at the next unlock.
+    if (isTesseraError(e, 'BAD_PASSPHRASE')) await noteFailedUnlock(ctx.home, 'passphrase').catch(() => {});
+    throw e;
+  }
 }
 
 /** Unlocks, opens the vault, runs `fn`, reports any store repairs, and always locks. */

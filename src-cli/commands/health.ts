@@ -9,6 +9,9 @@
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { healthReport } from '../../src-main/health/report';
+import { openAuditLog } from '../../src-main/audit/audit-log';
+import { lastAccessIndex } from '../../src-main/audit/last-access';
+import { readScanFindings } from '../../src-main/scan/findings-store';
 import { unlock, type CliContext } from '../context';
 import { printJson } from '../io';
 
@@ -33,7 +36,10 @@ export function registerHealthCommand(program: Command, ctx: CliContext): void {
       const session = await unlock(ctx);
       let findings;
       try {
-        findings = await healthReport(session, { ...(o.vault !== undefined ? { vault: o.vault } : {}), now: Date.now() });
+        // Staleness from the audit log's reads, leaks from the last scans.
+        const log = await openAuditLog(session);
+        const [events, leaks] = await Promise.all([log.query({}), readScanFindings(session)]).finally(() => log.close());
+        findings = await healthReport(session, { ...(o.vault !== undefined ? { vault: o.vault } : {}), now: Date.now(), lastAccess: lastAccessIndex(events), leaks });
       } finally {
         session.lock();
       }

@@ -13,6 +13,8 @@ import { MemoryClipboard } from './clipboard-service';
 import { Desktop } from './desktop';
 import { dispatch } from './dispatch';
 import { setPolicy } from '../rotation/lifecycle';
+import type { Session } from '../profile/profile';
+import { desktopAudit, type DesktopAudit } from './desktop-audit';
 
 const VALUE = 'sk_live_desktop-test-value-0001';
 
@@ -47,11 +49,19 @@ describe('Desktop API', () => {
     clipboard = new MemoryClipboard();
     audit = collectingAuditSink();
     events = [];
-    desktop = new Desktop({ home, suite: nodeSuite, keychain: createMemoryKeychain(), clipboard, auditFor: async () => audit });
+    // The real audit log, and a copy of each event kept here to assert on.
+    const auditFor = async (session: Session): Promise<DesktopAudit> => {
+      const log = await desktopAudit(session);
+      return { ...log, record: async (e) => (await audit.record(e), await log.record(e)) };
+    };
+    desktop = new Desktop({ home, suite: nodeSuite, keychain: createMemoryKeychain(), clipboard, auditFor });
     await desktop.start();
     desktop.onEvent((e) => events.push(e));
   });
-  afterEach(() => vi.useRealTimers());
+  afterEach(async () => {
+    vi.useRealTimers();
+    await desktop.lock('quit'); // waits for the audit log and background checks to finish
+  });
 
   it('goes from first run to a revealed secret, and locking wipes access', async () => {
     expect(await call('session.status')).toEqual({ state: 'no-profile' });
@@ -89,7 +99,8 @@ describe('Desktop API', () => {
     expect(clipboard.text).toBe(VALUE);
     await vi.advanceTimersByTimeAsync(5_000);
     expect(clipboard.text).toBe('');
-    expect(events.filter((e) => e.type === 'clipboard')).toHaveLength(2);
+    // The clear is told to the UI once it is in the audit log (on disk: real time).
+    await vi.waitFor(() => expect(events.filter((e) => e.type === 'clipboard')).toHaveLength(2));
 
     await call('clipboard.copy', { vault: 'acme', name: 'API_TOKEN', environment: 'development' });
     await call('session.lock');
@@ -109,7 +120,7 @@ describe('Desktop API', () => {
     await call('session.status'); // polling is not activity
     expect(desktop.isUnlocked).toBe(true);
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(desktop.isUnlocked).toBe(false);
+    await vi.waitFor(() => expect(desktop.isUnlocked).toBe(false));
     expect(events).toContainEqual({ type: 'locked', reason: 'idle' });
   });
 
@@ -120,9 +131,10 @@ describe('Desktop API', () => {
     expect(bad.code).toBe('BAD_PASSPHRASE');
     expect(bad.message).not.toContain('wrong horse');
     await call('session.unlock', { method: 'passphrase', passphrase: 'correct horse battery staple' });
-    const actions = audit.events.map((e) => e.action);
-    expect(actions.slice(-2)).toEqual(['unlock-failed', 'unlock']);
-    expect(audit.events.at(-2)?.detail).toMatchObject({ method: 'passphrase', code: 'BAD_PASSPHRASE' });
+    const timeline = await call<{ action: string; detail?: Record<string, unknown> }[]>('audit.list', { limit: 3 });
+    expect(timeline.map((e) => e.action)).toEqual(['unlock', 'unlock-failed', 'lock']);
+    expect(timeline[1]!.detail).toMatchObject({ method: 'passphrase' });
+    expect(JSON.stringify(timeline)).not.toContain('wrong horse');
   });
 
   it('previews an import without writing, then applies it', async () => {

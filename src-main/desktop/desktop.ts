@@ -17,6 +17,10 @@ import type { Keychain } from '../keychain/keychain';
 import { createProfile, readProfileFile, unlockProfile, type ProfileFile, type Session } from '../profile/profile';
 import { Vault, vaultIds } from '../vaults/vault';
 import { healthReport } from '../health/report';
+import { noteFailedUnlock } from '../audit/pending';
+import { readScanFindings } from '../scan/findings-store';
+import { lastAccessIndex } from '../audit/last-access';
+import type { DesktopAudit } from './desktop-audit';
 import { secretsBecameDue } from '../rotation/notify';
 import { AutoLock } from './auto-lock';
 import { ClipboardService, type ClipboardAdapter } from './clipboard-service';
@@ -32,7 +36,7 @@ export interface DesktopOptions {
   readonly clipboard: ClipboardAdapter;
   readonly clock?: Clock;
   /** Where an unlocked session's audit events go (the profile's audit log). */
-  readonly auditFor?: (session: Session) => Promise<AuditSink>;
+  readonly auditFor?: (session: Session) => Promise<DesktopAudit>;
   readonly appVersion?: string;
   /** Opens a validated http(s) URL in the system browser (the shell's job). */
   readonly openExternal?: (url: URL) => Promise<void>;
@@ -57,14 +61,15 @@ const PASSIVE = new Set(['session.status', 'clipboard.status', 'audit.alerts', '
 
 export class Desktop implements DesktopContext {
   private current: Session | null = null;
-  private sink: AuditSink = nullAuditSink;
+  private sink: DesktopAudit = nullAuditSink;
+  private stopAlerts: (() => void) | null = null;
   private open = new Map<string, Vault>();
   private unreadable = new Map<string, TesseraError>();
   private dueTimer: unknown = null;
+  /** The due check in progress, which lock waits for (it reads vaults with the session's keys). */
+  private dueRun: Promise<void> | null = null;
   private prefs: Settings = DEFAULT_SETTINGS;
   private listeners = new Set<(e: AppEvent) => void>();
-  /** Failed unlocks seen while locked: recorded once the audit log can be opened. */
-  private failedUnlocks: { at: number; code: string; method: string }[] = [];
   readonly clipboard: ClipboardService;
   private readonly autoLock: AutoLock;
   private readonly clock: Clock;
@@ -121,8 +126,12 @@ export class Desktop implements DesktopContext {
     this.autoLock.stop();
     if (this.dueTimer !== null) this.clock.clearTimeout(this.dueTimer);
     this.dueTimer = null;
+    await this.dueRun;
     await this.clipboard.clear(reason === 'quit' ? 'quit' : 'lock').catch(() => false);
     await this.sink.record({ action: 'lock', detail: { reason } }).catch(() => {});
+    this.stopAlerts?.();
+    this.stopAlerts = null;
+    await this.sink.close?.().catch(() => {});
     this.current = null;
     this.sink = nullAuditSink;
     this.forgetVaults();
@@ -171,14 +180,13 @@ export class Desktop implements DesktopContext {
 
   private async unlocked(session: Session, method: string): Promise<ProfileSummary> {
     this.current = session;
+    // Opening the log also records the failed unlocks noted while it could not be written.
     this.sink = this.opts.auditFor ? await this.opts.auditFor(session) : nullAuditSink;
-    for (const f of this.failedUnlocks.splice(0)) {
-      await this.sink.record({ action: 'unlock-failed', at: f.at, detail: { method: f.method, code: f.code } });
-    }
     await this.sink.record({ action: 'unlock', detail: { method } });
+    this.stopAlerts = (await this.sink.onAlert?.((alert) => this.emit({ type: 'alert', alert }))) ?? null;
     this.autoLock.start(this.prefs.autoLockMinutes);
     this.emit({ type: 'unlocked' });
-    void this.checkDue().catch(() => {});
+    this.startDueCheck();
     return profileSummary(session.profile);
   }
 
@@ -190,11 +198,15 @@ export class Desktop implements DesktopContext {
    * was rotated and later turns due again is announced again. Checks again hourly while
    * unlocked.
    */
+  private startDueCheck(): void {
+    this.dueRun = this.checkDue().catch(() => {});
+  }
+
   async checkDue(): Promise<void> {
     const session = this.current;
     if (!session) return;
     if (this.dueTimer !== null) this.clock.clearTimeout(this.dueTimer);
-    this.dueTimer = this.clock.setTimeout(() => void this.checkDue().catch(() => {}), 3_600_000);
+    this.dueTimer = this.clock.setTimeout(() => this.startDueCheck(), 3_600_000);
     const now = this.clock.now();
     try {
       const announced = await readAnnouncedDue(this.opts.home);
@@ -253,7 +265,8 @@ export class Desktop implements DesktopContext {
             );
             return await this.unlocked(session, used);
           } catch (e) {
-            if (isTesseraError(e)) this.failedUnlocks.push({ at: this.clock.now(), code: e.code, method });
+            // Sealed events need the key this attempt did not get: noted in plain, moved into the log at the next unlock.
+            if (isTesseraError(e)) await noteFailedUnlock(opts.home, method, this.clock.now()).catch(() => {});
             throw e;
           }
         },
@@ -265,14 +278,25 @@ export class Desktop implements DesktopContext {
       clipboard: clipboardApi(this),
       members: membersApi(this),
       audit: {
-        list: async () => [],
-        alerts: async () => [],
-        export: async ({ format }) => ({ text: format === 'json' ? '[]\n' : '' }),
+        list: async (q) => {
+          this.session();
+          return (await this.sink.query?.(q)) ?? [];
+        },
+        alerts: async () => {
+          this.session();
+          return (await this.sink.alerts?.()) ?? [];
+        },
+        export: async ({ format, ...q }) => {
+          this.session();
+          return { text: (await this.sink.export?.(q, format)) ?? (format === 'json' ? '[]\n' : '') };
+        },
       },
       health: {
         report: async ({ vault }) => {
+          const session = this.session();
           const { vaults } = await this.vaults();
-          return healthReport(this.session(), { ...(vault !== undefined ? { vault } : {}), now: this.clock.now(), vaults });
+          const [events, leaks] = await Promise.all([this.sink.query?.({}) ?? [], readScanFindings(session)]);
+          return healthReport(session, { ...(vault !== undefined ? { vault } : {}), now: this.clock.now(), vaults, lastAccess: lastAccessIndex(events), leaks });
         },
       },
       settings: {

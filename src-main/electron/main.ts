@@ -7,6 +7,7 @@ import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, pro
 import type { AppEvent } from '../../src-shared/api/types';
 import { nodeSuite } from '../crypto/node-suite';
 import { Desktop, safeExternalUrl } from '../desktop/desktop';
+import { desktopAudit } from '../desktop/desktop-audit';
 import { dispatch } from '../desktop/dispatch';
 import { createOsKeychain } from '../keychain/os-keychain';
 import { defaultProfileHome } from '../profile/paths';
@@ -67,6 +68,7 @@ const desktop = new Desktop({
   suite: nodeSuite,
   keychain: createOsKeychain(),
   clipboard: electronClipboard(),
+  auditFor: desktopAudit,
   appVersion: app.getVersion(),
   // electronegativity: OPEN_EXTERNAL_JS_CHECK: Desktop passes only URLs that safeExternalUrl
   // parsed as http(s) without credentials (src-main/desktop/desktop.ts, tested).

@@ -16,10 +16,10 @@ import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../../src-shared/api/types';
-import type { AuditSink } from '../../src-main/audit/audit-sink';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { MemoryClipboard } from '../../src-main/desktop/clipboard-service';
 import { Desktop } from '../../src-main/desktop/desktop';
+import { desktopAudit, type DesktopAudit } from '../../src-main/desktop/desktop-audit';
 import { dispatch } from '../../src-main/desktop/dispatch';
 import type { Keychain } from '../../src-main/keychain/keychain';
 import type { Session } from '../../src-main/profile/profile';
@@ -51,9 +51,9 @@ function bundleBridge(): Promise<string> {
   return bridgeBundle;
 }
 
-export async function startHost(opts: { home: string; keychain: Keychain; auditFor?: (s: Session) => Promise<AuditSink> }): Promise<TestHost> {
+export async function startHost(opts: { home: string; keychain: Keychain; auditFor?: (s: Session) => Promise<DesktopAudit> }): Promise<TestHost> {
   const clipboard = new MemoryClipboard();
-  const desktop = new Desktop({ home: opts.home, suite: nodeSuite, keychain: opts.keychain, clipboard, appVersion: 'e2e', ...(opts.auditFor ? { auditFor: opts.auditFor } : {}) });
+  const desktop = new Desktop({ home: opts.home, suite: nodeSuite, keychain: opts.keychain, clipboard, appVersion: 'e2e', auditFor: opts.auditFor ?? desktopAudit });
   await desktop.start();
   const token = randomBytes(24).toString('base64url');
 
