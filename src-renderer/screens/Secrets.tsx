@@ -1,5 +1,5 @@
 import { useMemo, useRef } from 'react';
-import { Spinner } from '../components/Busy';
+import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { RotationBadge, StatusBadge } from '../components/RotationBadge';
 import { WindowedList } from '../components/WindowedList';
@@ -19,6 +19,9 @@ export function Secrets() {
   const setEnvironment = useUi((s) => s.setEnvironment);
   const open = useUi((s) => s.open);
   const listRef = useRef<HTMLDivElement>(null);
+  const syncing = useVaults((s) => (vault ? s.syncing[vault.id] === true : false));
+  const sync = useVaults((s) => s.sync);
+  const syncError = useVaults((s) => s.actionError);
 
   const index = useMemo(() => indexSecrets(list), [list]);
   const shown = useMemo(() => filterSecrets(index, { ...filters, environment }), [index, filters, environment]);
@@ -81,6 +84,11 @@ export function Secrets() {
             <button type="button" onClick={() => open({ kind: 'import' })} disabled={vault.role === 'viewer'}>
               Import
             </button>
+            {vault.relay ? (
+              <BusyButton type="button" busy={syncing} busyLabel="Syncing…" onClick={() => void sync(vault.id)} title={`Sync with ${vault.relay}`}>
+                Sync
+              </BusyButton>
+            ) : null}
           </div>
         </header>
         <div className="filters">
@@ -125,7 +133,7 @@ export function Secrets() {
             </select>
           </label>
         </div>
-        <ErrorNote error={error} />
+        <ErrorNote error={error ?? syncError} />
         {loading && list.length === 0 ? <Spinner label="Loading secrets…" /> : null}
         <p className="muted small" role="status">
           {shown.length === list.length ? `${list.length} secrets` : `${shown.length} of ${list.length} secrets`}

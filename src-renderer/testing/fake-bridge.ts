@@ -46,6 +46,8 @@ export class FakeTessera {
   clipboard: ClipboardStatus = { active: false, clearsAt: null };
   /** Join requests this profile sent, by code; approved ones are picked up by completeJoins. */
   readonly joins = new Map<string, { vaultName: string; approved: boolean }>();
+  /** What a sync brings in (a teammate's changes): returns how many changes arrived. */
+  onSync: ((vault: FakeVault) => number) | null = null;
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private readonly failures = new Map<string, { code: Code; message: string }>();
   private readonly holds = new Map<string, Promise<void>>();
@@ -287,7 +289,7 @@ export class FakeTessera {
       case 'vaults.sync': {
         const v = this.vault(req.vault);
         if (!v.relay) refuse('NO_RELAY', 'no relay');
-        return { sent: 0, received: 0 };
+        return { sent: 0, received: this.onSync?.(v) ?? 0 };
       }
       case 'vaults.setRelay': {
         const url = req.url as string;
