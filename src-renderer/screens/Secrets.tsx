@@ -23,8 +23,11 @@ export function Secrets() {
   const sync = useVaults((s) => s.sync);
   const syncError = useVaults((s) => s.actionError);
 
+  const readable = useMemo(() => vault?.environments.filter((e) => e.readable).map((e) => e.name) ?? [], [vault]);
+  // A choice made in another vault does not filter this one.
+  const env = readable.includes(environment) ? environment : '';
   const index = useMemo(() => indexSecrets(list), [list]);
-  const shown = useMemo(() => filterSecrets(index, { ...filters, environment }), [index, filters, environment]);
+  const shown = useMemo(() => filterSecrets(index, { ...filters, environment: env }), [index, filters, env]);
   const active = selected === null ? -1 : shown.findIndex((s) => s.name === selected);
 
   function move(by: number | 'first' | 'last') {
@@ -70,7 +73,6 @@ export function Secrets() {
     );
   }
 
-  const readable = vault.environments.filter((e) => e.readable).map((e) => e.name);
   return (
     <section className="screen screen--split" aria-labelledby="secrets-title">
       <div className="secrets">
@@ -106,7 +108,7 @@ export function Secrets() {
           </label>
           <label>
             Environment
-            <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
+            <select value={env} onChange={(e) => setEnvironment(e.target.value)}>
               <option value="">All</option>
               {readable.map((name) => (
                 <option key={name} value={name}>
