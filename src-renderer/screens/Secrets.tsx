@@ -1,5 +1,5 @@
 import { useMemo, useRef } from 'react';
-import { Spinner } from '../components/Busy';
+import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { RotationBadge, StatusBadge } from '../components/RotationBadge';
 import { WindowedList } from '../components/WindowedList';
@@ -19,9 +19,15 @@ export function Secrets() {
   const setEnvironment = useUi((s) => s.setEnvironment);
   const open = useUi((s) => s.open);
   const listRef = useRef<HTMLDivElement>(null);
+  const syncing = useVaults((s) => (vault ? s.syncing[vault.id] === true : false));
+  const sync = useVaults((s) => s.sync);
+  const syncError = useVaults((s) => s.actionError);
 
+  const readable = useMemo(() => vault?.environments.filter((e) => e.readable).map((e) => e.name) ?? [], [vault]);
+  // A choice made in another vault does not filter this one.
+  const env = readable.includes(environment) ? environment : '';
   const index = useMemo(() => indexSecrets(list), [list]);
-  const shown = useMemo(() => filterSecrets(index, { ...filters, environment }), [index, filters, environment]);
+  const shown = useMemo(() => filterSecrets(index, { ...filters, environment: env }), [index, filters, env]);
   const active = selected === null ? -1 : shown.findIndex((s) => s.name === selected);
 
   function move(by: number | 'first' | 'last') {
@@ -67,7 +73,6 @@ export function Secrets() {
     );
   }
 
-  const readable = vault.environments.filter((e) => e.readable).map((e) => e.name);
   return (
     <section className="screen screen--split" aria-labelledby="secrets-title">
       <div className="secrets">
@@ -81,6 +86,11 @@ export function Secrets() {
             <button type="button" onClick={() => open({ kind: 'import' })} disabled={vault.role === 'viewer'}>
               Import
             </button>
+            {vault.relay ? (
+              <BusyButton type="button" busy={syncing} busyLabel="Syncing…" onClick={() => void sync(vault.id)} title={`Sync with ${vault.relay}`}>
+                Sync
+              </BusyButton>
+            ) : null}
           </div>
         </header>
         <div className="filters">
@@ -98,7 +108,7 @@ export function Secrets() {
           </label>
           <label>
             Environment
-            <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
+            <select value={env} onChange={(e) => setEnvironment(e.target.value)}>
               <option value="">All</option>
               {readable.map((name) => (
                 <option key={name} value={name}>
@@ -125,7 +135,7 @@ export function Secrets() {
             </select>
           </label>
         </div>
-        <ErrorNote error={error} />
+        <ErrorNote error={error ?? syncError} />
         {loading && list.length === 0 ? <Spinner label="Loading secrets…" /> : null}
         <p className="muted small" role="status">
           {shown.length === list.length ? `${list.length} secrets` : `${shown.length} of ${list.length} secrets`}

@@ -128,13 +128,13 @@ function RelayRow({ vault }: { vault: VaultSummary }) {
     e.preventDefault();
     setSavingRelay(true);
     const ok = await setRelay(vault.id, url.trim());
-    setError(ok ? null : useVaults.getState().error);
+    setError(ok ? null : useVaults.getState().actionError);
     setSavingRelay(false);
   }
 
   async function syncNow() {
     const ok = await sync(vault.id);
-    setError(ok ? null : useVaults.getState().error);
+    setError(ok ? null : useVaults.getState().actionError);
   }
 
   return (

@@ -29,7 +29,7 @@ export function Unlock() {
         {profile ? <p className="muted">{profile.name}</p> : null}
         {lockReason ? <p className="muted" role="status">{reasons[lockReason] ?? 'Locked.'}</p> : null}
         {methods.keychain ? (
-          <BusyButton type="button" className="primary" busy={busy} busyLabel="Unlocking…" onClick={() => void unlock('keychain')}>
+          <BusyButton type="button" className="primary" busy={busy} busyLabel="Unlocking…" onClick={() => void unlock('keychain')} autoFocus>
             Unlock with system keychain
           </BusyButton>
         ) : null}

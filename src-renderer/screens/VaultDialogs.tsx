@@ -8,7 +8,7 @@ import { useVaults } from '../stores/vaults';
 
 /** Create a vault, with its environments. */
 export function CreateVaultDialog({ onClose }: { onClose: () => void }) {
-  const { create, creating, error } = useVaults();
+  const { create, creating, actionError: error } = useVaults();
   const [name, setName] = useState('');
   const [environments, setEnvironments] = useState('development, staging, production');
   const [problem, setProblem] = useState<string | null>(null);
@@ -83,6 +83,8 @@ export function JoinDialog({ onClose }: { onClose: () => void }) {
       if (joined.length) {
         setResult(`Joined ${joined.join(', ')}.`);
         await useVaults.getState().load();
+        const vault = useVaults.getState().vaults.find((v) => joined.includes(v.name) || joined.includes(v.id));
+        if (vault) useVaults.getState().select(vault.id);
       } else setResult(waiting ? 'Not approved yet. Ask the admin to approve you after comparing the fingerprint.' : 'No join request is waiting.');
     } catch (err) {
       setError(err);

@@ -59,7 +59,8 @@ export function Workspace() {
         const { vault: v, selected, detail } = useSecrets.getState();
         if (!v || !selected) return;
         const chosen = useUi.getState().environment;
-        const environment = chosen || detail?.values.find((x) => x.readable && x.current)?.environment;
+        const values = detail?.values.filter((x) => x.readable && x.current) ?? [];
+        const environment = values.some((x) => x.environment === chosen) ? chosen : values[0]?.environment;
         if (!environment) return;
         e.preventDefault();
         void useClipboard.getState().copy(v, selected, environment);

@@ -230,3 +230,23 @@ describe('lock', () => {
     expect(f.callsOf('session.lock')).toHaveLength(1);
   });
 });
+
+describe('switching vaults', () => {
+  it('does not filter a vault by an environment it does not have', async () => {
+    const f = fake();
+    const a = f.addVault('payments', ['development', 'production']);
+    const b = f.addVault('infra', ['ops']);
+    f.addSecret(a, 'STRIPE', { production: 'x' });
+    f.addSecret(b, 'PAGER_KEY', { ops: 'y' });
+    const user = userEvent.setup();
+    renderApp();
+    await screen.findByRole('option', { name: /STRIPE/ });
+    await user.selectOptions(screen.getByLabelText('Environment'), 'production');
+    await user.click(screen.getByRole('button', { name: /infra/ }));
+    expect(await screen.findByRole('option', { name: /PAGER_KEY/ })).toBeTruthy();
+    expect((screen.getByLabelText('Environment') as HTMLSelectElement).value).toBe('');
+    await user.click(screen.getByRole('button', { name: /payments/ }));
+    expect(await screen.findByRole('option', { name: /STRIPE/ })).toBeTruthy();
+    expect((screen.getByLabelText('Environment') as HTMLSelectElement).value).toBe('production');
+  });
+});

@@ -118,8 +118,9 @@ describe('vaults', () => {
     expect(f.callsOf('vaults.create').at(-1)).toEqual({ name: 'infra', environments: ['development', 'staging', 'production'] });
   });
 
-  it('joins with an invite code and shows the fingerprint to read out', async () => {
+  it('joins with an invite code, shows the fingerprint to read out, and opens the vault once approved', async () => {
     const f = fake();
+    f.addVault('mine');
     const user = userEvent.setup();
     renderApp();
     await user.click(await screen.findByRole('button', { name: 'Join vault' }));
@@ -128,5 +129,38 @@ describe('vaults', () => {
     expect(await screen.findByLabelText(`Your fingerprint: ${f.me.fingerprint}`)).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Check for approval' }));
     expect(await screen.findByText(/Not approved yet/)).toBeTruthy();
+
+    // The admin approves; the vault arrives on this device.
+    f.joins.get('TSR1-CODE')!.approved = true;
+    f.addVault('shared');
+    await user.click(screen.getByRole('button', { name: 'Check for approval' }));
+    expect(await screen.findByText('Joined shared.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: /shared/, current: true })).toBeTruthy();
+  });
+
+  it('syncs from the Secrets screen and shows what arrived', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    v.relay = 'ws://127.0.0.1:8787';
+    f.onSync = (vault) => (f.addSecret(vault, 'FROM_TEAMMATE', { development: 'x' }), 1);
+    const user = userEvent.setup();
+    renderApp();
+    const release = f.hold('vaults.sync');
+    await user.click(await screen.findByRole('button', { name: 'Sync' }));
+    expect((screen.getByRole('button', { name: 'Syncing…' }) as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => release());
+    expect(await screen.findByRole('option', { name: /FROM_TEAMMATE/ })).toBeTruthy();
+  });
+
+  it('explains a relay that cannot be reached', async () => {
+    const f = fake();
+    f.addVault('payments').relay = 'ws://127.0.0.1:9';
+    f.failNext('vaults.sync', 'RELAY_UNREACHABLE');
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('button', { name: 'Sync' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.dataset.code).toBe('RELAY_UNREACHABLE');
+    expect(alert.textContent).toMatch(/changes are kept/);
   });
 });

@@ -26,7 +26,8 @@ interface SecretsStore {
   list: SecretSummary[];
   loading: boolean;
   error: unknown;
-  filters: SecretFilters;
+  /** Search, tag and status; the environment filter is the ui store's, shared with copy. */
+  filters: ListFilters;
   selected: string | null;
   detail: SecretDetail | null;
   detailError: unknown;
@@ -36,7 +37,7 @@ interface SecretsStore {
   busy: string | null;
   actionError: unknown;
   load(vault: string): Promise<void>;
-  setFilters(change: Partial<SecretFilters>): void;
+  setFilters(change: Partial<ListFilters>): void;
   select(name: string | null): Promise<void>;
   refreshDetail(): Promise<void>;
   reveal(environment: string): Promise<void>;
@@ -59,7 +60,8 @@ function stopTimers(): void {
   timers.clear();
 }
 
-const initialFilters: SecretFilters = { query: '', environment: '', tag: '', status: 'active' };
+type ListFilters = Omit<SecretFilters, 'environment'>;
+const initialFilters: ListFilters = { query: '', tag: '', status: 'active' };
 
 export const useSecrets = create<SecretsStore>()((set, get) => {
   /** Runs one action on the selected secret with progress and error state, then refreshes. */

@@ -143,7 +143,7 @@ describe('vaults store', () => {
     const f = fake();
     const v = f.addVault('solo');
     expect(await useVaults.getState().sync(v.id)).toBe(false);
-    expect((useVaults.getState().error as ApiError).code).toBe('NO_RELAY');
+    expect((useVaults.getState().actionError as ApiError).code).toBe('NO_RELAY');
   });
 });
 

@@ -2,12 +2,16 @@
 import { create } from 'zustand';
 import type { VaultSummary } from '../../src-shared/api/types';
 import { api } from '../api';
+import { useSecrets } from './secrets';
 
 interface VaultsStore {
   vaults: VaultSummary[];
   selectedId: string | null;
   loading: boolean;
+  /** Loading the list failed (the sidebar shows it). */
   error: unknown;
+  /** The last create, sync or relay change failed (shown where it was asked for). */
+  actionError: unknown;
   creating: boolean;
   /** Vault ids with a sync in flight. */
   syncing: Record<string, boolean>;
@@ -26,6 +30,7 @@ export const useVaults = create<VaultsStore>()((set, get) => ({
   selectedId: null,
   loading: false,
   error: null,
+  actionError: null,
   creating: false,
   syncing: {},
   synced: {},
@@ -51,25 +56,30 @@ export const useVaults = create<VaultsStore>()((set, get) => ({
   },
 
   async create(name, environments) {
-    set({ creating: true, error: null });
+    set({ creating: true, actionError: null });
     try {
       const vault = await api().vaults.create(environments ? { name, environments } : { name });
       set({ vaults: [...get().vaults.filter((v) => v.id !== vault.id), vault], selectedId: vault.id, creating: false });
       return vault;
     } catch (error) {
-      set({ creating: false, error });
+      set({ creating: false, actionError: error });
       return null;
     }
   },
 
   async sync(id) {
-    set({ syncing: { ...get().syncing, [id]: true }, error: null });
+    set({ syncing: { ...get().syncing, [id]: true }, actionError: null });
     try {
       const result = await api().vaults.sync({ vault: id });
       set({ synced: { ...get().synced, [id]: { ...result, at: Date.now() } } });
+      // What arrived shows at once, whether or not main also reports the change.
+      if (result.received > 0) {
+        await get().load();
+        if (useSecrets.getState().vault === id) await useSecrets.getState().load(id);
+      }
       return true;
     } catch (error) {
-      set({ error });
+      set({ actionError: error });
       return false;
     } finally {
       set({ syncing: { ...get().syncing, [id]: false } });
@@ -77,19 +87,19 @@ export const useVaults = create<VaultsStore>()((set, get) => ({
   },
 
   async setRelay(id, url) {
-    set({ error: null });
+    set({ actionError: null });
     try {
       await api().vaults.setRelay({ vault: id, url });
       set({ vaults: get().vaults.map((v) => (v.id === id ? { ...v, relay: url } : v)) });
       return true;
     } catch (error) {
-      set({ error });
+      set({ actionError: error });
       return false;
     }
   },
 
   reset() {
-    set({ vaults: [], selectedId: null, error: null, syncing: {}, synced: {} });
+    set({ vaults: [], selectedId: null, error: null, actionError: null, syncing: {}, synced: {} });
   },
 }));
 

@@ -5,7 +5,6 @@
  * secrets with their versions, refuses calls while locked, fires events, and can be told to
  * fail a method with a code.
  */
-import type { ErrorCode } from '../../src-shared/errors';
 import { schemaFor, type Method } from '../../src-shared/api/schemas';
 import { createApiClient, type Reply, type TesseraBridge } from '../../src-shared/api/transport';
 import type {
@@ -15,10 +14,8 @@ import type {
   GenerateSpec,
   HealthFinding,
   ImportPreview,
-  JoinRequestInfo,
   MemberInfo,
   ProfileSummary,
-  RotationState,
   SecretDetail,
   SecretStatus,
   SecretSummary,
@@ -27,47 +24,7 @@ import type {
   VersionInfo,
 } from '../../src-shared/api/types';
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
-
-type Code = ErrorCode | 'FORBIDDEN' | 'INTERNAL';
-
-interface FakeVersion extends VersionInfo {
-  readonly value: string;
-}
-
-interface FakeSecret {
-  id: string;
-  name: string;
-  description: string;
-  tags: string[];
-  status: SecretStatus;
-  createdAt: number;
-  updatedAt: number;
-  values: Map<string, FakeVersion[]>;
-  policy: { intervalDays?: number; expiresAt?: number; lastRotatedAt?: number };
-}
-
-interface FakeVault {
-  id: string;
-  name: string;
-  environments: string[];
-  relay: string | null;
-  secrets: Map<string, FakeSecret>;
-  members: MemberInfo[];
-  pending: JoinRequestInfo[];
-}
-
-const DAY = 24 * 60 * 60 * 1000;
-
-class Refusal {
-  constructor(
-    readonly code: Code,
-    readonly message: string,
-  ) {}
-}
-
-function refuse(code: Code, message: string): never {
-  throw new Refusal(code, message);
-}
+import { DAY, generate, parseDotenv, refuse, Refusal, rotationState, type Code, type FakeSecret, type FakeVault, type FakeVersion } from './fake-model';
 
 export interface FakeOptions {
   /** 'none' starts at first-run setup. */
@@ -89,6 +46,8 @@ export class FakeTessera {
   clipboard: ClipboardStatus = { active: false, clearsAt: null };
   /** Join requests this profile sent, by code; approved ones are picked up by completeJoins. */
   readonly joins = new Map<string, { vaultName: string; approved: boolean }>();
+  /** What a sync brings in (a teammate's changes): returns how many changes arrived. */
+  onSync: ((vault: FakeVault) => number) | null = null;
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private readonly failures = new Map<string, { code: Code; message: string }>();
   private readonly holds = new Map<string, Promise<void>>();
@@ -228,18 +187,6 @@ export class FakeTessera {
     return s && s.status !== 'deleted' ? s : refuse('NOT_FOUND', 'no such secret');
   }
 
-  private rotation(s: FakeSecret): RotationState {
-    const now = this.now();
-    if (s.policy.expiresAt !== undefined) {
-      if (s.policy.expiresAt <= now) return 'expired';
-      if (s.policy.expiresAt - now < 14 * DAY) return 'expiring';
-    }
-    if (s.policy.intervalDays === undefined) return 'none';
-    const due = (s.policy.lastRotatedAt ?? s.createdAt) + s.policy.intervalDays * DAY;
-    if (due <= now) return 'overdue';
-    return due - now < 7 * DAY ? 'due' : 'ok';
-  }
-
   private summary(s: FakeSecret): SecretSummary {
     return {
       id: s.id,
@@ -250,7 +197,7 @@ export class FakeTessera {
       environments: [...s.values.keys()],
       updatedAt: s.updatedAt,
       updatedBy: this.me.memberId,
-      rotation: this.rotation(s),
+      rotation: rotationState(s, this.now()),
     };
   }
 
@@ -279,19 +226,8 @@ export class FakeTessera {
     return this.versionInfo(version);
   }
 
-  private parseDotenv(text: string): Map<string, string> {
-    const out = new Map<string, string>();
-    text.split(/\r?\n/).forEach((line, i) => {
-      if (!line.trim() || line.trim().startsWith('#')) return;
-      const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
-      if (!m) refuse('DOTENV_SYNTAX', `line ${i + 1}: expected NAME=value`);
-      out.set(m[1]!, m[2]!.replace(/^(['"])(.*)\1$/, '$2'));
-    });
-    return out;
-  }
-
   private preview(vault: FakeVault, environment: string, text: string): ImportPreview & { entries: Map<string, string> } {
-    const entries = this.parseDotenv(text);
+    const entries = parseDotenv(text);
     const added: string[] = [];
     const updated: string[] = [];
     const unchanged: string[] = [];
@@ -303,13 +239,6 @@ export class FakeTessera {
       else updated.push(name);
     }
     return { added, updated, unchanged, entries };
-  }
-
-  private generate(spec: GenerateSpec): string {
-    const length = spec.length ?? 32;
-    const alphabet = spec.format === 'hex' ? '0123456789abcdef' : 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-    if (spec.format === 'uuid') return '123e4567-e89b-42d3-a456-426614174000';
-    return Array.from({ length }, (_, i) => alphabet[(i * 7 + 3) % alphabet.length]).join('');
   }
 
   // One switch keeps the fake readable next to the contract it imitates.
@@ -360,7 +289,7 @@ export class FakeTessera {
       case 'vaults.sync': {
         const v = this.vault(req.vault);
         if (!v.relay) refuse('NO_RELAY', 'no relay');
-        return { sent: 0, received: 0 };
+        return { sent: 0, received: this.onSync?.(v) ?? 0 };
       }
       case 'vaults.setRelay': {
         const url = req.url as string;
@@ -433,7 +362,7 @@ export class FakeTessera {
         const v = this.vault(req.vault);
         const s = this.secret(v, req.name);
         const spec = req.generate as GenerateSpec | undefined;
-        const value = (req.value as string | undefined) ?? (spec ? this.generate(spec) : refuse('INVALID_INPUT', 'give a value or a generator'));
+        const value = (req.value as string | undefined) ?? (spec ? generate(spec) : refuse('INVALID_INPUT', 'give a value or a generator'));
         const info = this.addVersion(v, s, req.environment, value, (req.note as string | undefined) ?? 'rotated');
         s.policy.lastRotatedAt = info.at;
         this.record({ action: 'secret-rotated', vaultId: v.id, vault: v.name, secret: req.name, environment: req.environment });
