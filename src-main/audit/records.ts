@@ -144,7 +144,8 @@ export function openEventBody(suite: CryptoSuite, key: Uint8Array, body: Uint8Ar
   const plain = suite.secretbox.open(body.subarray(LINK_BYTES + NONCE_BYTES), nonce, key);
   if (!plain || plain.length < LINK_BYTES) return null;
   for (let i = 0; i < LINK_BYTES; i++) if (plain[i] !== body[i]) return null;
-  return utf8.decode(plain.subarray(LINK_BYTES));
+  // The seal proves these are the bytes this profile wrote (valid UTF-8), so no strict decoder is needed.
+  return Buffer.from(plain.buffer, plain.byteOffset + LINK_BYTES, plain.length - LINK_BYTES).toString('utf8');
 }
 
 /** A checkpoint's time and signature. */
