@@ -193,11 +193,12 @@ if (!app.requestSingleInstanceLock()) {
   app
     .whenReady()
     .then(() => {
-      // A secrets vault needs no camera, notifications, geolocation or the like.
-      session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) =>
-        callback(false),
-      );
-      session.defaultSession.setPermissionCheckHandler(() => false);
+      // A secrets vault needs no camera, notifications, geolocation or the like. The one
+      // exception: the app's own page may write plain text to the clipboard (an invite code);
+      // secret values never go that way, main copies them itself (ClipboardService).
+      const allowed = (permission: string, url: string) => permission === 'clipboard-sanitized-write' && (isAppPage(url) || (devOrigin !== null && url.startsWith(devOrigin)));
+      session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(allowed(permission, details.requestingUrl)));
+      session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
       serveAppScheme();
       serveApi();
       buildMenu();
