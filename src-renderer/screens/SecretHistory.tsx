@@ -53,6 +53,8 @@ export function SecretHistory() {
             <span>
               {v.byName || v.by} · {when(v.at)}
               {v.n === current ? <span className="badge badge--ok">Current</span> : null}
+              {v.standing?.state === 'valid' ? <span className="badge">Valid until {new Date(v.standing.until).toLocaleDateString()}</span> : null}
+              {v.standing?.state === 'revoked' ? <span className="badge">Revoked</span> : null}
             </span>
             {v.note ? <span className="muted small">{v.note}</span> : null}
             {v.n !== current && vault?.role !== 'viewer' ? (

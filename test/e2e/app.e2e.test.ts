@@ -6,6 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { readProfileFile } from '../../src-main/profile/profile';
+import { nullAuditSink } from '../../src-main/audit/audit-sink';
+import { setPolicy } from '../../src-main/rotation/lifecycle';
 import { forgetDeviceKey, requireKeychain } from '../helpers/keychain';
 import { startRelay, type RelayProcess } from '../helpers/relay';
 import { tempHome } from '../helpers/temp-home';
@@ -113,6 +115,16 @@ describe('the desktop app in Chromium', () => {
     await until(() => host.clipboard.text, (t) => t === '', 'the clipboard to be cleared', 15_000);
     await hidden(page.getByText(/Copied STRIPE_KEY to the clipboard/));
 
+    // The timeline has today's reveal and copy, from the sealed audit log.
+    await page.getByRole('button', { name: /^Activity/ }).click();
+    await visible(page.getByRole('heading', { name: 'Activity', level: 1 }));
+    const today = page.getByRole('region', { name: 'Today' });
+    await visible(today);
+    const timeline = await host.desktop.api.audit.list({ secret: 'STRIPE_KEY' });
+    expect(timeline.map((e) => e.action)).toEqual(expect.arrayContaining(['reveal', 'copy', 'clipboard-cleared', 'secret-created']));
+    expect(JSON.stringify(timeline)).not.toContain(STRIPE);
+    await screenshot(page, 'activity');
+
     // Lock drops everything; the keychain unlocks again.
     await page.getByRole('button', { name: 'Lock' }).click();
     await visible(page.getByRole('heading', { name: 'Unlock Tessera' }));
@@ -153,6 +165,49 @@ describe('the desktop app in Chromium', () => {
     await hidden(dialog);
     await count(page.getByRole('listbox', { name: 'Secrets' }).getByRole('option'), 3);
     expect(await host.desktop.api.secrets.reveal({ vault: 'acme', name: 'DATABASE_URL', environment: 'development' })).toEqual({ value: 'postgres://new' });
+  });
+
+  it('a secret due for rotation shows in Health, is rotated with the generator, leaves Health, and its history shows both versions', { timeout: 60_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { page, host } = await newApp();
+    await setUp(page, 'Ada');
+    await createVault(page, 'acme');
+    await addSecret(page, 'API_KEY', 'production', 'Zq8v3LwK2pN7rT5yX1cB9mD4hF6jG0sQaEuWiOoP');
+    // Seed its age as an imported key's would be: rotated 40 days ago, every 30 days.
+    await setPolicy(await host.desktop.vault('acme'), 'API_KEY', { intervalDays: 30, lastRotatedAt: Date.now() - 40 * 86_400_000 }, nullAuditSink);
+
+    await page.getByRole('button', { name: 'Health', exact: true }).click();
+    const findings = page.getByRole('list', { name: 'Findings' });
+    const finding = findings.getByRole('listitem').filter({ hasText: 'API_KEY' }).filter({ hasText: /overdue/i });
+    await visible(finding);
+    await screenshot(page, 'health');
+    await finding.getByRole('button', { name: 'Open API_KEY' }).click();
+    await visible(page.getByRole('heading', { name: 'API_KEY', level: 2 }));
+
+    const production = page.getByRole('group', { name: 'production' });
+    await production.getByRole('button', { name: 'Rotate' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate API_KEY (production)' });
+    await dialog.getByRole('radio', { name: 'Generate' }).check();
+    await dialog.getByLabel('Format').selectOption('base62');
+    await dialog.getByLabel('Length').fill('48');
+    await dialog.getByRole('button', { name: 'Rotate' }).click();
+    await hidden(dialog);
+    const { value } = await host.desktop.api.secrets.reveal({ vault: 'acme', name: 'API_KEY', environment: 'production' });
+    expect(value).toMatch(/^[0-9A-Za-z]{48}$/);
+
+    await page.getByRole('button', { name: 'Health', exact: true }).click();
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await count(findings.getByRole('listitem').filter({ hasText: 'API_KEY' }).filter({ hasText: /overdue/i }), 0);
+
+    await page.getByRole('button', { name: 'Secrets', exact: true }).click();
+    await page.getByRole('listbox', { name: 'Secrets' }).getByRole('option', { name: /API_KEY/ }).click();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('tabpanel').getByLabel('Environment').selectOption('production');
+    const versions = page.getByRole('list', { name: 'production versions' }).getByRole('listitem');
+    await count(versions, 2);
+    expect(await versions.nth(0).innerText()).toMatch(/v2[\s\S]*Current/);
+    expect(await versions.nth(1).innerText()).toMatch(/v1[\s\S]*Revoked/);
+    await screenshot(page, 'history');
   });
 
   describe('sharing through a relay', () => {
