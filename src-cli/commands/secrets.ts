@@ -7,6 +7,7 @@ import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { expandedValue } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
+import { cliAuditSink } from '../audit-sink';
 import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
@@ -30,6 +31,8 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
           ...(o.description !== undefined ? { description: o.description } : {}),
           ...(o.tag.length ? { tags: o.tag } : {}),
         });
+        const fields = ['value', ...(o.description !== undefined ? ['description'] : []), ...(o.tag.length ? ['tags'] : [])];
+        await (await cliAuditSink(ctx, v.session)).record({ action: r.created ? 'secret-created' : 'secret-edited', vaultId: v.id, vault: v.name, secret: key, environment: o.env, detail: { fields } });
         ctx.io.stderr.write(`${r.created ? 'Created' : 'Updated'} ${key} in ${o.env} (version ${r.version.n})\n`);
       });
     });
@@ -41,7 +44,11 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--env <env>', 'environment')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .action(async (key: string, o: { vault: string; env: string; expand: boolean }) => {
-      const value = await withVault(ctx, o.vault, (vault) => expandedValue(vault, key, o.env, o.expand));
+      const value = await withVault(ctx, o.vault, async (vault) => {
+        const v = await expandedValue(vault, key, o.env, o.expand);
+        await (await cliAuditSink(ctx, vault.session)).record({ action: 'reveal', vaultId: vault.id, vault: vault.name, secret: key, environment: o.env, detail: { via: 'tessera get' } });
+        return v;
+      });
       // A trailing newline only for a human at a terminal: $(...) strips it anyway, pipes get the exact bytes.
       ctx.io.stdout.write(value + ((ctx.io.stdout as NodeJS.WriteStream).isTTY ? '\n' : ''));
     });
@@ -78,7 +85,11 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .description('delete a secret and purge its values from every environment you hold')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (key: string, o: { vault: string }) => {
-      const r = await withVault(ctx, o.vault, (vault) => removeSecret(vault, key));
+      const r = await withVault(ctx, o.vault, async (vault) => {
+        const removed = await removeSecret(vault, key);
+        await (await cliAuditSink(ctx, vault.session)).record({ action: 'secret-deleted', vaultId: vault.id, vault: vault.name, secret: key, detail: { purgedVersions: removed.purgedVersions } });
+        return removed;
+      });
       ctx.io.stderr.write(`Deleted ${key} (${r.purgedVersions} value versions purged)\n`);
     });
 

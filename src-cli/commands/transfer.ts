@@ -28,7 +28,14 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
       }
       // Parse everything before opening the vault: a malformed line stops the import whole.
       const entries = parseDotenvFile(text);
-      const r = await withVault(ctx, o.vault, (v) => importEntries(v, o.env, entries.map((e) => ({ key: e.key, value: e.value }))));
+      const r = await withVault(ctx, o.vault, async (v) => {
+        const result = await importEntries(v, o.env, entries.map((e) => ({ key: e.key, value: e.value })));
+        await (await cliAuditSink(ctx, v.session)).record({
+          action: 'import', vaultId: v.id, vault: v.name, environment: o.env, secrets: [...result.added, ...result.updated],
+          detail: { added: result.added.length, updated: result.updated.length, unchanged: result.unchanged.length, source: file === '-' ? 'stdin' : 'file' },
+        });
+        return result;
+      });
       ctx.io.stderr.write(`Imported into ${o.env}: ${r.added.length} added, ${r.updated.length} updated, ${r.unchanged.length} unchanged\n`);
     });
 

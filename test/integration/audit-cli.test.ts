@@ -45,7 +45,11 @@ describe('tessera audit', () => {
     await alice.ok(['remove', 'Bob', '--vault', 'Team']);
 
     const events = JSON.parse((await alice.ok(['audit', '--json'])).stdout) as { action: string; vault: string; detail?: Record<string, unknown>; subject?: string }[];
-    expect(events.map((e) => e.action)).toEqual(['remove-member', 'rotate-keys', 'approve', 'invite']);
+    expect(events.map((e) => e.action)).toEqual(['remove-member', 'rotate-keys', 'approve', 'invite', 'secret-created', 'secret-created']);
+    expect(events.slice(4).map((e) => [(e as { secret?: string }).secret, e.detail])).toEqual([
+      ['DATABASE_URL', { fields: ['value'] }],
+      ['STRIPE_KEY', { fields: ['value'] }],
+    ]);
     expect(events.every((e) => e.vault === 'Team')).toBe(true);
     expect(events[3]!.detail).toMatchObject({ role: 'viewer', environments: ['development'] });
     expect(events[2]).toMatchObject({ detail: { name: 'Bob', role: 'viewer' } });
@@ -54,9 +58,9 @@ describe('tessera audit', () => {
 
     expect(JSON.parse((await alice.ok(['audit', '--action', 'invite', '--json'])).stdout)).toHaveLength(1);
     expect(JSON.parse((await alice.ok(['audit', '--vault', 'Elsewhere', '--json'])).stdout)).toEqual([]);
-    expect(JSON.parse((await alice.ok(['audit', '--since', '1h', '--json'])).stdout)).toHaveLength(4);
+    expect(JSON.parse((await alice.ok(['audit', '--since', '1h', '--json'])).stdout)).toHaveLength(6);
     const csv = (await alice.ok(['audit', '--vault', 'Team', '--csv'])).stdout.trimEnd().split('\r\n');
-    expect(csv).toHaveLength(5);
+    expect(csv).toHaveLength(7);
     expect(csv[0]).toMatch(/^seq,time,action,vault/);
     const table = (await alice.ok(['audit'])).stdout;
     expect(table).toMatch(/^TIME +ACTION +VAULT/);
@@ -66,7 +70,7 @@ describe('tessera audit', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(errorLine('INVALID_INPUT'));
 
-    expect((await alice.ok(['audit', 'verify'])).stdout).toMatch(/intact: 4 events, 0 signed checkpoints/);
+    expect((await alice.ok(['audit', 'verify'])).stdout).toMatch(/intact: 6 events, 0 signed checkpoints/);
     const alerts = JSON.parse((await alice.ok(['audit', 'alerts', '--json'])).stdout) as { rule: string; vault?: string }[];
     expect(alerts.map((a) => a.rule)).toEqual(['new-member']);
 
@@ -79,7 +83,7 @@ describe('tessera audit', () => {
     const verify = await alice.run(['audit', 'verify']);
     expect(verify.code).toBe(1);
     expect(verify.stderr).toMatch(errorLine('TAMPERED'));
-    expect(verify.stderr).toContain('#3');
+    expect(verify.stderr).toContain('#5'); // the last of six events (numbered from 0)
     // The break is itself recorded, once, and raised as an alert.
     await alice.run(['audit', 'verify']);
     expect(JSON.parse((await alice.ok(['audit', '--action', 'tampering', '--json'])).stdout)).toHaveLength(1);
