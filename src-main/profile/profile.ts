@@ -96,7 +96,12 @@ export class Session {
     this.keyring = fresh;
   }
 
-  /** A key derived from the device key for local integrity records (never for encryption). */
+  /**
+   * The device key, for deriving purpose-specific local keys from it (verified-record MACs,
+   * the audit log's seal and head keys, the scan-findings seal, reuse tags): each caller
+   * derives its own with a label of its own and never uses this key directly, so no two
+   * purposes share a key.
+   */
   get deviceKeyForRecords(): Uint8Array {
     this.assertUnlocked();
     return this.deviceKey;
