@@ -13,6 +13,7 @@ import { isTesseraError } from '../src-shared/errors';
 import { openVault } from '../src-main/vaults/vaults';
 import type { Vault } from '../src-main/vaults/vault';
 import { promptHidden, type CliIO } from './io';
+import { cliAuditSink } from './audit-sink';
 
 export interface CliContext {
   readonly io: CliIO;
@@ -58,8 +59,16 @@ export async function withVault<T>(ctx: CliContext, vaultName: string, fn: (vaul
   try {
     const vault = await openVault(session, vaultName);
     const result = await fn(vault);
-    for (const p of vault.problems()) {
+    const problems = vault.problems();
+    for (const p of problems) {
       ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}${p.bytes ? ` (${p.bytes} bytes set aside)` : ''}\n`);
+    }
+    // A crash's torn write or a change still waiting for an earlier one is not an attack;
+    // a change that fails its MAC or signature, or does not parse, may be.
+    const suspicious = problems.filter((p) => p.code === 'TAMPERED' || p.code === 'MALFORMED');
+    if (suspicious.length) {
+      const audit = await cliAuditSink(ctx, session);
+      for (const p of suspicious) await audit.record({ action: 'tampering', vaultId: vault.id, vault: vault.name, detail: { code: p.code, file: p.file } });
     }
     return result;
   } finally {

@@ -2,32 +2,22 @@
 // write nothing else); strangers may not; nobody may snapshot it; its epoch is the metadata's.
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-main/crypto/node-suite';
-import { fromHex, toHex } from '../src-shared/crypto/bytes';
+import { fromHex } from '../src-shared/crypto/bytes';
 import { accessScopeId } from '../src-shared/membership/access-log';
-import { addMember, createGenesis, rotateKeys } from '../src-shared/membership/builders';
-import { Author, newIdentity, RelayTestClient, startTestRelay } from '../test/helpers/relay-client';
+import { addMember, rotateKeys } from '../src-shared/membership/builders';
+import { Author, person, RelayTestClient, sharedVault, startTestRelay } from '../test/helpers/relay-client';
 
 const relays: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const r of relays.splice(0)) await r.close();
 });
 
-const person = () => {
-  const signing = newIdentity();
-  const boxSecret = nodeSuite.randomBytes(32);
-  return { signing, identity: { signPublicKey: signing.publicKey, boxPublicKey: nodeSuite.box.publicKeyFromSecret(boxSecret) } };
-};
-
 describe('the access log on the relay', () => {
   it('takes appends from any member, viewers included, and nothing else', async () => {
     const relay = await startTestRelay();
     relays.push(relay);
     const [alice, carol, stranger] = [person(), person(), person()];
-    const vaultId = nodeSuite.randomBytes(16);
-    const [meta, dev] = [toHex(nodeSuite.randomBytes(16)), toHex(nodeSuite.randomBytes(16))];
-    const genesis = createGenesis(nodeSuite, alice.signing, { vaultId, metaScope: meta, envScopes: [dev], creator: alice.identity, name: 'Alice' });
-    const owner = await RelayTestClient.connectAs(relay.url, alice.signing);
-    expect(await owner.request({ type: 'register', vaultId, genesis: genesis.bytes })).toMatchObject({ type: 'registered' });
+    const { vaultId, meta, dev, genesis, owner } = await sharedVault(relay.url, alice);
     const addCarol = addMember(nodeSuite, genesis.state, alice.signing, genesis.newKeys, { identity: carol.identity, name: 'Carol', role: 'viewer', envScopes: [dev] });
     expect(await owner.request({ type: 'log-append', vaultId, entry: addCarol.bytes })).toMatchObject({ type: 'logged' });
 

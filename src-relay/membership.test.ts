@@ -2,32 +2,22 @@
 // refused, an editor's accepted, an entry that breaks the log's rules never appended.
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-main/crypto/node-suite';
-import { fromHex, toHex } from '../src-shared/crypto/bytes';
-import { addMember, createGenesis } from '../src-shared/membership/builders';
+import { fromHex } from '../src-shared/crypto/bytes';
+import { addMember } from '../src-shared/membership/builders';
 import { decodeEntry, encodeEntry } from '../src-shared/membership/entry';
-import { Author, newIdentity, RelayTestClient, startTestRelay } from '../test/helpers/relay-client';
+import { Author, person, RelayTestClient, sharedVault, startTestRelay } from '../test/helpers/relay-client';
 
 const relays: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const r of relays.splice(0)) await r.close();
 });
 
-const person = () => {
-  const signing = newIdentity();
-  const boxSecret = nodeSuite.randomBytes(32);
-  return { signing, identity: { signPublicKey: signing.publicKey, boxPublicKey: nodeSuite.box.publicKeyFromSecret(boxSecret) } };
-};
-
 describe('membership on the relay', () => {
   it('takes members and write rights from the log, and appends only entries that follow its rules', async () => {
     const relay = await startTestRelay();
     relays.push(relay);
     const [alice, bob, carol] = [person(), person(), person()];
-    const vaultId = nodeSuite.randomBytes(16);
-    const [meta, dev] = [toHex(nodeSuite.randomBytes(16)), toHex(nodeSuite.randomBytes(16))];
-    const genesis = createGenesis(nodeSuite, alice.signing, { vaultId, metaScope: meta, envScopes: [dev], creator: alice.identity, name: 'Alice' });
-    const ownerSocket = await RelayTestClient.connectAs(relay.url, alice.signing);
-    expect(await ownerSocket.request({ type: 'register', vaultId, genesis: genesis.bytes })).toMatchObject({ type: 'registered' });
+    const { vaultId, dev, genesis, owner: ownerSocket } = await sharedVault(relay.url, alice);
     const addBob = addMember(nodeSuite, genesis.state, alice.signing, genesis.newKeys, { identity: bob.identity, name: 'Bob', role: 'editor', envScopes: [dev] });
     const addCarol = addMember(nodeSuite, addBob.state, alice.signing, genesis.newKeys, { identity: carol.identity, name: 'Carol', role: 'viewer', envScopes: [dev] });
     expect(await ownerSocket.request({ type: 'log-append', vaultId, entry: addBob.bytes })).toMatchObject({ type: 'logged', seq: 1 });

@@ -89,6 +89,7 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       const session = await unlock(ctx);
       try {
         const r = await requestJoin(session, code, o.name ?? session.profile.name);
+        await (await cliAuditSink(ctx, session)).record({ action: 'join', vaultId: r.vaultId, detail: { step: 'requested' } });
         ctx.io.stdout.write(`Asked to join. Read this fingerprint to the person who invited you:\n${r.fingerprint}\nOnce they approve, run: tessera sync\n`);
       } finally {
         session.lock();

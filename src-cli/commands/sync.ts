@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { listVaults, openVault } from '../../src-main/vaults/vaults';
 import { checkRelayUrl, readSyncState, setVaultRelay } from '../../src-main/sync/sync-state';
 import { syncOnce, watchVault } from '../../src-main/sync/vault-sync';
-import { TesseraError } from '../../src-shared/errors';
+import { isTesseraError, TesseraError } from '../../src-shared/errors';
+import { cliAuditSink } from '../audit-sink';
 import type { Vault } from '../../src-main/vaults/vault';
 import { unlock, withVault, type CliContext } from '../context';
 import { completeJoins } from '../../src-main/membership/join';
@@ -27,6 +28,8 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
       try {
         if (session.keys.joins.size) {
           const { joined, waiting } = await completeJoins(session);
+          const audit = await cliAuditSink(ctx, session);
+          for (const id of joined) await audit.record({ action: 'join', vaultId: id, detail: { step: 'approved' } });
           for (const id of joined) ctx.io.stderr.write(`Joined vault ${id.slice(0, 12)}: you were approved\n`);
           if (waiting.length) ctx.io.stderr.write(`${waiting.length} join request(s) still waiting for approval\n`);
         }
@@ -48,7 +51,11 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           return;
         }
         for (const v of vaults) {
-          const s = await syncOnce(v);
+          const s = await syncOnce(v).catch(async (e: unknown) => {
+            const code = isTesseraError(e) ? e.code : 'INTERNAL';
+            await (await cliAuditSink(ctx, session)).record({ action: 'sync-error', vaultId: v.id, vault: v.name, detail: { code } }).catch(() => {});
+            throw e;
+          });
           const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
           ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
           if (s.behind) {

@@ -5,6 +5,9 @@
  */
 import WebSocket from 'ws';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { toHex } from '../../src-shared/crypto/bytes';
+import type { PublicIdentity } from '../../src-shared/crypto/identity';
+import { createGenesis } from '../../src-shared/membership/builders';
 import { envelopeHash, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
 import {
   authMessage,
@@ -252,4 +255,22 @@ export async function ownedVault(url: string): Promise<{ owner: SigningKey; clie
   const reply = await client.register(vaultId);
   if (reply.type !== 'registered') throw new Error(`register failed: ${JSON.stringify(reply)}`);
   return { owner, client, vaultId, scopeId, author: new Author(owner, vaultId, scopeId) };
+}
+
+/** Someone who may become a member: a signing key and a box key. */
+export function person(): { signing: SigningKey; identity: PublicIdentity } {
+  const signing = newIdentity();
+  const boxSecret = nodeSuite.randomBytes(32);
+  return { signing, identity: { signPublicKey: signing.publicKey, boxPublicKey: nodeSuite.box.publicKeyFromSecret(boxSecret) } };
+}
+
+/** A vault with a membership log (a metadata scope and one environment), registered on the relay by `creator`. */
+export async function sharedVault(url: string, creator: ReturnType<typeof person>): Promise<{ vaultId: Uint8Array; meta: string; dev: string; genesis: ReturnType<typeof createGenesis>; owner: RelayTestClient }> {
+  const vaultId = nodeSuite.randomBytes(16);
+  const [meta, dev] = [toHex(nodeSuite.randomBytes(16)), toHex(nodeSuite.randomBytes(16))];
+  const genesis = createGenesis(nodeSuite, creator.signing, { vaultId, metaScope: meta, envScopes: [dev], creator: creator.identity, name: 'Alice' });
+  const owner = await RelayTestClient.connectAs(url, creator.signing);
+  const reply = await owner.request({ type: 'register', vaultId, genesis: genesis.bytes });
+  if (reply.type !== 'registered') throw new Error(`register failed: ${JSON.stringify(reply)}`);
+  return { vaultId, meta, dev, genesis, owner };
 }

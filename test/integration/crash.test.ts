@@ -206,3 +206,29 @@ async function countTorn(home: string): Promise<number> {
   };
   return walk(home);
 }
+
+describe('a change damaged on disk', () => {
+  it('is skipped with a TAMPERED warning, and the audit log records it', async (ctx) => {
+    await requireKeychain(ctx);
+    const p = await keychainProfile();
+    await p.ok(['vault', 'create', 'Damaged', '--envs', 'dev']);
+    await p.ok(['set', 'KEEP', '--vault', 'Damaged', '--env', 'dev'], { input: 'kept-value' });
+    const before = await newestLogs(p.home);
+    await p.ok(['set', 'KEEP', '--vault', 'Damaged', '--env', 'dev'], { input: 'second-value-damaged-on-disk' });
+    const grown = [...(await newestLogs(p.home))].filter(([dir, log]) => log.size > (before.get(dir)?.size ?? 0));
+    expect(grown.length, 'scope folders whose log grew').toBe(1);
+    const log = grown[0]![1];
+    // One byte inside the last frame (its sealed body), as a disk error or an attacker would.
+    const bytes = await readFile(log.file);
+    bytes[bytes.length - 20]! ^= 0x01;
+    await writeFile(log.file, bytes);
+
+    const get = await p.ok(['get', 'KEEP', '--vault', 'Damaged', '--env', 'dev']);
+    expect(get.stdout).toBe('kept-value');
+    expect(get.stderr).toMatch(/^warning: (TAMPERED|MALFORMED) in log-\d+\.tse/m);
+    const events = JSON.parse((await p.ok(['audit', '--action', 'tampering', '--json'])).stdout) as { vault: string; detail: { code: string } }[];
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events[0]).toMatchObject({ vault: 'Damaged', detail: { code: expect.stringMatching(/TAMPERED|MALFORMED/) } });
+    expect(JSON.stringify(events)).not.toContain('second-value-damaged-on-disk');
+  });
+});
