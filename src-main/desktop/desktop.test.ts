@@ -79,6 +79,9 @@ describe('Desktop API', () => {
 
     expect(await call('secrets.reveal', { vault: 'acme', name: 'STRIPE_KEY', environment: 'production' })).toEqual({ value: VALUE });
     expect(audit.events.map((e) => e.action)).toEqual(['unlock', 'secret-created', 'reveal']);
+    // The first production access raises an alert, which names people as the user knows them.
+    const alerts = await call<{ rule: string; message: string }[]>('audit.alerts');
+    expect(alerts.find((a) => a.rule === 'first-production-access')?.message).toMatch(/^You used the production value of STRIPE_KEY in acme/);
 
     await call('session.lock');
     expect(events).toContainEqual({ type: 'locked', reason: 'manual' });

@@ -7,7 +7,7 @@
  * Keys live only in the Session; locking wipes them, drops every open vault (and with it
  * the decrypted documents) and clears a copied value from the clipboard.
  */
-import type { AppEvent, LockReason, ProfileSummary, SessionStatus, Settings, TesseraApi } from '../../src-shared/api/types';
+import type { Alert, AppEvent, LockReason, ProfileSummary, SessionStatus, Settings, TesseraApi } from '../../src-shared/api/types';
 import { fromBase64Url } from '../../src-shared/crypto/bytes';
 import { fingerprint, formatFingerprint } from '../../src-shared/crypto/identity';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
@@ -183,7 +183,7 @@ export class Desktop implements DesktopContext {
     // Opening the log also records the failed unlocks noted while it could not be written.
     this.sink = this.opts.auditFor ? await this.opts.auditFor(session) : nullAuditSink;
     await this.sink.record({ action: 'unlock', detail: { method } });
-    this.stopAlerts = (await this.sink.onAlert?.((alert) => this.emit({ type: 'alert', alert }))) ?? null;
+    this.stopAlerts = (await this.sink.onAlert?.((alert) => this.emit({ type: 'alert', alert: this.withNames(alert) }))) ?? null;
     this.autoLock.start(this.prefs.autoLockMinutes);
     this.emit({ type: 'unlocked' });
     this.startDueCheck();
@@ -227,6 +227,23 @@ export class Desktop implements DesktopContext {
     } catch (e) {
       if (!isTesseraError(e)) throw e; // locked meanwhile, or a vault that will not open: next time
     }
+  }
+
+  /**
+   * Alerts name members by id (the rules read only the log); show the names the open
+   * vaults know, and "You" for this profile, so a notification says who in the user's words.
+   */
+  private withNames(alert: Alert): Alert {
+    const me = this.current?.memberId;
+    const message = alert.message.replace(/\b[0-9a-f]{16}\b/g, (id) => {
+      if (id === me) return 'You';
+      for (const v of this.open.values()) {
+        const name = v.meta.memberName(id);
+        if (name) return name;
+      }
+      return id;
+    });
+    return message === alert.message ? alert : { ...alert, message };
   }
 
   private buildApi(): TesseraApi {
@@ -284,7 +301,7 @@ export class Desktop implements DesktopContext {
         },
         alerts: async () => {
           this.session();
-          return (await this.sink.alerts?.()) ?? [];
+          return ((await this.sink.alerts?.()) ?? []).map((a) => this.withNames(a));
         },
         export: async ({ format, ...q }) => {
           this.session();
