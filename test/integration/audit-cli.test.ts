@@ -3,33 +3,20 @@
  * `tessera audit` lists and filters them, `audit verify` notices a cut log, `audit alerts`
  * reports it, and no secret value used along the way is anywhere in the audit files.
  */
-import { mkdtemp, rm, truncate, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCliProfile, errorLine, type CliProfile } from '../helpers/cli';
+import { describe, expect, it } from 'vitest';
+import { cliProfile, relayInFolder } from '../helpers/cleanup';
+import { errorLine } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
-import { startRelay } from '../helpers/relay';
 import { filesContaining } from './audit-helpers';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-async function profile(name: string): Promise<CliProfile> {
-  const p = await createCliProfile({ name });
-  cleanup.push(() => p.dispose());
-  return p;
-}
+const profile = cliProfile;
 
 describe('tessera audit', () => {
   it('lists, filters and exports what member commands did; verify notices a cut log; alerts say so', { timeout: 180_000 }, async (ctx) => {
     await requireKeychain(ctx);
-    const dir = await mkdtemp(join(tmpdir(), 'tessera-audit-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const relay = await startRelay(join(dir, 'relay.db'));
-    cleanup.push(() => relay.kill('SIGKILL'));
+    const { relay } = await relayInFolder('tessera-audit-');
     const [alice, bob] = [await profile('Alice'), await profile('Bob')];
     const values = ['sk_live_AuditValue_8f3a91c2', 'postgres://svc:Pa55-audit@db/prod'];
 

@@ -4,46 +4,33 @@
  * read the reports; removing the viewer lists, per exposed value, when they revealed or
  * copied it. No value, and no secret name, reaches the relay's database.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { readAccessLog, reportAccess, setAccessPolicy } from '../../src-main/membership/access-log';
 import { accessReportingSink } from '../../src-main/membership/access-reporter';
 import { unlockProfile } from '../../src-main/profile/profile';
 import { openVault } from '../../src-main/vaults/vaults';
-import { createCliProfile, type CliProfile } from '../helpers/cli';
+import { cliProfile, onCleanup, relayInFolder } from '../helpers/cleanup';
+import type { CliProfile } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay } from '../helpers/relay';
 import { filesContaining } from './audit-helpers';
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-async function profile(name: string): Promise<CliProfile> {
-  const p = await createCliProfile({ name });
-  cleanup.push(() => p.dispose());
-  return p;
-}
+const profile = cliProfile;
 
 /** The vault as `p` sees it, opened in this process (the profile unlocks with the OS keychain). */
 async function vaultOf(p: CliProfile) {
   const { session } = await unlockProfile(nodeSuite, p.home, { keychain: createOsKeychain() });
-  cleanup.push(async () => session.lock());
+  onCleanup(async () => session.lock());
   return openVault(session, 'Team');
 }
 
 describe('the team access log', () => {
   it('members report, owners read, the removed member\'s exposure says what they revealed or copied', { timeout: 240_000 }, async (ctx) => {
     await requireKeychain(ctx);
-    const dir = await mkdtemp(join(tmpdir(), 'tessera-access-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const relay = await startRelay(join(dir, 'relay.db'));
-    cleanup.push(() => relay.kill('SIGKILL'));
+    const { relay, dir } = await relayInFolder('tessera-access-');
     const [alice, bob, carol] = [await profile('Alice'), await profile('Bob'), await profile('Carol')];
     const values = { API_KEY: 'dev-api-value-5e1f0c77', DB_URL: 'postgres://dev:hunter2-team@db/dev' };
 
@@ -129,7 +116,7 @@ describe('the team access log', () => {
     expect(errors[0]).toMatchObject({ code: 'RELAY_UNREACHABLE' });
     expect(await filesContaining(carol.home, ['DB_URL'])).toEqual([]);
     const again = await startRelay(join(dir, 'relay.db'), { port });
-    cleanup.push(() => again.kill('SIGKILL'));
+    onCleanup(() => again.kill('SIGKILL'));
     await carolSink.record({ action: 'reveal', vaultId: carolVault.id, vault: 'Team', secret: 'API_KEY', environment: 'development' });
     expect(errors).toHaveLength(1);
     expect((await readAccessLog(aliceVault)).entries.slice(0, 2).map((e) => [e.action, e.secrets])).toEqual([['reveal', ['API_KEY']], ['run', ['DB_URL']]]);

@@ -3,39 +3,24 @@
  * staging) and Carol (viewer: development); they join, Alice compares fingerprints and
  * approves, and each reads exactly what their role and environments allow.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { unlockProfile } from '../../src-main/profile/profile';
 import { decodeEnvelope } from '../../src-shared/envelope/envelope';
-import { createCliProfile, type CliProfile } from '../helpers/cli';
+import { cliProfile, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { startRelay, type RelayProcess } from '../helpers/relay';
+import type { RelayProcess } from '../helpers/relay';
 
 const VAULT = 'Team';
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-});
 
-async function profile(name: string): Promise<CliProfile> {
-  const p = await createCliProfile({ name });
-  cleanup.push(() => p.dispose());
-  return p;
-}
-
+const profile = cliProfile;
 let relayDb = '';
 async function relay(): Promise<RelayProcess> {
-  const dir = await mkdtemp(join(tmpdir(), 'tessera-sharing-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  relayDb = join(dir, 'relay.db');
-  const r = await startRelay(relayDb);
-  cleanup.push(() => r.kill('SIGKILL'));
-  return r;
+  const started = await relayInFolder('tessera-sharing-');
+  relayDb = started.db;
+  return started.relay;
 }
 
 const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];

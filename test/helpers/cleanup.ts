@@ -1,0 +1,38 @@
+/**
+ * What a test made and must take down (profiles, relay processes, folders), undone in
+ * reverse after each test. A failing step is ignored: cleanup must not hide the test's own
+ * failure.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { createCliProfile, type CliProfile } from './cli';
+import { startRelay, type RelayProcess } from './relay';
+
+const steps: (() => Promise<unknown>)[] = [];
+
+afterEach(async () => {
+  for (const step of steps.splice(0).reverse()) await step().catch(() => undefined);
+});
+
+export function onCleanup(step: () => Promise<unknown>): void {
+  steps.push(step);
+}
+
+/** A CLI profile (OS keychain) named `name`, disposed after the test. */
+export async function cliProfile(name: string): Promise<CliProfile> {
+  const p = await createCliProfile({ name });
+  onCleanup(() => p.dispose());
+  return p;
+}
+
+/** A relay process on its own database in a fresh folder; killed and removed after the test. */
+export async function relayInFolder(prefix: string): Promise<{ relay: RelayProcess; dir: string; db: string }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const db = join(dir, 'relay.db');
+  const relay = await startRelay(db);
+  onCleanup(() => relay.kill('SIGKILL'));
+  return { relay, dir, db };
+}
