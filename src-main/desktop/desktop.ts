@@ -211,7 +211,8 @@ export class Desktop implements DesktopContext {
     try {
       const announced = await readAnnouncedDue(this.opts.home);
       // Everything needing attention now (worse than at the epoch: due, overdue, expiring, expired).
-      const current = await secretsBecameDue(session, 0, now);
+      const { vaults } = await this.vaults();
+      const current = await secretsBecameDue(session, 0, now, undefined, vaults);
       const keys = new Set<string>();
       for (const d of current) {
         const key = `${d.vaultId}/${d.secret}/${d.environment}/${d.state}`;

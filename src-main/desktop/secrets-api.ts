@@ -5,7 +5,7 @@
 import type { ImportPreview, RotationState, SecretDetail, SecretSummary, TesseraApi, VersionInfo } from '../../src-shared/api/types';
 import { restoreSecret, retireSecret, setPolicy } from '../rotation/lifecycle';
 import { historyWithStanding, rollback, rotateSecret, type VersionMeta } from '../rotation/rotate';
-import { localClock, rotationStates } from '../rotation/state';
+import { localClock, rotationStates, secretRotationState } from '../rotation/state';
 import { TesseraError } from '../../src-shared/errors';
 import type { SecretMeta } from '../../src-shared/vault/types';
 import { parseDotenvFile } from '../dotenv/dotenv-file';
@@ -27,10 +27,13 @@ function toSummary(s: SecretMeta, environments: readonly string[], rotation: Rot
   return { id: s.id, name: s.name, description: s.description, tags: s.tags, status: s.status, environments, updatedAt: s.updatedAt, updatedBy: s.updatedBy, rotation };
 }
 
+/** One secret's summary, without listing the other 10,000 (every edit answers with one). */
 async function summaryOf(vault: Vault, name: string): Promise<SecretSummary> {
-  const found = (await summaries(vault)).find((s) => s.name === name);
-  if (!found) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
-  return found;
+  const meta = vault.meta.secretByName(name);
+  if (!meta) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
+  const scopes = await vault.readableEnvironments();
+  const environments = scopes.filter((e) => e.values.has(meta.id)).map((e) => e.environment.name);
+  return toSummary(meta, environments, secretRotationState(meta, scopes, vault.meta.rotationDefaults(), localClock()));
 }
 
 async function detailOf(vault: Vault, name: string): Promise<SecretDetail> {

@@ -19,16 +19,23 @@ export interface BecameDue {
   readonly state: RotationState;
 }
 
-export async function secretsBecameDue(session: Session, previousCheck: number, now: number, timeZone = localTimeZone()): Promise<BecameDue[]> {
-  const out: BecameDue[] = [];
+/** The profile's vaults that open; an unreadable one is reported elsewhere. */
+async function openVaults(session: Session): Promise<Vault[]> {
+  const out: Vault[] = [];
   for (const id of await vaultIds(session)) {
-    let vault: Vault;
     try {
-      vault = await Vault.open(session, id);
+      out.push(await Vault.open(session, id));
     } catch (e) {
-      if (e instanceof TesseraError) continue; // an unreadable vault is reported elsewhere
-      throw e;
+      if (!(e instanceof TesseraError)) throw e;
     }
+  }
+  return out;
+}
+
+/** `vaults`: the profile's vaults when the caller holds them open already (the desktop app does). */
+export async function secretsBecameDue(session: Session, previousCheck: number, now: number, timeZone = localTimeZone(), vaults?: readonly Vault[]): Promise<BecameDue[]> {
+  const out: BecameDue[] = [];
+  for (const vault of vaults ?? (await openVaults(session))) {
     const scopes = await vault.readableEnvironments();
     const defaults = vault.meta.rotationDefaults();
     const items = vault.meta
