@@ -63,6 +63,11 @@ export class Desktop implements DesktopContext {
   private current: Session | null = null;
   private sink: DesktopAudit = nullAuditSink;
   private stopAlerts: (() => void) | null = null;
+  /**
+   * Reports to whatever log is current: the clipboard's clear on lock is still recorded by
+   * the session that copied (it runs before the session is wiped).
+   */
+  readonly audit: AuditSink = { record: (e) => this.sink.record(e) };
   private open = new Map<string, Vault>();
   private unreadable = new Map<string, TesseraError>();
   private dueTimer: unknown = null;
@@ -77,17 +82,11 @@ export class Desktop implements DesktopContext {
 
   constructor(private readonly opts: DesktopOptions) {
     this.clock = opts.clock ?? systemClock;
-    // The clipboard reports to whatever sink is current: events after a lock are still
-    // recorded by the session that copied (clear runs before the session is wiped).
-    const audit: AuditSink = { record: (e) => this.sink.record(e) };
-    this.clipboard = new ClipboardService(opts.clipboard, audit, (status) => this.emit({ type: 'clipboard', status }), this.clock);
+    this.clipboard = new ClipboardService(opts.clipboard, this.audit, (status) => this.emit({ type: 'clipboard', status }), this.clock);
     this.autoLock = new AutoLock((reason) => void this.lock(reason).catch(() => {}), this.clock);
     this.api = this.buildApi();
   }
 
-  get audit(): AuditSink {
-    return { record: (e) => this.sink.record(e) };
-  }
 
   async start(): Promise<void> {
     this.prefs = await readSettings(this.opts.home);

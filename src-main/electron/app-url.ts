@@ -19,9 +19,17 @@ export function assetPath(root: string, rawUrl: string): string | null {
     return null;
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST) return null;
+  return fileUnder(root, url.pathname);
+}
+
+/**
+ * The file under `root` that a URL path names ("/" is the index page), or null for a path
+ * that leaves `root` once percent-decoded, or that holds a NUL or a malformed escape.
+ */
+export function fileUnder(root: string, urlPath: string): string | null {
   let path: string;
   try {
-    path = decodeURIComponent(url.pathname);
+    path = decodeURIComponent(urlPath);
   } catch {
     return null;
   }

@@ -12,7 +12,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../../src-shared/api/types';
@@ -21,6 +21,7 @@ import { MemoryClipboard } from '../../src-main/desktop/clipboard-service';
 import { Desktop } from '../../src-main/desktop/desktop';
 import { desktopAudit, type DesktopAudit } from '../../src-main/desktop/desktop-audit';
 import { dispatch } from '../../src-main/desktop/dispatch';
+import { fileUnder } from '../../src-main/electron/app-url';
 import type { Keychain } from '../../src-main/keychain/keychain';
 import type { Session } from '../../src-main/profile/profile';
 
@@ -59,9 +60,8 @@ export async function startHost(opts: { home: string; keychain: Keychain; auditF
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const file = resolve(RENDERER, `.${path === '/' ? '/index.html' : path}`);
-      if (!file.startsWith(RENDERER + sep)) return void res.writeHead(404).end();
+      const file = fileUnder(RENDERER, new URL(req.url ?? '/', 'http://x').pathname);
+      if (!file) return void res.writeHead(404).end();
       try {
         const body = await readFile(file);
         res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
