@@ -23,14 +23,14 @@ describe('the access log on the relay', () => {
 
     const scope = accessScopeId(vaultId);
     const carolSocket = await RelayTestClient.connectAs(relay.url, carol.signing);
-    const carolReports = new Author(carol.signing, vaultId, scope);
+    const carolReports = new Author(carol.signing, vaultId, scope, undefined, 1, addCarol.state.head);
     expect(await carolSocket.push(carolReports.next('report 1'))).toMatchObject({ type: 'ack', seq: 1 });
     expect(await carolSocket.push(carolReports.next('report 2'))).toMatchObject({ type: 'ack', seq: 2 });
     // The viewer still writes nothing else.
-    const carolValues = new Author(carol.signing, vaultId, fromHex(dev), genesis.newKeys.get(dev)!.get(1)!);
+    const carolValues = new Author(carol.signing, vaultId, fromHex(dev), genesis.newKeys.get(dev)!.get(1)!, 1, addCarol.state.head);
     expect(await carolSocket.push(carolValues.next('a value'))).toMatchObject({ type: 'error', code: 'NO_WRITE_ACCESS' });
     // Nobody prunes the reports with a snapshot, not even the owner.
-    const aliceReports = new Author(alice.signing, vaultId, scope);
+    const aliceReports = new Author(alice.signing, vaultId, scope, undefined, 1, addCarol.state.head);
     expect(await owner.push(aliceReports.snapshot(2))).toMatchObject({ type: 'error', code: 'BAD_ENVELOPE' });
     // A stranger signing a report is not a member.
     const strangerSocket = await RelayTestClient.connectAs(relay.url, stranger.signing);
@@ -41,6 +41,7 @@ describe('the access log on the relay', () => {
     expect(await owner.request({ type: 'log-append', vaultId, entry: rotated.bytes })).toMatchObject({ type: 'logged' });
     expect(await carolSocket.push(carolReports.seal(new TextEncoder().encode('old epoch')))).toMatchObject({ type: 'error', code: 'STALE_EPOCH' });
     carolReports.epoch = rotated.state.epochs.get(meta)!;
+    carolReports.logHead = rotated.state.head;
     expect(carolReports.epoch).toBe(2);
     expect(await carolSocket.push(carolReports.next('new epoch'))).toMatchObject({ type: 'ack', seq: 3 });
   });

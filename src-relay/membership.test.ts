@@ -32,8 +32,8 @@ describe('membership on the relay', () => {
     expect(await carolSocket.request({ type: 'log-append', vaultId, entry: byCarol })).toMatchObject({ type: 'error', code: 'MEMBERSHIP_REFUSED' });
 
     const key = genesis.newKeys.get(dev)!.get(1)!;
-    const bobWrites = new Author(bob.signing, vaultId, fromHex(dev), key);
-    const carolWrites = new Author(carol.signing, vaultId, fromHex(dev), key);
+    const bobWrites = new Author(bob.signing, vaultId, fromHex(dev), key, 1, addCarol.state.head);
+    const carolWrites = new Author(carol.signing, vaultId, fromHex(dev), key, 1, addCarol.state.head);
     const bobSocket = await RelayTestClient.connectAs(relay.url, bob.signing);
     expect(await bobSocket.push(bobWrites.next('bob writes'))).toMatchObject({ type: 'ack', seq: 1 });
     expect(await carolSocket.push(carolWrites.next('carol tries'))).toMatchObject({ type: 'error', code: 'NO_WRITE_ACCESS' });

@@ -14,6 +14,7 @@ import { decodeEnvelope, envelopeHash, verifyEnvelopeAsync, ZERO_HASH, type Enve
 import { isTesseraError } from '../src-shared/errors';
 import { isAccessScope } from '../src-shared/membership/access-log';
 import { canWrite, isMember, RelayFailure } from './access';
+import { checkAuthorAtHead } from './authorship';
 import type { ChainHead, NewUpdate, RelayStorage } from './storage';
 
 export type PushOutcome =
@@ -47,6 +48,7 @@ export async function checkPush(storage: RelayStorage, pusher: Uint8Array, bytes
   }
   // On node:crypto's thread pool: a snapshot can be megabytes, and other sockets are waiting.
   if (!(await verifyEnvelopeAsync(nodeSuite, env))) throw new RelayFailure('BAD_SIGNATURE', "The envelope's signature does not verify");
+  await checkAuthorAtHead(storage, env);
   return env;
 }
 

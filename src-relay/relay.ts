@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { equalBytes, toHex } from '../src-shared/crypto/bytes';
 import type { Envelope } from '../src-shared/envelope/envelope';
 import { encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
+import { checkRemovalPins } from './authorship';
 import { isMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
 import { checkPush } from './push';
@@ -123,6 +124,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
       case 'log-append': {
         if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        await checkRemovalPins(storage, m.vaultId, m.entry);
         const seq = await storage.memberships.append(m.vaultId, m.entry);
         // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
         const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId: m.vaultId, from: seq, entries: [m.entry], length: seq + 1 });

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'NO_ACCESS'
   | 'MEMBERSHIP_REFUSED' // a signed membership entry breaks the log's rules (details.reason)
   | 'LOG_FORKED' // the relay showed two different membership histories
+  | 'MEMBERSHIP_BEHIND' // a change names a membership entry this device lacks (the relay may be holding entries back)
   | 'DOTENV_SYNTAX'
   | 'EXPORT_UNREPRESENTABLE'
   | 'STORE_BUSY'
@@ -36,6 +37,7 @@ export type ErrorCode =
   | 'HEALTH_FINDINGS' // `tessera health` found something (exit 1 for scripts and CI)
   | 'REFERENCE_MISSING' // a ${...} reference names a secret, environment or vault that is not there
   | 'REFERENCE_CYCLE' // references that lead back to themselves
+  | 'REFERENCE_NOT_ALLOWED' // a reference into a scope its author could not read, or into another vault not allowed
   | 'COMMAND_FAILED' // `tessera run` could not start the command
   | 'PROJECT_CONFIG' // a .tessera.json that does not parse or says something invalid
   | 'NOT_A_REPOSITORY' // scan --staged / --git-history / hook outside a git repository

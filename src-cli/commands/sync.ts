@@ -58,6 +58,10 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           });
           const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
           ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
+          if (s.withheldHead) {
+            // Not a warning: writing on would seal changes under keys a removal may have replaced.
+            throw new TesseraError('MEMBERSHIP_BEHIND', `${v.name}: changes name membership entry ${s.withheldHead}, which the relay does not hand over: nothing was pushed until it does (the relay may be hiding a removal)`);
+          }
           if (s.behind) {
             ctx.io.stderr.write(`warning: ${v.name}: changes sealed under newer keys than this device's membership log knows arrived: the relay may be withholding membership changes\n`);
           }

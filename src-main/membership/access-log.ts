@@ -24,6 +24,8 @@ import { RelayClient } from '../sync/relay-client';
 import { readSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
 import { membershipOf } from './invites';
+import { admit } from '../vaults/admission';
+import type { VaultLog } from './vault-log';
 import { pullLog } from './log-sync';
 
 /** A report as owners and admins see it: who, from which device, did what, when. */
@@ -77,14 +79,16 @@ function metaKey(session: Session, vaultId: string, state: MembershipState, epoc
  */
 export function openAccessEnvelope(
   session: Session,
-  state: MembershipState,
+  log: VaultLog,
   bytes: Uint8Array,
   reader?: { boxSecret: Uint8Array; boxPublic: Uint8Array },
 ): { author: Member; counter: number; record: AccessRecord } {
+  const state = log.state;
   const env = decodeEnvelope(bytes);
-  const author = state.members.get(toHex(env.author));
-  // Reports of a member removed since stay valid; a stranger's never are.
-  if (!author) throw new TesseraError('NO_ACCESS', 'An access-log envelope from someone who was never a member');
+  // Reports of a member removed since stay valid if written while they were one (the head
+  // they name); a stranger's never are.
+  admit(log, toHex(accessScopeId(state.vaultId)), env);
+  const author = state.members.get(toHex(env.author))!;
   const vaultId = toHex(state.vaultId);
   const { plaintext } = openVerifiedEnvelope(session.suite, bytes, (e) => accessScopeKey(metaKey(session, vaultId, state, e.epoch)));
   const record = decodeAccessRecord(session.suite, plaintext, state.vaultId, reader);
@@ -138,7 +142,7 @@ async function readScope(vault: Vault, client: RelayClient, state: MembershipSta
   let myHead: ScopeRead['myHead'] = { counter: 0, hash: ZERO_HASH };
   for (const { seq, bytes } of delivered.sort((a, b) => a.seq - b.seq)) {
     try {
-      const { author, counter, record } = openAccessEnvelope(session, state, bytes, reader);
+      const { author, counter, record } = openAccessEnvelope(session, membershipOf(vault), bytes, reader);
       if (toHex(author.identity.signPublicKey) === me && counter > myHead.counter) myHead = { counter, hash: envelopeHash(bytes) };
       if (record.kind === 'policy') policy = record.policy;
       else if (record.report) {
@@ -165,7 +169,7 @@ async function append(vault: Vault, client: RelayClient, state: MembershipState,
   const epoch = state.epochs.get(state.metaScope) ?? 1;
   const envelope = sealEnvelope(
     vault.session.suite,
-    { kind: 'update', vaultId, scopeId: accessScopeId(vaultId), epoch, counter: myHead.counter + 1, prevHash: myHead.hash, covers: 0 },
+    { kind: 'update', vaultId, scopeId: accessScopeId(vaultId), epoch, counter: myHead.counter + 1, prevHash: myHead.hash, covers: 0, logHead: state.head },
     plaintext,
     accessScopeKey(metaKey(vault.session, vault.id, state, epoch)),
     vault.session.signingKey,

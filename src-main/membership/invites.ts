@@ -34,7 +34,7 @@ export async function createInvite(vault: Vault, role: InviteRole, environments:
   const sync = await readSyncState(vault.session.home, vault.id);
   if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay to meet through: tessera vault relay ${vault.name} ws://HOST:PORT`);
   const envScopes = environments.map((name) => {
-    const env = vault.meta.environmentByName(name);
+    const env = vault.environmentByName(name);
     if (!env) throw new TesseraError('NOT_FOUND', `No environment ${name} in this vault`);
     if (!me.scopes.has(env.id)) throw new TesseraError('NO_ACCESS', `You cannot grant ${name}: you do not read it`);
     return env.id;

@@ -25,6 +25,12 @@ export async function pullLog(session: Session, client: RelayClient, vaultId: st
     if (overlap && !equalBytes(overlap, entries[from]!)) {
       throw new TesseraError('LOG_FORKED', 'The relay shows another membership history than the one this device verified', { reason: 'FORK', seq: from });
     }
+    if (answer.length < entries.length) {
+      // Entries made here before the relay knew the vault (the genesis's environment names):
+      // hand them over. Refused only if another entry took their place, which is a fork.
+      await appendMissing(client, vaultId, entries, answer.length);
+      break;
+    }
     if (fresh.length === 0) break;
     for (const e of fresh) state = applyEntry(session.suite, state, e);
     entries = [...entries, ...fresh];
@@ -34,6 +40,12 @@ export async function pullLog(session: Session, client: RelayClient, vaultId: st
   const next = { entries, state };
   await withProfileLock(session.home, () => saveLog(session, vaultId, next));
   return next;
+}
+
+async function appendMissing(client: RelayClient, vaultId: string, entries: readonly Uint8Array[], from: number): Promise<void> {
+  for (let seq = Math.max(from, 1); seq < entries.length; seq++) {
+    await client.request({ type: 'log-append', vaultId: fromHex(vaultId), entry: entries[seq]! }, 'logged');
+  }
 }
 
 /** Appends an entry built on our head; the relay refuses it if someone else got there first. */

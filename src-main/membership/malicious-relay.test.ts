@@ -34,7 +34,7 @@ async function sharedVault() {
   const session = await createProfile(nodeSuite, home, { name: 'Alice', keychain: createMemoryKeychain() });
   const vault = await createVault(session, 'V', ['development']);
   await writeSyncState(home, vault.id, { relay: relay.url, scopes: new Map() });
-  await syncOnce(vault); // registers the vault with its genesis
+  await syncOnce(vault); // registers the vault with its genesis and the environments' names (seq 1)
   const genesisState = vault.membership!.state;
   const held = session.keys.vaults.get(vault.id)!.scopes;
   // Alice adds Bob, through the relay.
@@ -42,7 +42,7 @@ async function sharedVault() {
   const client = await RelayClient.connect(relay.url, nodeSuite, session.signingKey);
   vault.setMembership(await pushEntry(session, client, vault.id, vault.membership!, addBob.bytes, addBob.state));
   client.close();
-  // What a lying relay could show instead at seq 1: an entry Alice also signed (say, made on
+  // What a lying relay could show instead at seq 2: an entry Alice also signed (say, made on
   // another of her devices from the same head) that the relay never accepted.
   const addEve = addMember(nodeSuite, genesisState, session.signingKey, held, { identity: someone(), name: 'Eve', role: 'owner', envScopes: [vault.environments()[0]!.id] });
   return { relay, session, vault, addBob, addEve };
@@ -51,15 +51,15 @@ async function sharedVault() {
 describe('a relay lying about the membership log', () => {
   it('shows another entry at a place we already hold: LOG_FORKED, and nothing changes', async () => {
     const { relay, session, vault, addEve } = await sharedVault();
-    // Whatever range is asked for, seq 1 shows Eve's entry instead of Bob's.
+    // Whatever range is asked for, seq 2 shows Eve's entry instead of Bob's.
     const proxy = await tamperingProxy(relay.url, (m) =>
-      m.type === 'log' && m.from <= 1 && m.from + m.entries.length > 1 ? { ...m, entries: m.entries.map((e, i) => (m.from + i === 1 ? addEve.bytes : e)) } : m,
+      m.type === 'log' && m.from <= 2 && m.from + m.entries.length > 2 ? { ...m, entries: m.entries.map((e, i) => (m.from + i === 2 ? addEve.bytes : e)) } : m,
     );
     closers.push(proxy);
     const before = vault.membership!;
     const client = await RelayClient.connect(proxy.url, nodeSuite, session.signingKey);
     try {
-      // Fetching from seq 1 (the one we hold) shows the forked entry in its place.
+      // Fetching from seq 2 (the one we hold) shows the forked entry in its place.
       await expect(pullLog(session, client, vault.id, { entries: before.entries, state: before.state })).rejects.toMatchObject({ code: 'LOG_FORKED' });
     } finally {
       client.close();
@@ -82,7 +82,7 @@ describe('a relay lying about the membership log', () => {
 });
 
 describe('a relay withholding a membership change', () => {
-  it('is noticed once changes sealed under the newer keys arrive', async () => {
+  it('is noticed once changes written under the newer entry arrive, and nothing is written under the old keys', async () => {
     const relay = await startTestRelay();
     closers.push(relay);
     const keychain = createMemoryKeychain();
@@ -97,13 +97,20 @@ describe('a relay withholding a membership change', () => {
     await setSecret(vault, 'AFTER', 'development', 'sealed under epoch 2');
     await syncOnce(vault);
 
-    // The relay serves the second device the log only up to the genesis.
-    const proxy = await tamperingProxy(relay.url, (m) => (m.type === 'log' ? { ...m, entries: m.entries.filter((_, i) => m.from + i < 1), length: 1 } : m));
+    // The relay serves the second device the log only up to the environments' names (seq 1),
+    // holding back the rotation (seq 2).
+    const proxy = await tamperingProxy(relay.url, (m) => (m.type === 'log' ? { ...m, entries: m.entries.filter((_, i) => m.from + i < 2), length: 2 } : m));
     closers.push(proxy);
     await writeSyncState(copy, vault.id, { relay: proxy.url, scopes: new Map() });
     const { session: second } = await unlockProfile(nodeSuite, copy, { keychain });
-    const summary = await syncOnce(await openVault(second, 'V'));
+    const secondVault = await openVault(second, 'V');
+    await setSecret(secondVault, 'UNDER_OLD_KEYS', 'development', 'would be readable by whoever the rotation shut out');
+    const summary = await syncOnce(secondVault);
     expect(summary.behind).toBe(true);
-    expect(summary.rejected).toBeGreaterThan(0);
+    // The change names entry 2, which the relay would not hand over: it waits, and this
+    // device pushes nothing under the keys it holds.
+    expect(summary.withheldHead).toBe(2);
+    expect(summary.pushed).toBe(0);
+    expect((await openVault(second, 'V')).meta.secretByName('AFTER')).toBeUndefined();
   });
 });

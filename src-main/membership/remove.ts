@@ -6,9 +6,10 @@
  * they saw), changing a member's role or environments (a narrowing re-keys like a removal),
  * and rotating keys on demand.
  */
-import { toHex } from '../../src-shared/crypto/bytes';
+import { fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
+import { ZERO_HASH } from '../../src-shared/envelope/envelope';
 import { fingerprint, formatFingerprint } from '../../src-shared/crypto/identity';
-import { TesseraError } from '../../src-shared/errors';
+import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import { changeMember, removeMember, rotateKeys, type BuiltEntry } from '../../src-shared/membership/builders';
 import type { Role } from '../../src-shared/membership/entry';
 import type { MembershipState } from '../../src-shared/membership/state';
@@ -51,14 +52,39 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
       if (v) items.push({ secretId: s.id, name: s.name, environment: env.environment.name, lastRotatedAt: s.rotation.lastRotatedAt ?? v.at });
     }
   }
-  await appendToLog(vault, (state, held) =>
-    removeMember(vault.session.suite, state, vault.session.signingKey, held, { member: target.member.identity.signPublicKey }),
-  );
+  await removeWithPins(vault, target.member);
   // Written and compacted under the new epoch keys: the removed member can read none of it.
   const exposure: Exposure = { member: target.name, fingerprint: target.fingerprint, removedAt: Date.now(), removedBy: vault.session.memberId, items };
   await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
   await freshSnapshots(vault);
   return exposure;
+}
+
+/**
+ * Appends the removal, pinning the member's last change in every scope this profile reads, as
+ * the relay has them (admission: nothing of theirs beyond is accepted afterwards). Syncs first
+ * so the pins are the relay's; the relay refuses a removal whose pins it has moved past (the
+ * member pushed meanwhile), and then this syncs and tries again.
+ */
+async function removeWithPins(vault: Vault, member: Member): Promise<void> {
+  const author = toBase64Url(member.identity.signPublicKey);
+  for (let attempt = 1; ; attempt++) {
+    await syncOnce(vault);
+    const sync = (await readSyncState(vault.session.home, vault.id))!;
+    const lastChanges = [...(await vault.scopeStores()).keys()].map((scope) => {
+      const head = sync.scopes.get(scope)?.relayHeads.get(author);
+      return { scopeId: fromHex(scope), counter: head?.counter ?? 0, hash: head?.hash ?? ZERO_HASH };
+    });
+    try {
+      await appendToLog(vault, (state, held) =>
+        removeMember(vault.session.suite, state, vault.session.signingKey, held, { member: member.identity.signPublicKey, lastChanges }),
+      );
+      return;
+    } catch (e) {
+      const moved = isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'LAST_CHANGE_MOVED';
+      if (!moved || attempt >= 3) throw e;
+    }
+  }
 }
 
 /** Pulls the log, builds one entry on its head, appends it through the relay, takes the keys. */
@@ -85,7 +111,7 @@ async function freshSnapshots(vault: Vault): Promise<void> {
 export async function changeMemberAccess(vault: Vault, who: string, role: Role, environments: readonly string[]): Promise<{ name: string; rekeyed: boolean }> {
   const target = findMember(vault, who);
   const envScopes = environments.map((name) => {
-    const env = vault.meta.environmentByName(name);
+    const env = vault.environmentByName(name);
     if (!env) throw new TesseraError('NOT_FOUND', `No environment ${name} in this vault`);
     return env.id;
   });

@@ -10,6 +10,7 @@ import { fromHex } from '../../src-shared/crypto/bytes';
 import { ByteReader } from '../../src-shared/envelope/reader';
 import { TesseraError } from '../../src-shared/errors';
 import { verifyChain } from '../../src-shared/membership/chain';
+import { entryHash } from '../../src-shared/membership/entry';
 import type { MembershipState } from '../../src-shared/membership/state';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
 import { profilePaths } from '../profile/paths';
@@ -18,6 +19,17 @@ import type { Session } from '../profile/profile';
 export interface VaultLog {
   readonly entries: readonly Uint8Array[];
   readonly state: MembershipState;
+}
+
+const hashes = new WeakMap<readonly Uint8Array[], Uint8Array[]>();
+
+/** The hash of our entry at `seq` (what an envelope naming that head must carry), if we hold it. */
+export function entryHashAt(log: VaultLog, seq: number): Uint8Array | undefined {
+  let known = hashes.get(log.entries);
+  if (!known) hashes.set(log.entries, (known = []));
+  const bytes = log.entries[seq];
+  if (!bytes) return undefined;
+  return (known[seq] ??= entryHash(bytes));
 }
 
 const file = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'membership.log');

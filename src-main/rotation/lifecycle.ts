@@ -109,7 +109,7 @@ export async function setDefaultPolicy(vault: Vault, env: string | null, interva
   if (intervalDays !== null) checkInterval(intervalDays);
   let environmentId: string | null = null;
   if (env !== null) {
-    const e = vault.meta.environmentByName(env);
+    const e = vault.environmentByName(env);
     if (!e) throw new TesseraError('NOT_FOUND', `No environment ${env} in this vault`);
     environmentId = e.id;
   }

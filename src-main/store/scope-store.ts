@@ -46,6 +46,11 @@ export class ScopeStore {
   private frameDigests = new Map<string, FrameOrigin>();
   /** Frames to carry into the next log when compacting (say, changes not yet pushed). */
   retainOnCompaction: (f: LoggedFrame) => boolean = () => false;
+  /**
+   * Checks a received envelope (verified and opened) before it is stored or applied: throws to
+   * refuse it. The vault sets it to the membership rules: who may write here, at which head.
+   */
+  admit: (envelope: Envelope, plaintext: Uint8Array) => void = () => undefined;
   private base = 0; // the snapshot's segment number (0: none)
   private readOffsets = new Map<number, number>(); // segment → bytes applied
   private updatesSinceSnapshot = 0;
@@ -242,7 +247,10 @@ export class ScopeStore {
     const me = this.heads.get(toBase64Url(signer.publicKey));
     const bytes = sealEnvelope(
       this.suite,
-      { kind: 'update', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: (me?.counter ?? 0) + 1, prevHash: me?.hash ?? ZERO_HASH, covers: 0 },
+      {
+        kind: 'update', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: (me?.counter ?? 0) + 1, prevHash: me?.hash ?? ZERO_HASH, covers: 0,
+        logHead: this.keys.membershipHead(),
+      },
       update,
       key,
       signer,
@@ -264,6 +272,7 @@ export class ScopeStore {
     if (envelope.kind !== 'update') throw new TesseraError('TAMPERED', 'Expected an update');
     const seen = this.frameDigests.get(digest(bytes));
     if (seen) return seen;
+    this.admit(envelope, plaintext);
     await this.append(bytes, 'relay');
     Y.applyUpdate(this.doc, plaintext, REMOTE);
     this.noteFrame('relay', envelope, bytes);
@@ -278,6 +287,7 @@ export class ScopeStore {
     const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e));
     this.checkScope(envelope);
     if (envelope.kind !== 'snapshot') throw new TesseraError('TAMPERED', 'Expected a snapshot');
+    this.admit(envelope, plaintext);
     const snap = decodeSnapshot(plaintext);
     Y.applyUpdate(this.doc, snap.state, REMOTE);
     return snap.heads;
@@ -297,7 +307,7 @@ export class ScopeStore {
     const { epoch, key } = this.keys.current();
     return sealEnvelope(
       this.suite,
-      { kind: 'update', vaultId: envelope.vaultId, scopeId: envelope.scopeId, epoch, counter, prevHash, covers: 0 },
+      { kind: 'update', vaultId: envelope.vaultId, scopeId: envelope.scopeId, epoch, counter, prevHash, covers: 0, logHead: this.keys.membershipHead() },
       plaintext,
       key,
       signer,
@@ -309,7 +319,7 @@ export class ScopeStore {
     const { epoch, key } = this.keys.current();
     return sealEnvelope(
       this.suite,
-      { kind: 'snapshot', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: 0, prevHash: ZERO_HASH, covers },
+      { kind: 'snapshot', vaultId: this.id.vaultId, scopeId: this.id.scopeId, epoch, counter: 0, prevHash: ZERO_HASH, covers, logHead: this.keys.membershipHead() },
       encodeSnapshot(heads, Y.encodeStateAsUpdate(this.doc)),
       key,
       signer,

@@ -1,4 +1,5 @@
 /** The shapes a scope store shares with its callers (vaults, sync), and its problem codes. */
+import type { LogHeadRef } from '../../src-shared/envelope/envelope';
 import { TesseraError } from '../../src-shared/errors';
 import type { FrameOrigin } from './frames';
 
@@ -22,6 +23,8 @@ export interface ScopeKeys {
   /** The key of `epoch`, or undefined when this profile does not hold it. */
   key(epoch: number): Uint8Array | undefined;
   current(): { epoch: number; key: Uint8Array };
+  /** The membership head new envelopes are written under (the current key's epoch comes from it). */
+  membershipHead(): LogHeadRef;
 }
 
 export interface ScopeIdentity {

@@ -18,8 +18,8 @@ import type { ScopeStore } from '../store/scope-store';
 import type { Vault } from '../vaults/vault';
 import { RelayClient, type Delivery } from './relay-client';
 import { pullLog } from '../membership/log-sync';
+import { bindEnvironmentNames } from '../membership/environment-names';
 import { decodeEntry } from '../../src-shared/membership/entry';
-import { canWrite } from '../../src-shared/membership/state';
 import { accessScopeId } from '../../src-shared/membership/access-log';
 import { cacheAccessPolicy, openAccessEnvelope } from '../membership/access-log';
 import { readSyncState, scopeSync, writeSyncState, type SyncState } from './sync-state';
@@ -41,9 +41,17 @@ export interface SyncSummary {
    * what the relay served (a relay withholding a removal or rotation shows up this way).
    */
   behind: boolean;
+  /**
+   * The newest membership entry a change named that the relay would not hand over (it holds
+   * it back), or 0. While set, this device pushes nothing: it would write under keys a
+   * removal may have replaced.
+   */
+  withheldHead: number;
 }
 
 const CHAIN_TAKEN = new Set(['REPLAY', 'CHAIN_MISMATCH', 'COUNTER_GAP']);
+/** Refusals of a signed change on its author's account (admission.ts): final, never waited for. */
+const STEP_OVER = new Set(['AUTHOR_MAY_NOT_WRITE', 'WRONG_EPOCH', 'AFTER_REMOVAL', 'RECORD_AUTHOR_MISMATCH', 'FORK']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One device's sync session with the relay for one vault, over one connection. */
@@ -65,7 +73,7 @@ export class VaultSync {
   ) {
     this.me = toBase64Url(vault.session.signingKey.publicKey);
     this.accessScope = toHex(accessScopeId(fromHex(vault.id)));
-    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0, behind: false };
+    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0, behind: false, withheldHead: 0 };
     vault.holdUnpushed((scopeId) => scopeSync(state, scopeId).pushedLocal);
     client.onDelivery((d) => {
       this.queue.push(d);
@@ -124,6 +132,7 @@ export class VaultSync {
     }
     try {
       await this.pullMembership();
+      await bindEnvironmentNames(this.vault, this.client);
       this.stores = await this.vault.scopeStores();
       const cursors = [...this.stores.keys()].map((id) => ({ scopeId: fromHex(id), since: scopeSync(this.state, id).cursor }));
       // The team access log: this device reads only its policy (reports are for owners and admins).
@@ -142,6 +151,9 @@ export class VaultSync {
   /** Pushes this device's changes not yet on the relay, then snapshots where due. */
   async push(): Promise<number> {
     await this.vault.refresh(); // changes other processes (a `tessera set`) made meanwhile
+    // Someone wrote under a membership entry the relay will not show us: it may be a removal,
+    // and writing under the keys we hold would hand the removed member what comes next.
+    if (this.summary.withheldHead > (this.vault.membership?.state.head.seq ?? 0)) return 0;
     let pushed = 0;
     for (const [scopeId, store] of await this.vault.scopeStores()) {
       this.stores.set(scopeId, store);
@@ -205,6 +217,7 @@ export class VaultSync {
   /** Applies queued deliveries under the profile lock, then saves the cursors. */
   async drain(): Promise<void> {
     if (this.queue.length === 0) return;
+    await this.catchUpWithHeads();
     await withProfileLock(this.vault.session.home, async () => {
       await this.vault.refresh();
       const snapshotted = new Set<ScopeStore>();
@@ -215,12 +228,32 @@ export class VaultSync {
     await writeSyncState(this.vault.session.home, this.vault.id, this.state);
   }
 
+  /**
+   * A change names the membership head it was written under: one past ours means entries we
+   * have not seen (someone was added, removed, or keys rotated). Take them in before applying
+   * it (outside the profile lock: pulling the log takes it). If the relay does not hand them
+   * over, it is holding them back: apply() keeps those changes out and push() stops.
+   */
+  private async catchUpWithHeads(): Promise<void> {
+    const ours = this.vault.membership?.state.head.seq;
+    if (ours === undefined) return;
+    let newest = 0;
+    for (const d of this.queue) {
+      try {
+        newest = Math.max(newest, decodeEnvelope(d.envelope).logHead.seq);
+      } catch {
+        // apply() refuses what does not decode
+      }
+    }
+    if (newest > ours) await this.pullMembership();
+  }
+
   /** An access-log envelope: keeps the newest policy, so that reveals know whether to report. */
   private async applyAccess(d: Delivery): Promise<void> {
-    const state = this.vault.membership?.state;
-    if (state) {
+    const log = this.vault.membership;
+    if (log) {
       try {
-        const { record } = openAccessEnvelope(this.vault.session, state, d.envelope);
+        const { record } = openAccessEnvelope(this.vault.session, log, d.envelope);
         if (record.kind === 'policy') await cacheAccessPolicy(this.vault.session.home, this.vault.id, record.policy);
       } catch (e) {
         if (!isTesseraError(e)) throw e;
@@ -241,9 +274,16 @@ export class VaultSync {
     if (!store) return; // a scope this profile has no key for: not ours to read
     this.stores.set(scopeId, store);
     const ss = scopeSync(this.state, scopeId);
+    let snapshot = false;
     try {
       const env = decodeEnvelope(d.envelope);
+      snapshot = env.kind === 'snapshot';
       if (env.epoch > store.currentEpoch) this.summary.behind = true;
+      // Before opening it: a change under an entry we lack is likely sealed under keys it gave.
+      const ours = this.vault.membership?.state.head.seq;
+      if (ours !== undefined && env.logHead.seq > ours) {
+        throw new TesseraError('MEMBERSHIP_BEHIND', `A change names membership entry ${env.logHead.seq}, past ours (${ours})`, { seq: env.logHead.seq });
+      }
       if (env.kind === 'snapshot') {
         if (d.seq <= ss.cursor) return;
         for (const [a, h] of store.applyReceivedSnapshot(d.envelope)) {
@@ -252,12 +292,8 @@ export class VaultSync {
         }
         snapshotted.add(store);
       } else {
-        // The relay checked the author's right to write; check it again, from the log we
-        // verified ourselves. (A removed member's earlier changes stay valid.)
-        const state = this.vault.membership?.state;
-        if (state && !state.members.get(toHex(env.author))?.removed && !canWrite(state, env.author, scopeId)) {
-          throw new TesseraError('NO_ACCESS', 'An envelope from an author who may not write this scope', { reason: 'AUTHOR_MAY_NOT_WRITE' });
-        }
+        // The relay checked the author's right to write; the store checks it again from the
+        // log we verified ourselves, at the head the author wrote under (admission.ts).
         const author = toBase64Url(env.author);
         const known = ss.relayHeads.get(author);
         // Our own change coming back: its content is here already.
@@ -271,12 +307,20 @@ export class VaultSync {
         if (!known || env.counter > known.counter) ss.relayHeads.set(author, { counter: env.counter, hash: envelopeHash(d.envelope) });
       }
     } catch (e) {
+      if (isTesseraError(e, 'MEMBERSHIP_BEHIND')) {
+        // Written under an entry the relay would not hand over: wait for it (the cursor stays).
+        this.summary.withheldHead = Math.max(this.summary.withheldHead, Number(e.details.seq));
+        this.holes.add(scopeId);
+        return;
+      }
       // A relay can drop or delay, never forge: anything that fails its checks is refused.
-      if (!isTesseraError(e) || !['TAMPERED', 'MALFORMED', 'NO_ACCESS', 'UNSUPPORTED_VERSION'].includes(e.code)) throw e;
+      if (!isTesseraError(e) || !['TAMPERED', 'MALFORMED', 'NO_ACCESS', 'UNSUPPORTED_VERSION', 'LOG_FORKED'].includes(e.code)) throw e;
       this.summary.rejected++;
-      // An unauthorized author's change is not ours to wait for: step over it. Anything else
-      // (altered bytes) is a change we lack, so the cursor stays before it.
-      if (e.details.reason !== 'AUTHOR_MAY_NOT_WRITE') {
+      // A change its author may not have made (signed, so it is theirs, not the relay's) is
+      // not ours to wait for: step over it. Anything else (altered bytes) is a change we
+      // lack, so the cursor stays before it. So does a refused snapshot: stepping over it
+      // would skip everything it covers.
+      if (snapshot || !STEP_OVER.has(String(e.details.reason))) {
         this.holes.add(scopeId);
         return;
       }

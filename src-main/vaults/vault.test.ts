@@ -90,7 +90,9 @@ describe('vaults and secrets', () => {
   it('starts a membership log whose genesis is pinned, and refuses a log that was altered or swapped', async () => {
     const { home, keychain, session } = await setup();
     const vault = await createVault(session, 'Pinned', ['development', 'production']);
-    expect(vault.membership?.state.head.seq).toBe(0);
+    // The genesis, then the environments' names bound to their scopes.
+    expect(vault.membership?.state.head.seq).toBe(1);
+    expect(vault.environmentsBound).toBe(true);
     const other = await createVault(session, 'Other', ['development']);
     const log = join(home, 'vaults', vault.id, 'membership.log');
     const original = await readFile(log);

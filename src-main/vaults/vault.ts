@@ -16,14 +16,18 @@ import { withProfileLock } from '../store/profile-lock';
 import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
 import { recordKeyFromDeviceKey } from '../store/verified-records';
 import { readSyncState } from '../sync/sync-state';
-import { readVaultLog, type VaultLog } from '../membership/vault-log';
+import { entryHashAt, readVaultLog, type VaultLog } from '../membership/vault-log';
 import { canWrite, currentMember } from '../../src-shared/membership/state';
+import { NO_LOG_HEAD, type LogHeadRef } from '../../src-shared/envelope/envelope';
+import { environmentNames } from '../../src-shared/membership/keys';
+import { admitFrom } from './admission';
 
 // Keys are looked up through the session each time: the keyring object is replaced (and
 // the old one wiped) whenever another vault or key is added.
-function scopeKeys(session: Session, vaultId: string, scopeId: string): ScopeKeys {
+function scopeKeys(session: Session, vaultId: string, scopeId: string, membershipHead: () => LogHeadRef): ScopeKeys {
   const keys = () => session.keys.vaults.get(vaultId);
   return {
+    membershipHead,
     key: (epoch) => keys()?.scopes.get(scopeId)?.get(epoch),
     current: () => {
       const k = keys();
@@ -79,12 +83,21 @@ export class Vault {
     this.log = log;
   }
 
+  /** The membership head this device writes under now. */
+  get membershipHead(): LogHeadRef {
+    return this.log?.state.head ?? NO_LOG_HEAD;
+  }
+
   static async open(session: Session, vaultId: string): Promise<Vault> {
     const keys = session.keys.vaults.get(vaultId);
     if (!keys) throw new TesseraError('NOT_FOUND', 'No such vault in this profile');
     const membership = await readVaultLog(session, vaultId);
-    const metaStore = await openScope(session, vaultId, keys.metaScope);
-    const vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc), membership);
+    // The stores ask for the head whenever they seal; the vault is made just after them.
+    let vault: Vault | undefined;
+    const head = () => vault?.membershipHead ?? membership?.state.head ?? NO_LOG_HEAD;
+    const metaStore = await openScope(session, vaultId, keys.metaScope, head);
+    vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc), membership);
+    vault.guard(metaStore, keys.metaScope);
     const sync = await readSyncState(session.home, vaultId);
     if (sync) vault.holdUnpushed((scopeId) => sync.scopes.get(scopeId)?.pushedLocal ?? 0);
     return vault;
@@ -111,18 +124,44 @@ export class Vault {
     return this.meta.info().name;
   }
 
+  /**
+   * The vault's environments. Their names come from the signed membership log where the
+   * owner bound them there: the metadata scope, which every editor writes, must not decide
+   * which scope "production" is (an editor of development could swap the two). A vault
+   * whose names are not bound yet (shared before they were; its owner's next sync binds
+   * them) still reads them from the metadata.
+   */
   environments(): Environment[] {
-    return this.meta.environments();
+    const bound = this.boundEnvironmentNames();
+    if (!bound) return this.meta.environments();
+    const recorded = new Map(this.meta.environments().map((e) => [e.id, e]));
+    return bound.map((b, order) => ({ id: b.scopeId, name: b.name, order, createdAt: recorded.get(b.scopeId)?.createdAt ?? 0 }));
+  }
+
+  /** True when the environments' names come from the membership log (see environments()). */
+  get environmentsBound(): boolean {
+    return this.boundEnvironmentNames() !== undefined;
+  }
+
+  private boundEnvironmentNames(): { scopeId: string; name: string }[] | undefined {
+    const state = this.log?.state;
+    if (!state?.environmentNames) return undefined;
+    const metaKeys = this.session.keys.vaults.get(this.id)?.scopes.get(state.metaScope) ?? new Map();
+    return environmentNames(this.session.suite, state, metaKeys);
+  }
+
+  environmentByName(name: string): Environment | undefined {
+    return this.environments().find((e) => e.name === name);
   }
 
   canRead(environmentName: string): boolean {
-    const env = this.meta.environmentByName(environmentName);
+    const env = this.environmentByName(environmentName);
     return Boolean(env && this.session.keys.vaults.get(this.id)?.scopes.has(env.id));
   }
 
   /** The values of one environment; NO_ACCESS when this profile may not read it. */
   async environment(name: string): Promise<EnvironmentScope> {
-    const environment = this.meta.environmentByName(name);
+    const environment = this.environmentByName(name);
     if (!environment) {
       const known = this.environments().map((e) => e.name).join(', ');
       throw new TesseraError('NOT_FOUND', `No environment ${name} in this vault (it has: ${known})`);
@@ -130,7 +169,7 @@ export class Vault {
     let store = this.envStores.get(environment.id);
     if (!store) {
       if (!this.canRead(name)) throw new TesseraError('NO_ACCESS', `You have no access to ${name} in this vault`);
-      store = this.hold(await openScope(this.session, this.id, environment.id), environment.id);
+      store = this.open(await openScope(this.session, this.id, environment.id, () => this.membershipHead), environment.id);
       this.envStores.set(environment.id, store);
     }
     return { environment, values: valuesOf(store) };
@@ -179,10 +218,21 @@ export class Vault {
     if (scopeId === keys.metaScope) return this.metaStore;
     let store = this.envStores.get(scopeId);
     if (!store) {
-      store = this.hold(await openScope(this.session, this.id, scopeId), scopeId);
+      store = this.open(await openScope(this.session, this.id, scopeId, () => this.membershipHead), scopeId);
       this.envStores.set(scopeId, store);
     }
     return store;
+  }
+
+  /** A scope store of this vault, with its unpushed changes held and its received envelopes guarded. */
+  private open(store: ScopeStore, scopeId: string): ScopeStore {
+    this.guard(store, scopeId);
+    return this.hold(store, scopeId);
+  }
+
+  /** What is received into `store` must pass the membership rules (admission.ts). */
+  private guard(store: ScopeStore, scopeId: string): void {
+    store.admit = admitFrom(() => this.log, scopeId);
   }
 
   /** Catches up with what other processes wrote to this vault (no lock needed to read). */
@@ -237,12 +287,12 @@ function valuesOf(store: ScopeStore): ValuesScope {
   return v;
 }
 
-async function openScope(session: Session, vaultId: string, scopeId: string): Promise<ScopeStore> {
+async function openScope(session: Session, vaultId: string, scopeId: string, head: () => LogHeadRef): Promise<ScopeStore> {
   return ScopeStore.open(
     session.suite,
     profilePaths(session.home).scope(vaultId, scopeId),
     { vaultId: fromHex(vaultId), scopeId: fromHex(scopeId) },
-    scopeKeys(session, vaultId, scopeId),
+    scopeKeys(session, vaultId, scopeId, head),
     recordKeyFromDeviceKey(session.deviceKeyForRecords),
   );
 }

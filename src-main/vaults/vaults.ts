@@ -1,7 +1,7 @@
 /** Profile-level vault operations: create, list, find by name or id. */
 import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
-import { createGenesis } from '../../src-shared/membership/builders';
+import { createGenesis, nameEnvironments } from '../../src-shared/membership/builders';
 import { writeVaultLog } from '../membership/vault-log';
 import { assertEnvironmentName, assertVaultName } from '../../src-shared/vault/names';
 import { DEFAULT_ENVIRONMENTS } from '../../src-shared/vault/types';
@@ -43,7 +43,10 @@ export async function createVault(session: Session, name: string, environments: 
       creator: { signPublicKey: fromBase64Url(identity.signPublicKey), boxPublicKey: fromBase64Url(identity.boxPublicKey) },
       name: session.profile.name,
     });
-    await writeVaultLog(session, vaultId, [genesis.bytes]);
+    // Then the environments' names, bound to their scopes in the signed log (owners only), so
+    // that no editor can relabel them in the metadata (Vault.environments).
+    const names = nameEnvironments(session.suite, genesis.state, session.signingKey, genesis.newKeys, { names: envs.map((e) => ({ scopeId: e.scopeId, name: e.name })) });
+    await writeVaultLog(session, vaultId, [genesis.bytes, names.bytes]);
     await session.updateKeyring((k) => {
       k.vaults.set(vaultId, { metaScope, scopes: genesis.newKeys, genesisHash: toHex(genesis.state.genesisHash) });
     });

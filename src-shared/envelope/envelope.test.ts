@@ -52,6 +52,7 @@ const UPDATE: Omit<EnvelopeHeader, 'author'> = {
   counter: 7,
   prevHash: fill(HASH_BYTES, 0x33),
   covers: 0,
+  logHead: { seq: 9, hash: fill(HASH_BYTES, 0x55) },
 };
 const SNAPSHOT: Omit<EnvelopeHeader, 'author'> = { ...UPDATE, kind: 'snapshot', counter: 0, covers: 1234, prevHash: ZERO_HASH };
 const KEY = fill(KEY_BYTES, 0x44);
@@ -136,6 +137,7 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
           counter: env.counter,
           prevHash: env.prevHash,
           covers: env.covers,
+          logHead: env.logHead,
         }).toEqual({ ...header, author: signer.publicKey });
       }
     });
@@ -144,7 +146,7 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
       const b = small;
       const env = decodeEnvelope(b);
       const sealedLength = PLAINTEXT.length + 16;
-      expect(b.length).toBe(3 + 1 + 1 + 16 + 16 + 1 + 32 + 1 + 32 + 1 + 24 + 1 + sealedLength + 64);
+      expect(b.length).toBe(3 + 1 + 1 + 16 + 16 + 1 + 32 + 1 + 32 + 1 + 1 + 32 + 24 + 1 + sealedLength + 64);
       expect([...b.subarray(0, 3)]).toEqual([0x54, 0x53, 0x45]); // "TSE"
       const o = 3;
       expect(b[o]).toBe(ENVELOPE_VERSION);
@@ -156,10 +158,13 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
       expect(b[o + 67]).toBe(7); // counter
       expect(b.subarray(o + 68, o + 100)).toEqual(UPDATE.prevHash);
       expect(b[o + 100]).toBe(0); // covers
-      expect(b.subarray(o + 101, o + 125)).toEqual(env.nonce);
-      expect(b[o + 125]).toBe(sealedLength);
-      expect(b.subarray(o + 126, o + 126 + sealedLength)).toEqual(env.sealed);
-      expect(env.signedLength).toBe(o + 126 + sealedLength);
+      expect(b[o + 101]).toBe(9); // membership head seq
+      expect(b.subarray(o + 102, o + 134)).toEqual(UPDATE.logHead.hash);
+      expect(env.logHead).toEqual(UPDATE.logHead);
+      expect(b.subarray(o + 134, o + 158)).toEqual(env.nonce);
+      expect(b[o + 158]).toBe(sealedLength);
+      expect(b.subarray(o + 159, o + 159 + sealedLength)).toEqual(env.sealed);
+      expect(env.signedLength).toBe(o + 159 + sealedLength);
       expect(b.subarray(env.signedLength)).toEqual(env.signature);
       expect(env.bytes).toBe(b);
 
@@ -282,9 +287,21 @@ describe.each(SUITES)('$name', ({ suite, tamperRuns }) => {
       expect(equalBytes(envelope.vaultId, UPDATE.vaultId)).toBe(false);
     });
 
+    it('reads a version 1 envelope (no membership head) as naming head 0', () => {
+      // Version 1 is version 2 without the two head fields, signed over its own bytes.
+      const v2 = decodeEnvelope(small);
+      const headAt = v2.signedLength - (24 + 1 + v2.sealed.length) - 33;
+      const body = concatBytes(small.subarray(0, headAt), small.subarray(headAt + 33, v2.signedLength));
+      body[3] = 1;
+      const v1 = concatBytes(body, suite.ed25519.sign(body, signer.seed, signer.publicKey));
+      const { envelope, plaintext } = open(v1);
+      expect([envelope.version, envelope.logHead.seq, equalBytes(envelope.logHead.hash, ZERO_HASH)]).toEqual([1, 0, true]);
+      expect(plaintext).toEqual(PLAINTEXT);
+    });
+
     it('an unknown format version is UNSUPPORTED_VERSION to decode and TAMPERED to open', () => {
       const b = small.slice();
-      b[3] = 2;
+      b[3] = 3;
       expect(outcome(() => decodeEnvelope(b))).toBe('UNSUPPORTED_VERSION');
       expect(outcome(() => open(b))).toBe('TAMPERED');
     });

@@ -13,12 +13,19 @@
  *   var counter                   author's per-scope counter: 1, 2, 3… (0 for snapshots)
  *   32  previous hash             hash of the author's previous update in this scope (zeros first)
  *   var covers                    snapshot: the relay sequence it covers up to (0 = local)
+ *   var log seq                   (version 2) the membership log head the author wrote under:
+ *   32  log hash                  its seq and entry hash (0 and zeros for a vault without a log)
  *   24  nonce                     random, for XSalsa20-Poly1305
  *   var+ sealed                   secretbox(plaintext) under the epoch key
  *   64  signature                 Ed25519 over every byte above (magic included)
  *
  * The signature binds the ciphertext to its vault, scope, epoch, author and place in the
  * author's chain, so the relay can check authorship and order without any key to read it.
+ * Version 2 adds the membership head: whether the author could write this scope, and under
+ * which epoch, is judged at that head (src-shared/membership/authorship.ts), so a change
+ * cannot be passed off as written at another point of the vault's membership history, and a
+ * reader who sees a later head than its own knows the relay is holding entries back.
+ * Version 1 envelopes (no head) are still read; nothing writes them any more.
  */
 import * as encoding from 'lib0/encoding';
 import { concatBytes, equalBytes, utf8 } from '../crypto/bytes';
@@ -27,7 +34,9 @@ import { NONCE_BYTES, PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type CryptoSuite } from
 import { TesseraError } from '../errors';
 import { ByteReader } from './reader';
 
-export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_VERSION = 2;
+/** The format before the membership head was named: read, never written. */
+export const LEGACY_ENVELOPE_VERSION = 1;
 export const ID_BYTES = 16;
 /** No single envelope may exceed this (a snapshot of a very large vault included). */
 export const MAX_SEALED_BYTES = 256 * 1024 * 1024;
@@ -46,9 +55,19 @@ export interface EnvelopeHeader {
   readonly counter: number;
   readonly prevHash: Uint8Array;
   readonly covers: number;
+  /** The membership log head the author wrote under (seq 0 and zeros: a vault without a log). */
+  readonly logHead: LogHeadRef;
+}
+
+/** A membership log head as an envelope names it. */
+export interface LogHeadRef {
+  readonly seq: number;
+  readonly hash: Uint8Array;
 }
 
 export interface Envelope extends EnvelopeHeader {
+  /** 2, or 1 for an envelope written before heads were named (its logHead is then seq 0, zeros). */
+  readonly version: number;
   readonly nonce: Uint8Array;
   readonly sealed: Uint8Array;
   readonly signature: Uint8Array;
@@ -64,6 +83,8 @@ export interface SigningKey {
 }
 
 export const ZERO_HASH = new Uint8Array(HASH_BYTES);
+/** What a vault without a membership log (made before sharing) names as its head. */
+export const NO_LOG_HEAD: LogHeadRef = { seq: 0, hash: ZERO_HASH };
 
 function checkHeader(h: EnvelopeHeader): void {
   const ok =
@@ -74,6 +95,7 @@ function checkHeader(h: EnvelopeHeader): void {
     Number.isSafeInteger(h.epoch) && h.epoch >= 0 &&
     Number.isSafeInteger(h.counter) && h.counter >= 0 &&
     Number.isSafeInteger(h.covers) && h.covers >= 0 &&
+    Number.isSafeInteger(h.logHead.seq) && h.logHead.seq >= 0 && h.logHead.hash.length === HASH_BYTES &&
     (h.kind === 'update' ? h.counter >= 1 : h.counter === 0);
   if (!ok) throw new TesseraError('INVALID_INPUT', 'Invalid envelope header');
 }
@@ -101,6 +123,8 @@ export function sealEnvelope(
   encoding.writeVarUint(e, full.counter);
   encoding.writeUint8Array(e, full.prevHash);
   encoding.writeVarUint(e, full.covers);
+  encoding.writeVarUint(e, full.logHead.seq);
+  encoding.writeUint8Array(e, full.logHead.hash);
   encoding.writeUint8Array(e, nonce);
   encoding.writeVarUint8Array(e, sealed);
   const signed = encoding.toUint8Array(e);
@@ -113,7 +137,7 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const r: ByteReader = new ByteReader(bytes, 'envelope'); // annotated so fail() narrows
   if (!equalBytes(r.fixed(MAGIC.length), MAGIC)) r.fail('not an envelope');
   const version = r.u8();
-  if (version !== ENVELOPE_VERSION) {
+  if (version !== ENVELOPE_VERSION && version !== LEGACY_ENVELOPE_VERSION) {
     throw new TesseraError('UNSUPPORTED_VERSION', `Envelope format ${version} is not supported by this version of Tessera`);
   }
   const kindCode = r.u8();
@@ -126,13 +150,14 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const counter = r.varUint();
   const prevHash = r.fixed(HASH_BYTES);
   const covers = r.varUint();
+  const logHead = version === LEGACY_ENVELOPE_VERSION ? { seq: 0, hash: ZERO_HASH } : { seq: r.varUint(), hash: r.fixed(HASH_BYTES) };
   const nonce = r.fixed(NONCE_BYTES);
   const sealed = r.sized(MAX_SEALED_BYTES);
   const signedLength = r.offset;
   const signature = r.fixed(SIGNATURE_BYTES);
   r.end();
   if (kind === 'update' ? counter < 1 : counter !== 0) r.fail('bad counter');
-  return { kind, vaultId, scopeId, epoch, author, counter, prevHash, covers, nonce, sealed, signature, bytes, signedLength };
+  return { version, kind, vaultId, scopeId, epoch, author, counter, prevHash, covers, logHead, nonce, sealed, signature, bytes, signedLength };
 }
 
 /** True when the author's signature covers every byte of the envelope. */
@@ -164,7 +189,6 @@ export function openVerifiedEnvelope(
   try {
     envelope = decodeEnvelope(bytes);
   } catch (e) {
-    // Any bit flip in a length or a fixed field shows up here; report it as tampering.
     // Any bit flip in a length, a fixed field or the version byte shows up here: report it as
     // tampering (a genuinely newer format is named in the message).
     if (e instanceof TesseraError && (e.code === 'MALFORMED' || e.code === 'UNSUPPORTED_VERSION')) {

@@ -12,11 +12,11 @@ import type { PublicIdentity } from '../crypto/identity';
 import { KEY_BYTES, type CryptoSuite } from '../crypto/suite';
 import { ZERO_HASH, type SigningKey } from '../envelope/envelope';
 import { applyEntry, genesisState } from './chain';
-import { encodeEntry, type EntryBody, type EntryHeader, type Role, type ScopeRotation, type WrappedKey } from './entry';
+import { encodeEntry, type EntryBody, type EntryHeader, type LastChange, type Role, type ScopeRotation, type WrappedKey } from './entry';
 import type { ScopeKeys } from './keys';
 import { refuse } from './refusal';
 import { aRole, currentMember, currentMembers, mayManage, readableScopes, type Member, type MembershipState } from './state';
-import { sealHistory, sealName, wrapKey } from './wrap';
+import { sealEnvironmentName, sealHistory, sealName, wrapKey } from './wrap';
 
 /** Scope id (hex) → epoch → key: the keys the author holds (keysFor, or the keyring). */
 export type HeldKeys = ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>;
@@ -111,20 +111,45 @@ export function changeMember(suite: CryptoSuite, state: MembershipState, signer:
   return finish(suite, state, signer, body, newKeys, input.at);
 }
 
-/** Removes a member: every scope it could read gets a new epoch key, wrapped to those who stay. */
+/**
+ * Removes a member: every scope it could read gets a new epoch key, wrapped to those who stay.
+ * `lastChanges` pins the member's last change in each scope the author reads (counter 0: none),
+ * so that nothing of theirs beyond it is accepted later, whatever head it claims.
+ */
 export function removeMember(
   suite: CryptoSuite,
   state: MembershipState,
   signer: SigningKey,
   keys: HeldKeys,
-  input: { readonly member: Uint8Array; readonly at?: number },
+  input: { readonly member: Uint8Array; readonly lastChanges?: readonly LastChange[]; readonly at?: number },
 ): BuiltEntry {
   const target = managed(state, signer, input.member);
   const lost = readableScopes(state, input.member);
   // Only "removed or not" matters for choosing who gets the new keys.
   const after = withMember(state, input.member, { ...target, removed: { at: 0, seq: 0 } });
   const { rotation, newKeys } = buildRotation(suite, after, keys, lost);
-  return finish(suite, state, signer, { kind: 'remove', member: input.member, rotation }, newKeys, input.at);
+  return finish(suite, state, signer, { kind: 'remove', member: input.member, rotation, lastChanges: input.lastChanges ?? [] }, newKeys, input.at);
+}
+
+/**
+ * Binds the environments' names to their scopes (owners only), sealed under the current meta
+ * key: `names` maps every environment scope id (hex) to its name, in display order.
+ */
+export function nameEnvironments(
+  suite: CryptoSuite,
+  state: MembershipState,
+  signer: SigningKey,
+  keys: HeldKeys,
+  input: { readonly names: readonly { readonly scopeId: string; readonly name: string }[]; readonly at?: number },
+): BuiltEntry {
+  const epoch = state.epochs.get(state.metaScope)!;
+  const metaKey = held(keys, state.metaScope, epoch);
+  const ctx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch };
+  const names = input.names.map((n) => {
+    const scopeId = fromHex(n.scopeId);
+    return { scopeId, sealedName: sealEnvironmentName(suite, n.name, metaKey, ctx, scopeId) };
+  });
+  return finish(suite, state, signer, { kind: 'environments', names }, new Map(), input.at);
 }
 
 /** New epoch keys on demand for `scopes` (default: every scope the author reads); history stays readable. */

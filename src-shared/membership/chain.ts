@@ -12,9 +12,9 @@
  */
 import { equalBytes, toHex } from '../crypto/bytes';
 import { ZERO_HASH } from '../envelope/envelope';
-import { entryHash, readEntry, type EntryBody, type MembershipEntry, type Role, type ScopeRotation, type WrappedKey } from './entry';
+import { entryHash, readEntry, type EntryBody, type LastChange, type MembershipEntry, type Role, type ScopeRotation, type WrappedKey } from './entry';
 import { refuse } from './refusal';
-import { aRole, currentMember, currentMembers, mayManage, mayRotate, memberByBoxKey, ownerCount, type Member, type MembershipState } from './state';
+import { aRole, currentMember, currentMembers, mayManage, mayRotate, memberByBoxKey, ownerCount, type AccessSpan, type Member, type MembershipState } from './state';
 import { isWeakBoxKey } from './wrap';
 import type { CryptoSuite } from '../crypto/suite';
 
@@ -41,7 +41,8 @@ export function genesisState(suite: CryptoSuite, bytes: Uint8Array): MembershipS
   const envScopes = distinctScopes(body.envScopes, { seq: 0 });
   if (envScopes.includes(metaScope)) refuse('DUPLICATE', 'The meta scope cannot also be an environment');
   const epochs = new Map([metaScope, ...envScopes].map((s) => [s, 1]));
-  const base = { vaultId: entry.vaultId, metaScope, envScopes, epochs, members: new Map<string, Member>() };
+  const epochHistory = new Map([metaScope, ...envScopes].map((s) => [s, [{ from: 0, epoch: 1 }]]));
+  const base = { vaultId: entry.vaultId, metaScope, envScopes, epochs, epochHistory, members: new Map<string, Member>() };
   checkGrants(base, body.grants, [metaScope, ...envScopes], body.creator.boxPublicKey, { seq: 0 });
   const creator: Member = {
     identity: body.creator,
@@ -51,6 +52,7 @@ export function genesisState(suite: CryptoSuite, bytes: Uint8Array): MembershipS
     nameEpoch: 1,
     addedAt: entry.at,
     addedSeq: 0,
+    history: [{ from: 0, role: 'owner', scopes: new Set(envScopes) }],
   };
   const hash = entryHash(bytes);
   return { ...base, genesisHash: hash, members: new Map([[toHex(entry.author), creator]]), head: { seq: 0, hash } };
@@ -69,8 +71,39 @@ export function applyEntry(suite: CryptoSuite, state: MembershipState, bytes: Ui
   if (!equalBytes(entry.prevHash, state.head.hash)) refuse('FORK', `Membership entry ${entry.seq} extends another history`, at);
   const author = currentMember(state, entry.author);
   if (!author) return refuse('NOT_ALLOWED', 'The author of a membership entry is not a current member', at);
-  const next = applyBody(state, entry, author);
+  const next = withHistory(state, applyBody(state, entry, author), entry);
   return { ...next, head: { seq: entry.seq, hash: entryHash(bytes) } };
+}
+
+/**
+ * Records what the entry changed, so that a change can later be judged at the head it was
+ * written under (authorship.ts): a span for each member whose access changed, and the seq at
+ * which each rotated scope entered its new epoch.
+ */
+function withHistory(before: MembershipState, after: MembershipState, entry: MembershipEntry): MembershipState {
+  const members = new Map(after.members);
+  for (const [key, m] of after.members) {
+    const prev = before.members.get(key);
+    if (m === prev) continue;
+    // A member removed and added again keeps the spans of their first membership.
+    const earlier = prev?.history ?? [];
+    const body = entry.body;
+    const span: AccessSpan = m.removed
+      ? { from: entry.seq, role: null, scopes: m.scopes, ...(body.kind === 'remove' && body.lastChanges ? { lastChanges: lastChangesMap(body.lastChanges) } : {}) }
+      : { from: entry.seq, role: m.role, scopes: m.scopes };
+    members.set(key, { ...m, history: [...earlier, span] });
+  }
+  let epochHistory = after.epochHistory;
+  for (const [scope, epoch] of after.epochs) {
+    if (before.epochs.get(scope) === epoch) continue;
+    if (epochHistory === after.epochHistory) epochHistory = new Map(epochHistory);
+    (epochHistory as Map<string, readonly { from: number; epoch: number }[]>).set(scope, [...(epochHistory.get(scope) ?? []), { from: entry.seq, epoch }]);
+  }
+  return { ...after, members, epochHistory };
+}
+
+function lastChangesMap(changes: readonly LastChange[]): Map<string, { counter: number; hash: Uint8Array }> {
+  return new Map(changes.map((c) => [toHex(c.scopeId), { counter: c.counter, hash: c.hash }]));
 }
 
 type Fold = Pick<MembershipState, 'vaultId' | 'metaScope' | 'envScopes' | 'epochs' | 'members'>;
@@ -106,6 +139,7 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
         nameEpoch: state.epochs.get(state.metaScope)!,
         addedAt: entry.at,
         addedSeq: entry.seq,
+        history: [], // withHistory adds the span
       };
       const members = new Map(state.members).set(key, member);
       checkGrants(state, body.grants, [state.metaScope, ...scopes], body.member.boxPublicKey, seq);
@@ -130,6 +164,8 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
       if (target.role === 'owner' && ownerCount(state) === 1) refuse('LAST_OWNER', 'The last owner cannot be removed', seq);
       const lost = [state.metaScope, ...target.scopes];
       mayRead(lost);
+      const pinned = distinctScopes((body.lastChanges ?? []).map((c) => c.scopeId), seq);
+      for (const s of pinned) if (!state.epochs.has(s)) refuse('UNKNOWN_SCOPE', 'A last change in a scope this vault does not have', seq);
       const members = new Map(state.members).set(key, { ...target, removed: { at: entry.at, seq: entry.seq } });
       return { ...state, members, epochs: rotate({ ...state, members }, body.rotation, lost, seq) };
     }
@@ -138,6 +174,17 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
       if (body.rotation.length === 0) refuse('MISSING_ROTATION', 'A rotate entry must rotate at least one scope', seq);
       mayRead(body.rotation.map((r) => toHex(r.scopeId)));
       return { ...state, epochs: rotate(state, body.rotation, undefined, seq) };
+    }
+    case 'environments': {
+      // Names decide where `set --env production` writes and which keys an invite hands out,
+      // so only an owner binds them (an editor of development must not relabel production).
+      if (author.role !== 'owner') refuse('NOT_ALLOWED', `${cap(aRole(author.role))} cannot name environments`, seq);
+      const named = distinctScopes(body.names.map((n) => n.scopeId), seq);
+      if (named.length !== state.envScopes.length || named.some((s) => !state.envScopes.includes(s))) {
+        refuse('UNKNOWN_SCOPE', 'An environments entry must name exactly the vault’s environments', seq);
+      }
+      const names = body.names.map((n, i) => ({ scopeId: named[i]!, sealedName: n.sealedName }));
+      return { ...state, environmentNames: { epoch: state.epochs.get(state.metaScope)!, names } };
     }
   }
 }

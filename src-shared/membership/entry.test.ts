@@ -37,7 +37,7 @@ describe('membership entry format', () => {
 
   it('starts with magic, version, vault id, seq, previous hash, author and time', () => {
     const genesis = log.entries[0]!;
-    expect(toHex(genesis.subarray(0, 4))).toBe(toHex(utf8.encode('TSM')) + '01');
+    expect(toHex(genesis.subarray(0, 4))).toBe(toHex(utf8.encode('TSM')) + '02');
     expect(genesis.subarray(4, 20)).toEqual(vault.vaultId);
     expect(genesis[20]).toBe(0); // seq 0
     expect(genesis.subarray(21, 53)).toEqual(ZERO_HASH);

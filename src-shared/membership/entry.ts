@@ -4,18 +4,19 @@
  * and forwards them, and every client folds the whole chain itself (state.ts).
  *
  *   3   magic "TSM"               also the signature's domain separation (envelopes are "TSE")
- *   u8  format version (1)
+ *   u8  format version (2; version 1 entries, without a removal's last changes, are still read)
  *   16  vault id
  *   var seq                       0 for the genesis, then 1, 2, 3…
  *   32  previous hash             entryHash of entry seq-1 (zeros for the genesis)
  *   32  author Ed25519 public key
  *   var at                        ms since the epoch, the author's clock (shown, not trusted)
- *   u8  kind (1 genesis, 2 add, 3 change, 4 remove, 5 rotate), then its body:
+ *   u8  kind (1 genesis, 2 add, 3 change, 4 remove, 5 rotate, 6 environments), then its body:
  *     genesis  creator identity 64 | sealed name | meta scope id 16 | environment scope ids | grants
  *     add      member identity 64 | sealed name | role u8 | environment scope ids | grants | invite
  *     change   member sign key 32 | role u8 | environment scope ids | grants | rotation
- *     remove   member sign key 32 | rotation
+ *     remove   member sign key 32 | rotation | last changes (version 2)
  *     rotate   rotation
+ *     environments  var count | (scope id 16 | sealed environment name) each, in display order
  *   64  signature                 Ed25519 over every byte above (magic included)
  *
  *   identity       sign public key 32 | box public key 32
@@ -25,6 +26,9 @@
  *   rotation       var count | (scope id 16 | new epoch var | history 104 |
  *                               var count | (recipient box key 32 | wrapped 136) each) each
  *   invite         u8 0, or u8 1 | invite id 16
+ *   last changes   var count | (scope id 16 | counter var | envelope hash 32) each: the removed
+ *                  member's last change in every scope the remover reads, as it saw them
+ *                  (counter 0 and zeros: none)
  *   role           1 owner, 2 admin, 3 editor, 4 viewer
  */
 import * as encoding from 'lib0/encoding';
@@ -38,7 +42,9 @@ import { TesseraError } from '../errors';
 import { refuse } from './refusal';
 import { SEALED_HISTORY_BYTES, SEALED_NAME_MAX, SEALED_NAME_MIN, WRAPPED_KEY_BYTES } from './wrap';
 
-export const ENTRY_VERSION = 1;
+export const ENTRY_VERSION = 2;
+/** Entries written before removals named the member's last changes: read, never written. */
+const LEGACY_ENTRY_VERSION = 1;
 /** Environments per vault; far above any real vault, low enough to bound a hostile entry. */
 export const MAX_SCOPES = 1024;
 /** Wrapped keys in one list: members × scopes of a large team. */
@@ -48,8 +54,8 @@ const MAGIC = utf8.encode('TSM');
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'editor', 'viewer'];
-export type EntryKind = 'genesis' | 'add' | 'change' | 'remove' | 'rotate';
-const KINDS: readonly EntryKind[] = ['genesis', 'add', 'change', 'remove', 'rotate'];
+export type EntryKind = 'genesis' | 'add' | 'change' | 'remove' | 'rotate' | 'environments';
+const KINDS: readonly EntryKind[] = ['genesis', 'add', 'change', 'remove', 'rotate', 'environments'];
 
 /** One scope key at one epoch, wrapped to one member's X25519 key (wrap.ts). */
 export interface WrappedKey {
@@ -66,6 +72,22 @@ export interface ScopeRotation {
   readonly history: Uint8Array;
   /** Each has this rotation's scope id and epoch. */
   readonly wraps: readonly WrappedKey[];
+}
+
+/**
+ * A removed member's last change in one scope (its counter and envelope hash): clients refuse
+ * anything of theirs beyond it, whatever membership head it claims to have been written under.
+ */
+export interface LastChange {
+  readonly scopeId: Uint8Array;
+  readonly counter: number;
+  readonly hash: Uint8Array;
+}
+
+/** One environment's name, sealed under the meta key (the relay sees ids, never names). */
+export interface EnvironmentName {
+  readonly scopeId: Uint8Array;
+  readonly sealedName: Uint8Array;
 }
 
 export type EntryBody =
@@ -94,8 +116,16 @@ export type EntryBody =
       readonly grants: readonly WrappedKey[];
       readonly rotation: readonly ScopeRotation[];
     }
-  | { readonly kind: 'remove'; readonly member: Uint8Array; readonly rotation: readonly ScopeRotation[] }
-  | { readonly kind: 'rotate'; readonly rotation: readonly ScopeRotation[] };
+  | {
+      readonly kind: 'remove';
+      readonly member: Uint8Array;
+      readonly rotation: readonly ScopeRotation[];
+      /** Undefined in a version 1 entry: such a removal pinned nothing. */
+      readonly lastChanges?: readonly LastChange[];
+    }
+  | { readonly kind: 'rotate'; readonly rotation: readonly ScopeRotation[] }
+  /** Names the vault's environments, every one of them, in display order. */
+  | { readonly kind: 'environments'; readonly names: readonly EnvironmentName[] };
 
 export interface EntryHeader {
   readonly vaultId: Uint8Array;
@@ -106,6 +136,7 @@ export interface EntryHeader {
 }
 
 export interface MembershipEntry extends EntryHeader {
+  readonly version: number;
   readonly body: EntryBody;
   readonly signature: Uint8Array;
   /** The whole encoding, as stored and sent. */
@@ -197,9 +228,23 @@ function writeBody(e: encoding.Encoder, body: EntryBody): void {
     case 'remove':
       writeFixed(e, body.member, PUBLIC_KEY_BYTES);
       writeRotation(e, body.rotation);
+      encoding.writeVarUint(e, body.lastChanges?.length ?? 0);
+      for (const c of body.lastChanges ?? []) {
+        writeFixed(e, c.scopeId, ID_BYTES);
+        if (!isCount(c.counter)) throw new TesseraError('INVALID_INPUT', 'A last change has a counter');
+        encoding.writeVarUint(e, c.counter);
+        writeFixed(e, c.hash, HASH_BYTES);
+      }
       return;
     case 'rotate':
       writeRotation(e, body.rotation);
+      return;
+    case 'environments':
+      encoding.writeVarUint(e, body.names.length);
+      for (const n of body.names) {
+        writeFixed(e, n.scopeId, ID_BYTES);
+        encoding.writeVarUint8Array(e, n.sealedName);
+      }
   }
 }
 
@@ -267,7 +312,18 @@ function readRotation(r: ByteReader): ScopeRotation[] {
   return out;
 }
 
-function readBody(r: ByteReader): EntryBody {
+function readLastChanges(r: ByteReader): LastChange[] {
+  const n = readCount(r, MAX_SCOPES + 1, 'last changes');
+  const out: LastChange[] = [];
+  for (let i = 0; i < n; i++) {
+    const scopeId = r.fixed(ID_BYTES);
+    const counter = r.varUint();
+    out.push({ scopeId, counter, hash: r.fixed(HASH_BYTES) });
+  }
+  return out;
+}
+
+function readBody(r: ByteReader, version: number): EntryBody {
   const code = r.u8();
   const kind = KINDS[code - 1] ?? r.fail(`unknown kind ${code}`);
   switch (kind) {
@@ -285,10 +341,17 @@ function readBody(r: ByteReader): EntryBody {
     }
     case 'change':
       return { kind, member: r.fixed(PUBLIC_KEY_BYTES), role: readRole(r), envScopes: readScopes(r), grants: readGrants(r), rotation: readRotation(r) };
-    case 'remove':
-      return { kind, member: r.fixed(PUBLIC_KEY_BYTES), rotation: readRotation(r) };
+    case 'remove': {
+      const member = r.fixed(PUBLIC_KEY_BYTES);
+      const rotation = readRotation(r);
+      return version === LEGACY_ENTRY_VERSION ? { kind, member, rotation } : { kind, member, rotation, lastChanges: readLastChanges(r) };
+    }
     case 'rotate':
       return { kind, rotation: readRotation(r) };
+    case 'environments': {
+      const n = readCount(r, MAX_SCOPES, 'environment names');
+      return { kind, names: Array.from({ length: n }, () => ({ scopeId: r.fixed(ID_BYTES), sealedName: readSealedName(r) })) };
+    }
   }
 }
 
@@ -297,7 +360,7 @@ export function decodeEntry(bytes: Uint8Array): MembershipEntry {
   const r: ByteReader = new ByteReader(bytes, 'membership entry'); // annotated so fail() narrows
   if (!equalBytes(r.fixed(MAGIC.length), MAGIC)) r.fail('not a membership entry');
   const version = r.u8();
-  if (version !== ENTRY_VERSION) {
+  if (version !== ENTRY_VERSION && version !== LEGACY_ENTRY_VERSION) {
     throw new TesseraError('UNSUPPORTED_VERSION', `Membership entry format ${version} is not supported by this version of Tessera`);
   }
   const vaultId = r.fixed(ID_BYTES);
@@ -305,11 +368,11 @@ export function decodeEntry(bytes: Uint8Array): MembershipEntry {
   const prevHash = r.fixed(HASH_BYTES);
   const author = r.fixed(PUBLIC_KEY_BYTES);
   const at = r.varUint();
-  const body = readBody(r);
+  const body = readBody(r, version);
   const signedLength = r.offset;
   const signature = r.fixed(SIGNATURE_BYTES);
   r.end();
-  return { vaultId, seq, prevHash, author, at, body, signature, bytes, signedLength };
+  return { version, vaultId, seq, prevHash, author, at, body, signature, bytes, signedLength };
 }
 
 /** True when the author's signature covers every byte of the entry. */

@@ -15,7 +15,7 @@ import type { CryptoSuite } from '../crypto/suite';
 import { TesseraError } from '../errors';
 import { decodeEntry, entryHash, type WrappedKey } from './entry';
 import type { Member, MembershipState } from './state';
-import { openHistory, openName, unwrapKey } from './wrap';
+import { openEnvironmentName, openHistory, openName, unwrapKey } from './wrap';
 
 /** Scope id (hex) → epoch → 32-byte key: the keyring's shape. */
 export type ScopeKeys = Map<string, Map<number, Uint8Array>>;
@@ -94,4 +94,21 @@ export function memberName(suite: CryptoSuite, state: MembershipState, member: M
   if (!key) return undefined;
   const scopeId = fromHex(state.metaScope);
   return openName(suite, member.sealedName, key, { vaultId: state.vaultId, scopeId, epoch: member.nameEpoch }, member.identity.signPublicKey);
+}
+
+/**
+ * The environments' names as the log binds them, in display order; undefined when the log
+ * binds none yet (a vault shared before names were bound) or the caller lacks that meta key.
+ * Throws TAMPERED (BAD_WRAP) when one does not open for its scope.
+ */
+export function environmentNames(
+  suite: CryptoSuite,
+  state: MembershipState,
+  metaKeys: ReadonlyMap<number, Uint8Array>,
+): { readonly scopeId: string; readonly name: string }[] | undefined {
+  const bound = state.environmentNames;
+  const key = bound && metaKeys.get(bound.epoch);
+  if (!bound || !key) return undefined;
+  const ctx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch: bound.epoch };
+  return bound.names.map((n) => ({ scopeId: n.scopeId, name: openEnvironmentName(suite, n.sealedName, key, ctx, fromHex(n.scopeId)) }));
 }

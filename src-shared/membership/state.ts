@@ -19,8 +19,20 @@
  * entries themselves carry bytes.
  */
 import { toHex } from '../crypto/bytes';
-import type { PublicIdentity } from '../crypto/identity';
-import type { Role } from './entry';
+import { memberId, type PublicIdentity } from '../crypto/identity';
+import type { LastChange, Role } from './entry';
+
+/**
+ * A member's access from one entry of the log on: what they could read and write while the
+ * head was at `from` or later, until their next span. `role` null: removed at `from`.
+ */
+export interface AccessSpan {
+  readonly from: number;
+  readonly role: Role | null;
+  readonly scopes: ReadonlySet<string>;
+  /** On a removal: the member's last change per scope (hex) it pinned; absent in a version 1 removal. */
+  readonly lastChanges?: ReadonlyMap<string, { readonly counter: number; readonly hash: Uint8Array }>;
+}
 
 export interface Member {
   readonly identity: PublicIdentity;
@@ -34,6 +46,15 @@ export interface Member {
   readonly addedAt: number;
   readonly addedSeq: number;
   readonly removed?: { readonly at: number; readonly seq: number };
+  /** Every change of this member's access, oldest first (chain.ts keeps it). */
+  readonly history: readonly AccessSpan[];
+}
+
+/** The environments' names as the log binds them: sealed under the meta key of `epoch`. */
+export interface EnvironmentNames {
+  readonly epoch: number;
+  /** Scope ids (hex) in display order, each with its sealed name. */
+  readonly names: readonly { readonly scopeId: string; readonly sealedName: Uint8Array }[];
 }
 
 export interface LogHead {
@@ -50,6 +71,10 @@ export interface MembershipState {
   readonly members: ReadonlyMap<string, Member>;
   /** Scope id (hex) → current epoch. */
   readonly epochs: ReadonlyMap<string, number>;
+  /** Scope id (hex) → each epoch and the seq of the entry that began it, oldest first. */
+  readonly epochHistory: ReadonlyMap<string, readonly { readonly from: number; readonly epoch: number }[]>;
+  /** Set by the newest environments entry; absent in a vault whose owner has not bound them yet. */
+  readonly environmentNames?: EnvironmentNames;
   readonly head: LogHead;
 }
 
@@ -102,6 +127,33 @@ export function ownerCount(state: Pick<MembershipState, 'members'>): number {
 export function memberByBoxKey(state: Pick<MembershipState, 'members'>, boxPublicKey: Uint8Array): Member | undefined {
   const hex = toHex(boxPublicKey);
   return currentMembers(state).find((m) => toHex(m.identity.boxPublicKey) === hex);
+}
+
+/** The member (current or removed) whose member id (fingerprint prefix) this is. */
+export function memberByMemberId(state: Pick<MembershipState, 'members'>, id: string): Member | undefined {
+  for (const m of state.members.values()) if (memberId(m.identity) === id) return m;
+  return undefined;
+}
+
+/** What `member` could do while the log's head was at `seq`: their span then, unless not yet added or removed. */
+export function accessAt(state: Pick<MembershipState, 'members'>, member: Uint8Array | string, seq: number): AccessSpan | undefined {
+  const m = state.members.get(keyHex(member));
+  let span: AccessSpan | undefined;
+  for (const s of m?.history ?? []) {
+    if (s.from > seq) break;
+    span = s;
+  }
+  return span && span.role !== null ? span : undefined;
+}
+
+/** The epoch `scopeId` was at while the log's head was at `seq`. */
+export function epochAt(state: Pick<MembershipState, 'epochHistory'>, scopeId: string, seq: number): number | undefined {
+  let epoch: number | undefined;
+  for (const e of state.epochHistory.get(scopeId) ?? []) {
+    if (e.from > seq) break;
+    epoch = e.epoch;
+  }
+  return epoch;
 }
 
 /** "an owner", "a viewer": for messages. */

@@ -44,6 +44,7 @@ function contextHash(domain: string, ctx: WrapContext, recipient?: Uint8Array): 
 const WRAP_DOMAIN = 'tessera/membership/wrap/v1';
 const HISTORY_DOMAIN = 'tessera/membership/history/v1';
 const NAME_DOMAIN = 'tessera/membership/name/v1';
+const ENVIRONMENT_NAME_DOMAIN = 'tessera/membership/environment-name/v1';
 
 // X25519 points of small order (libsodium's has_small_order blocklist, compared with the top
 // bit masked off): the shared secret with them is a constant, so a "wrap" to such a key is
@@ -128,20 +129,41 @@ export function openHistory(suite: CryptoSuite, sealed: Uint8Array, newKey: Uint
  * Throws INVALID_NAME for an empty name or one over MAX_NAME_BYTES.
  */
 export function sealName(suite: CryptoSuite, name: string, metaKey: Uint8Array, ctx: WrapContext, member: Uint8Array): Uint8Array {
+  return sealUnder(suite, NAME_DOMAIN, name, metaKey, ctx, member);
+}
+
+/** Opens a sealed display name with the meta key of its epoch. Throws TAMPERED (BAD_WRAP). */
+export function openName(suite: CryptoSuite, sealed: Uint8Array, metaKey: Uint8Array, ctx: WrapContext, member: Uint8Array): string {
+  return openUnder(suite, NAME_DOMAIN, sealed, metaKey, ctx, member, 'A display name');
+}
+
+/**
+ * Seals an environment's name for the membership log, bound to its scope id so that a name
+ * cannot be moved to another environment. Throws INVALID_NAME as sealName.
+ */
+export function sealEnvironmentName(suite: CryptoSuite, name: string, metaKey: Uint8Array, ctx: WrapContext, scopeId: Uint8Array): Uint8Array {
+  return sealUnder(suite, ENVIRONMENT_NAME_DOMAIN, name, metaKey, ctx, scopeId);
+}
+
+/** Opens an environment name sealed by sealEnvironmentName. Throws TAMPERED (BAD_WRAP). */
+export function openEnvironmentName(suite: CryptoSuite, sealed: Uint8Array, metaKey: Uint8Array, ctx: WrapContext, scopeId: Uint8Array): string {
+  return openUnder(suite, ENVIRONMENT_NAME_DOMAIN, sealed, metaKey, ctx, scopeId, 'An environment name');
+}
+
+function sealUnder(suite: CryptoSuite, domain: string, name: string, metaKey: Uint8Array, ctx: WrapContext, subject: Uint8Array): Uint8Array {
   const text = utf8.encode(name.normalize('NFC'));
   if (text.length === 0 || text.length > MAX_NAME_BYTES || name.trim() !== name) {
     throw new TesseraError('INVALID_NAME', `A display name must be 1 to ${MAX_NAME_BYTES} bytes, without surrounding spaces`);
   }
   const nonce = suite.randomBytes(NONCE_BYTES);
-  return concatBytes(nonce, suite.secretbox.seal(concatBytes(contextHash(NAME_DOMAIN, ctx, member), text), nonce, metaKey));
+  return concatBytes(nonce, suite.secretbox.seal(concatBytes(contextHash(domain, ctx, subject), text), nonce, metaKey));
 }
 
-/** Opens a sealed display name with the meta key of its epoch. Throws TAMPERED (BAD_WRAP). */
-export function openName(suite: CryptoSuite, sealed: Uint8Array, metaKey: Uint8Array, ctx: WrapContext, member: Uint8Array): string {
+function openUnder(suite: CryptoSuite, domain: string, sealed: Uint8Array, metaKey: Uint8Array, ctx: WrapContext, subject: Uint8Array, what: string): string {
   const plain = sealed.length > NONCE_BYTES ? suite.secretbox.open(sealed.subarray(NONCE_BYTES), sealed.subarray(0, NONCE_BYTES), metaKey) : null;
-  if (!plain || plain.length <= HASH_BYTES) return refuse('BAD_WRAP', 'A display name does not open');
-  if (!equalBytes(plain.subarray(0, HASH_BYTES), contextHash(NAME_DOMAIN, ctx, member))) {
-    refuse('BAD_WRAP', 'A display name belongs to another member or epoch');
+  if (!plain || plain.length <= HASH_BYTES) return refuse('BAD_WRAP', `${what} does not open`);
+  if (!equalBytes(plain.subarray(0, HASH_BYTES), contextHash(domain, ctx, subject))) {
+    refuse('BAD_WRAP', `${what} belongs to another ${domain === NAME_DOMAIN ? 'member' : 'environment'} or epoch`);
   }
   return utf8.decode(plain.subarray(HASH_BYTES));
 }

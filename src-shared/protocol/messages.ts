@@ -50,6 +50,8 @@ export type RelayErrorCode =
   | 'TOO_MANY_CONNECTIONS'
   | 'SHUTTING_DOWN'
   | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
+  | 'UNKNOWN_LOG_HEAD' // an envelope names a membership head this relay does not have
+  | 'LAST_CHANGE_MOVED' // a removal pins a member's last change that the relay has seen them move past
   | 'INTERNAL';
 
 export interface Cursor {

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { RelayClient } from '../../src-main/sync/relay-client';
-import { envelopeHash, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
+import { envelopeHash, NO_LOG_HEAD, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
 import { ValuesScope } from '../../src-shared/vault/values-scope';
 import { freePort, ServerProcess, sleep, type Workload } from './sync-support';
 
@@ -52,7 +52,7 @@ export async function tesseraCapacity(relayArgs: string[], readers: number, work
   const scopeId = nodeSuite.randomBytes(16);
   let prevHash: Uint8Array = ZERO_HASH;
   const envelopes = updates(workload, first, count).map((u, i) => {
-    const e = sealEnvelope(nodeSuite, { kind: 'update', vaultId, scopeId, epoch: 1, counter: i + 1, prevHash, covers: 0 }, u, key, signer);
+    const e = sealEnvelope(nodeSuite, { kind: 'update', vaultId, scopeId, epoch: 1, counter: i + 1, prevHash, covers: 0, logHead: NO_LOG_HEAD }, u, key, signer);
     prevHash = envelopeHash(e);
     return e;
   });

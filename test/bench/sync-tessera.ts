@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { equalBytes, toHex } from '../../src-shared/crypto/bytes';
-import { envelopeHash, openVerifiedEnvelope, sealEnvelope, ZERO_HASH, type Envelope, type SigningKey } from '../../src-shared/envelope/envelope';
+import { envelopeHash, NO_LOG_HEAD, openVerifiedEnvelope, sealEnvelope, ZERO_HASH, type Envelope, type SigningKey } from '../../src-shared/envelope/envelope';
 import { ValuesScope } from '../../src-shared/vault/values-scope';
 import { DEFAULT_LIMITS } from '../../src-relay/limits';
 import { Ledger, runPhases, ServerProcess, sleep, watchChanges, type Plan, type SideRun, type Workload } from './sync-support';
@@ -132,7 +132,7 @@ export async function runTessera(plan: Plan, workload: Workload, dir: string): P
       captured = [];
       if (updates.length !== 1) throw new Error(`change ${g} made ${updates.length} updates`);
       const n = ++counter;
-      const header = { kind: 'update' as const, vaultId, scopeId, epoch: EPOCH, counter: n, prevHash, covers: 0 };
+      const header = { kind: 'update' as const, vaultId, scopeId, epoch: EPOCH, counter: n, prevHash, covers: 0, logHead: NO_LOG_HEAD };
       const envelope = sealEnvelope(nodeSuite, header, updates[0]!, scopeKey, signer);
       prevHash = envelopeHash(envelope);
       // Pipelined: the ack is collected, never waited for before the next change.

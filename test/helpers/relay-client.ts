@@ -8,7 +8,7 @@ import { nodeSuite } from '../../src-main/crypto/node-suite';
 import { toHex } from '../../src-shared/crypto/bytes';
 import type { PublicIdentity } from '../../src-shared/crypto/identity';
 import { createGenesis } from '../../src-shared/membership/builders';
-import { envelopeHash, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
+import { envelopeHash, NO_LOG_HEAD, sealEnvelope, ZERO_HASH, type LogHeadRef, type SigningKey } from '../../src-shared/envelope/envelope';
 import {
   authMessage,
   decodeRelayMessage,
@@ -199,10 +199,12 @@ export class Author {
     readonly scopeId: Uint8Array,
     readonly key: Uint8Array = nodeSuite.randomBytes(32),
     public epoch = 1,
+    /** The membership head it writes under (none: a vault registered without a log). */
+    public logHead: LogHeadRef = NO_LOG_HEAD,
   ) {}
 
   /** Seals an update with explicit chain fields, without moving the chain. */
-  seal(plaintext: Uint8Array, over: { counter?: number; prevHash?: Uint8Array; epoch?: number } = {}): Uint8Array {
+  seal(plaintext: Uint8Array, over: { counter?: number; prevHash?: Uint8Array; epoch?: number; logHead?: LogHeadRef } = {}): Uint8Array {
     return sealEnvelope(
       nodeSuite,
       {
@@ -213,6 +215,7 @@ export class Author {
         counter: over.counter ?? this.counter + 1,
         prevHash: over.prevHash ?? this.prevHash,
         covers: 0,
+        logHead: over.logHead ?? this.logHead,
       },
       plaintext,
       this.key,
@@ -231,7 +234,7 @@ export class Author {
   snapshot(covers: number, plaintext: Uint8Array | string = 'snapshot'): Uint8Array {
     return sealEnvelope(
       nodeSuite,
-      { kind: 'snapshot', vaultId: this.vaultId, scopeId: this.scopeId, epoch: this.epoch, counter: 0, prevHash: ZERO_HASH, covers },
+      { kind: 'snapshot', vaultId: this.vaultId, scopeId: this.scopeId, epoch: this.epoch, counter: 0, prevHash: ZERO_HASH, covers, logHead: this.logHead },
       typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : plaintext,
       this.key,
       this.id,
