@@ -16,7 +16,8 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
     .description('fill {{ tessera://vault/env/KEY }} placeholders in a template; the output file gets mode 0600')
     .requiredOption('-i, --in <template>', 'the template (- for stdin)')
     .option('-o, --out <file>', 'where to write the result (default: stdout)')
-    .action(async (o: { in: string; out?: string }) => {
+    .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
+    .action(async (o: { in: string; out?: string; allowVault?: string }) => {
       let template: string;
       try {
         template = o.in === '-' ? await readAllStdin(ctx.io.stdin) : decodeUtf8Strict(await fs.readFile(o.in), o.in);
@@ -30,7 +31,7 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
       if (count > 0) {
         const session = await unlock(ctx);
         try {
-          filled = await fillTemplate(template, new VaultLookup(session), await cliAuditSink(ctx, session), o.in === '-' ? 'stdin' : o.in);
+          filled = await fillTemplate(template, new VaultLookup(session, [], o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []), await cliAuditSink(ctx, session), o.in === '-' ? 'stdin' : o.in);
         } finally {
           session.lock();
         }

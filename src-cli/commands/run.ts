@@ -18,7 +18,8 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--env <env>', 'environment (default: from .tessera.json)')
     .option('--only <keys>', 'only these secrets, comma-separated')
     .option('--no-masking', 'do not conceal secret values in the command\'s output')
-    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean }) => {
+    .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
+    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean; allowVault?: string }) => {
       const [command, ...args] = argv as [string, ...string[]];
       if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);
@@ -30,7 +31,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       try {
         const vault = await openVault(session, target.vault);
         const audit = await cliAuditSink(ctx, session);
-        ({ secrets } = await prepareRun(vault, target.env, { command, audit, ...(only ? { only } : {}) }));
+        ({ secrets } = await prepareRun(vault, target.env, { command, audit, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], ...(only ? { only } : {}) }));
       } finally {
         // The keys are wiped before the program starts: it may run for days.
         session.lock();

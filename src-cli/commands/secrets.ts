@@ -43,9 +43,10 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .requiredOption('--env <env>', 'environment')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
-    .action(async (key: string, o: { vault: string; env: string; expand: boolean }) => {
+    .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
+    .action(async (key: string, o: { vault: string; env: string; expand: boolean; allowVault?: string }) => {
       const value = await withVault(ctx, o.vault, async (vault) => {
-        const v = await expandedValue(vault, key, o.env, o.expand);
+        const v = await expandedValue(vault, key, o.env, o.expand, o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []);
         await (await cliAuditSink(ctx, vault.session)).record({ action: 'reveal', vaultId: vault.id, vault: vault.name, secret: key, environment: o.env, detail: { via: 'tessera get' } });
         return v;
       });

@@ -46,12 +46,13 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .option('--env <env>', 'environment (default: from .tessera.json)')
     .option('--format <format>', 'dotenv | json | shell', 'dotenv')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
-    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean }) => {
+    .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
+    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string }) => {
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
       const { vault, env } = await projectTarget(o, process.cwd());
       const entries = await withVault(ctx, vault, async (v) => {
-        const out = await expandedEntries(v, env, { expand: o.expand });
+        const out = await expandedEntries(v, env, { expand: o.expand, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [] });
         const audit = await cliAuditSink(ctx, v.session);
         await audit.record({ action: 'export', vaultId: v.id, vault: v.name, environment: env, secrets: out.map((e) => e.key), detail: { format: o.format } });
         return out;

@@ -2,18 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../src-shared/errors';
 import { ReferenceExpander, referencesIn, type SecretRef, type ValueLookup } from './expand';
 
-/** Vaults by name → env → key → value; the vault id is its name upper-cased. */
-function lookupOver(data: Record<string, Record<string, Record<string, string>>>): ValueLookup & { reads: string[] } {
+/**
+ * Vaults by name → env → key → value; the vault id is its name upper-cased. Every value is
+ * written by 'writer'; `forbidden` lists targets ("VAULT/env/KEY") that writer may not read.
+ */
+function lookupOver(data: Record<string, Record<string, Record<string, string>>>, forbidden: readonly string[] = []): ValueLookup & { reads: string[]; asked: string[] } {
   const reads: string[] = [];
+  const asked: string[] = [];
   return {
     reads,
+    asked,
+    async mayFollow(from, by, to) {
+      const target = `${to.vault}/${to.env}/${to.key}`;
+      asked.push(`${by}@${from.vault}/${from.env}/${from.key} → ${target}`);
+      if (forbidden.includes(target)) throw Object.assign(new Error('not allowed'), { code: 'REFERENCE_NOT_ALLOWED' });
+    },
     async vaultId(name) {
       if (!data[name]) throw Object.assign(new Error('no vault'), { code: 'REFERENCE_MISSING' });
       return name.toUpperCase();
     },
     async value(ref: SecretRef) {
       reads.push(`${ref.vault}/${ref.env}/${ref.key}`);
-      return data[ref.vault.toLowerCase()]?.[ref.env]?.[ref.key];
+      const value = data[ref.vault.toLowerCase()]?.[ref.env]?.[ref.key];
+      return value === undefined ? undefined : { value, by: 'writer' };
     },
     label: (id) => id.toLowerCase(),
   };
@@ -87,5 +98,15 @@ describe('references', () => {
     const lookup = lookupOver({ app: { dev: { URL: '${other/prod/GONE}' } }, other: { prod: {} } });
     const e = await error(new ReferenceExpander(lookup).expand(at('URL')));
     expect(e.message).toBe('other/prod/GONE has no value (referenced by URL)');
+  });
+
+  it('asks, for every reference, whether the referencing value\'s writer may read its target, and follows none it may not', async () => {
+    const lookup = lookupOver({ app: { dev: { URL: 'x${prod/SECRET}', OK: '${HOST}', HOST: 'h' }, prod: { SECRET: 'production-only' } } }, ['APP/prod/SECRET']);
+    const x = new ReferenceExpander(lookup);
+    expect(await x.expand(at('OK'))).toBe('h');
+    await expect(x.expand(at('URL'))).rejects.toMatchObject({ code: 'REFERENCE_NOT_ALLOWED' });
+    // Refused before the target was read: its value never entered the expansion.
+    expect(lookup.reads).not.toContain('APP/prod/SECRET');
+    expect(lookup.asked).toEqual(['writer@APP/dev/OK → APP/dev/HOST', 'writer@APP/dev/URL → APP/prod/SECRET']);
   });
 });

@@ -7,6 +7,13 @@
  * `$${` writes a literal `${`. Text that is not a well-formed reference (`${1}`, `${a b}`)
  * is left as it is, so existing values that merely contain a dollar sign keep their meaning.
  *
+ * A reference is followed with the rights of whoever wrote the value that makes it, not of
+ * whoever expands it: a development editor who writes `${production/KEY}` into a development
+ * value must not receive production's KEY through the owner's `tessera run`. So the lookup is
+ * asked, for every reference, whether the value's author could read the target
+ * (ValueLookup.mayFollow): within a vault, the scopes the membership log let them read; into
+ * another vault, never, unless the person expanding allowed that vault explicitly.
+ *
  * Errors name the secrets on the path (names the user chose), never a value.
  */
 import { TesseraError } from '../../src-shared/errors';
@@ -18,12 +25,23 @@ export interface SecretRef {
   readonly key: string;
 }
 
+/** A stored (unexpanded) value and the member id of its version's writer. */
+export interface StoredValue {
+  readonly value: string;
+  readonly by: string;
+}
+
 /** Looks a secret's stored (unexpanded) value up; undefined when there is none. */
 export interface ValueLookup {
   /** The vault's canonical id for a name or id as written in a reference; throws REFERENCE_MISSING. */
   vaultId(nameOrId: string): Promise<string>;
   /** The stored value, or undefined when the secret, or its value in that environment, is missing. */
-  value(ref: SecretRef): Promise<string | undefined>;
+  value(ref: SecretRef): Promise<StoredValue | undefined>;
+  /**
+   * Throws REFERENCE_NOT_ALLOWED unless a value written by member `by` at `from` may take the
+   * value at `to` (its vault already an id): `by` could read `to`'s environment there.
+   */
+  mayFollow(from: SecretRef, by: string, to: SecretRef): Promise<void>;
   /** A human label for a vault id, for error messages. */
   label(vaultId: string): string;
 }
@@ -59,9 +77,9 @@ export class ReferenceExpander {
     return this.expandAt(ref, []);
   }
 
-  /** Expands a value that is not itself a stored secret (`raw` found at `at`). */
-  async expandValue(at: SecretRef, raw: string): Promise<string> {
-    return this.substitute(at, raw, [at]);
+  /** Expands a value read by the caller (`stored`, found at `at`), with its writer's rights. */
+  async expandValue(at: SecretRef, stored: StoredValue): Promise<string> {
+    return this.substitute(at, stored, [at]);
   }
 
   private async expandAt(ref: SecretRef, path: SecretRef[]): Promise<string> {
@@ -84,7 +102,8 @@ export class ReferenceExpander {
     return value;
   }
 
-  private async substitute(at: SecretRef, raw: string, path: SecretRef[]): Promise<string> {
+  private async substitute(at: SecretRef, stored: StoredValue, path: SecretRef[]): Promise<string> {
+    const raw = stored.value;
     if (!raw.includes('${')) return raw; // the common case: no references, no escapes
     let out = '';
     let last = 0;
@@ -96,7 +115,9 @@ export class ReferenceExpander {
         continue;
       }
       const vault = m[1] !== undefined ? await this.lookup.vaultId(m[1]) : at.vault;
-      out += await this.expandAt({ vault, env: m[2] ?? at.env, key: m[3]! }, path);
+      const target = { vault, env: m[2] ?? at.env, key: m[3]! };
+      await this.lookup.mayFollow(at, stored.by, target);
+      out += await this.expandAt(target, path);
     }
     return out + raw.slice(last);
   }

@@ -2,13 +2,21 @@
  * The ValueLookup behind references, over the vaults of an unlocked session. Vaults are
  * opened once, when first named; only live secrets answer (a retired secret's value is not
  * handed to programs, so a reference to it is missing, as in `run` and `export`).
+ *
+ * A reference is followed only where the writer of the referencing value could read
+ * (expand.ts): the environments the vault's membership log gives that member (by the member
+ * id its version record names, which admission binds to the envelope's signer), and other
+ * vaults only when the person expanding named them in `allowVaults` and the writer is a
+ * member there who reads that environment too.
  */
 import { TesseraError } from '../../src-shared/errors';
 import type { Session } from '../profile/profile';
 import type { Vault } from '../vaults/vault';
 import { getValue } from '../vaults/secrets';
 import { openVault } from '../vaults/vaults';
-import { ReferenceExpander, type SecretRef, type ValueLookup } from './expand';
+import { ReferenceExpander, type SecretRef, type StoredValue, type ValueLookup } from './expand';
+import { toHex } from '../../src-shared/crypto/bytes';
+import { memberByMemberId, type Member } from '../../src-shared/membership/state';
 
 export class VaultLookup implements ValueLookup {
   private readonly byId = new Map<string, Vault>();
@@ -17,6 +25,8 @@ export class VaultLookup implements ValueLookup {
   constructor(
     private readonly session: Session,
     opened: readonly Vault[] = [],
+    /** Vault names or ids that references from other vaults may read (`--allow-vault`). */
+    private readonly allowVaults: readonly string[] = [],
   ) {
     for (const v of opened) this.remember(v);
   }
@@ -48,16 +58,37 @@ export class VaultLookup implements ValueLookup {
     }
   }
 
-  async value(ref: SecretRef): Promise<string | undefined> {
+  async value(ref: SecretRef): Promise<StoredValue | undefined> {
     const vault = this.byId.get(ref.vault) ?? (await this.vault(ref.vault));
     const secret = vault.meta.secretByName(ref.key);
     if (!secret || secret.status !== 'active') return undefined;
-    if (!vault.meta.environmentByName(ref.env)) return undefined;
+    if (!vault.environmentByName(ref.env)) return undefined;
     if (!vault.canRead(ref.env)) {
       throw new TesseraError('NO_ACCESS', `A reference needs ${this.label(vault.id)}/${ref.env}/${ref.key}, and you have no access to ${ref.env} there`);
     }
     const { values } = await vault.environment(ref.env);
-    return values.current(secret.id)?.value;
+    const v = values.current(secret.id);
+    return v && { value: v.value, by: v.by };
+  }
+
+  async mayFollow(from: SecretRef, by: string, to: SecretRef): Promise<void> {
+    const source = this.byId.get(from.vault) ?? (await this.vault(from.vault));
+    const target = this.byId.get(to.vault) ?? (await this.vault(to.vault));
+    const where = `${from.vault === to.vault ? '' : `${this.label(to.vault)}/`}${to.env}/${to.key}`;
+    if (target.id !== source.id) {
+      const allowed = this.allowVaults.some((a) => a === target.name || a === target.id);
+      if (!allowed) {
+        throw new TesseraError('REFERENCE_NOT_ALLOWED', `${from.key} (${from.env}) refers to ${where} in another vault: allow it with --allow-vault ${this.label(to.vault)}`, { key: from.key });
+      }
+    }
+    const writer = source.membership && memberByMemberId(source.membership.state, by);
+    if (!source.membership) return; // a vault from before sharing: only its creator ever wrote in it
+    // In another vault, the same person (by their keys) must be a member there too.
+    const there = target.id === source.id ? writer : writer && target.membership?.state.members.get(toHex(writer.identity.signPublicKey));
+    const envId = target.environmentByName(to.env)?.id;
+    if (!there || !envId || !readsEnvironment(there, envId)) {
+      throw new TesseraError('REFERENCE_NOT_ALLOWED', `${from.key} (${from.env}) refers to ${where}, which whoever wrote it cannot read: not followed`, { key: from.key });
+    }
   }
 
   label(vaultId: string): string {
@@ -74,10 +105,10 @@ export class VaultLookup implements ValueLookup {
 export async function expandedEntries(
   vault: Vault,
   env: string,
-  opts: { only?: readonly string[]; lookup?: VaultLookup; expand?: boolean } = {},
+  opts: { only?: readonly string[]; lookup?: VaultLookup; expand?: boolean; allowVaults?: readonly string[] } = {},
 ): Promise<{ key: string; value: string }[]> {
   const { values } = await vault.environment(env);
-  const lookup = opts.lookup ?? new VaultLookup(vault.session, [vault]);
+  const lookup = opts.lookup ?? new VaultLookup(vault.session, [vault], opts.allowVaults);
   const expander = new ReferenceExpander(lookup);
   const wanted = opts.only ? new Set(opts.only) : null;
   const out: { key: string; value: string }[] = [];
@@ -96,8 +127,16 @@ export async function expandedEntries(
 }
 
 /** One secret's current value, its references expanded unless `expand` is false (for `tessera get`). */
-export async function expandedValue(vault: Vault, key: string, env: string, expand = true): Promise<string> {
-  const { value } = await getValue(vault, key, env);
-  if (!expand) return value;
-  return new ReferenceExpander(new VaultLookup(vault.session, [vault])).expandValue({ vault: vault.id, env, key }, value);
+export async function expandedValue(vault: Vault, key: string, env: string, expand = true, allowVaults: readonly string[] = []): Promise<string> {
+  const v = await getValue(vault, key, env);
+  if (!expand) return v.value;
+  return new ReferenceExpander(new VaultLookup(vault.session, [vault], allowVaults)).expandValue({ vault: vault.id, env, key }, v);
+}
+
+/**
+ * Whether a member reads an environment's scope: an owner reads all; a removed member is
+ * judged by what they read when removed (their values stay, their references too, within it).
+ */
+function readsEnvironment(m: Member, scopeId: string): boolean {
+  return m.role === 'owner' || m.scopes.has(scopeId);
 }

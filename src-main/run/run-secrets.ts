@@ -15,9 +15,9 @@ export interface PreparedRun {
 export async function prepareRun(
   vault: Vault,
   env: string,
-  opts: { command: string; only?: readonly string[]; audit: AuditSink },
+  opts: { command: string; only?: readonly string[]; audit: AuditSink; allowVaults?: readonly string[] },
 ): Promise<PreparedRun> {
-  const secrets = await expandedEntries(vault, env, opts.only ? { only: opts.only } : {});
+  const secrets = await expandedEntries(vault, env, { ...(opts.only ? { only: opts.only } : {}), allowVaults: opts.allowVaults ?? [] });
   // argv[0] only: arguments may carry anything, including a value pasted by hand.
   await opts.audit.record({
     action: 'run',

@@ -178,8 +178,12 @@ describe('tessera run', () => {
     const project = join(work, 'project');
     await mkdir(join(project, 'src', 'deep'), { recursive: true });
     await writeFile(join(project, '.tessera.json'), JSON.stringify({ vault: 'app', environment: 'prod' }));
-    const r = await tessera(p, ['run', ...node('console.log(process.env.ONLY_PROD, process.env.CROSS)')], { cwd: join(project, 'src', 'deep') });
+    const r = await tessera(p, ['run', '--allow-vault', 'shared', ...node('console.log(process.env.ONLY_PROD, process.env.CROSS)')], { cwd: join(project, 'src', 'deep') });
     expect(r.stdout).toBe(`${MASK} ${MASK}\n`); // prod's values, CROSS expanded across vaults, both masked
+    // Into another vault only when the person running it says so.
+    const unallowed = await tessera(p, ['run', ...node('console.log(process.env.CROSS)')], { cwd: project });
+    expect([unallowed.code, unallowed.stdout]).toEqual([1, '']);
+    expect(unallowed.stderr).toMatch(/--allow-vault shared \[REFERENCE_NOT_ALLOWED\]\n$/);
     const flags = await tessera(p, ['run', '--env', 'dev', '--no-masking', ...node('console.log(process.env.DB_HOST)')], { cwd: project });
     expect(flags.stdout).toBe(`${VALUES.DB_HOST}\n`);
     const none = await tessera(p, ['run', ...node('0')], { cwd: work });
@@ -193,7 +197,8 @@ describe('references in export, get and inject', () => {
     const { p } = await setup(ctx);
     const json = JSON.parse((await p.ok(['export', '--vault', 'app', '--env', 'dev', '--format', 'json'])).stdout) as Record<string, string>;
     expect(json.DB_URL).toBe(EXPANDED_URL);
-    expect((await p.ok(['get', 'CROSS', '--vault', 'app', '--env', 'prod'])).stdout).toBe('x-shared-token-5678-db.run-marker.internal');
+    expect((await p.ok(['get', 'CROSS', '--vault', 'app', '--env', 'prod', '--allow-vault', 'shared'])).stdout).toBe('x-shared-token-5678-db.run-marker.internal');
+    expect((await p.run(['get', 'CROSS', '--vault', 'app', '--env', 'prod'])).stderr).toMatch(errorLine('REFERENCE_NOT_ALLOWED'));
     expect((await p.ok(['get', 'DB_URL', '--vault', 'app', '--env', 'dev', '--no-expand'])).stdout).toBe(VALUES.DB_URL);
     const shell = (await p.ok(['export', '--vault', 'app', '--env', 'dev', '--format', 'shell'])).stdout;
     expect(shell).toContain(`export SHELLISH='$(touch PWNED) \`touch PWNED2\` ; touch PWNED3 && echo "quoted" '\\''single'\\'' $HOME'\n`);
