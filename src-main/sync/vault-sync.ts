@@ -324,6 +324,11 @@ export class VaultSync {
         this.holes.add(scopeId);
         return;
       }
+      // The relay's chain of that author moved on all the same: a removal pins it from here.
+      const env = decodeEnvelope(d.envelope);
+      const author = toBase64Url(env.author);
+      const known = ss.relayHeads.get(author);
+      if (!known || env.counter > known.counter) ss.relayHeads.set(author, { counter: env.counter, hash: envelopeHash(d.envelope) });
     }
     ss.cursor = Math.max(ss.cursor, d.seq);
     ss.sinceSnapshot++;
