@@ -120,7 +120,8 @@ export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
     },
     approve: async ({ vault: name, fingerprint }) => {
       const vault = await ctx.vault(name);
-      const approved = await approve(vault, fingerprint);
+      // The page sends the fingerprint it showed: it both names and confirms the request.
+      const approved = await approve(vault, { who: fingerprint, fingerprint });
       const member = listMembers(vault).find((m) => m.fingerprint === approved.fingerprint);
       if (!member) throw new TesseraError('NOT_FOUND', 'The approved member is missing from the membership log: sync and look again');
       await ctx.audit.record({ action: 'approve', ...where(vault), subject: member.memberId, detail: { role: member.role, environments: member.environments } });
