@@ -427,7 +427,8 @@ export class FakeTessera {
         return this.vault(req.vault).pending;
       case 'members.approve': {
         const v = this.vault(req.vault);
-        const request = v.pending.find((p) => p.fingerprint === req.fingerprint) ?? refuse('NOT_FOUND', 'no such join request');
+        // As main: the request of that name with exactly the fingerprint confirmed.
+        const request = v.pending.find((p) => p.name === req.name && p.fingerprint === req.fingerprint) ?? refuse('FINGERPRINT_MISMATCH', 'no join request from that name has that fingerprint');
         v.pending = v.pending.filter((p) => p !== request);
         const member: MemberInfo = { memberId: `m${this.nextId++}`, name: request.name, fingerprint: request.fingerprint, role: request.role, environments: request.environments, you: false };
         v.members.push(member);

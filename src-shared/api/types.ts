@@ -244,7 +244,11 @@ export interface TesseraApi {
     /** Picks up vaults whose join requests were approved. */
     completeJoins(): Promise<{ joined: string[]; waiting: number }>;
     pending(req: { vault: string }): Promise<JoinRequestInfo[]>;
-    approve(req: { vault: string; fingerprint: string }): Promise<MemberInfo>;
+    /**
+     * Approves the request from `name` whose fingerprint is exactly `fingerprint` (all 12
+     * groups, as shown and confirmed by the user); FINGERPRINT_MISMATCH when there is none.
+     */
+    approve(req: { vault: string; name: string; fingerprint: string }): Promise<MemberInfo>;
     remove(req: { vault: string; memberId: string }): Promise<void>;
   };
   readonly audit: {
