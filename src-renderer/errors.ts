@@ -40,6 +40,7 @@ const sentences: Record<string, readonly [what: string, todo: string]> = {
   MALFORMED: ['Some data could not be read.', 'Check that the file or code is complete and try again.'],
   UNSUPPORTED_VERSION: ['This data was made by a newer version of Tessera.', 'Update Tessera on this device.'],
   MEMBERSHIP_REFUSED: ['The vault refused that membership change.', 'Check your role; only owners and admins manage members.'],
+  FINGERPRINT_MISMATCH: ['No join request with that name has the fingerprint you confirmed; nothing was approved.', 'Refresh, and approve only once the digits they read to you match.'],
   LOG_FORKED: ['The relay showed two different membership histories for this vault.', 'Do not approve anything; contact your teammates and your relay operator.'],
   DOTENV_SYNTAX: ['The .env file has a line Tessera cannot read; nothing was imported.', 'Fix the line named in the message and try again.'],
   EXPORT_UNREPRESENTABLE: ['A value cannot be written in that format.', 'Choose another export format.'],

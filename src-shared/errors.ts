@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'ROTATOR_NOT_TRUSTED' // this device has not been told to run that rotator command
   | 'SECRET_RETIRED' // the secret is retired: restore it first
   | 'CONFIRMATION_REQUIRED' // a destructive action needs the user's explicit confirmation
+  | 'FINGERPRINT_REQUIRED' // approving by name needs digits of the request's fingerprint (details.fingerprints)
+  | 'FINGERPRINT_MISMATCH' // the fingerprint digits given are not the join request's
   | 'HEALTH_FINDINGS' // `tessera health` found something (exit 1 for scripts and CI)
   | 'REFERENCE_MISSING' // a ${...} reference names a secret, environment or vault that is not there
   | 'REFERENCE_CYCLE' // references that lead back to themselves

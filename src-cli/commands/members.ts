@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
-import { approve, pendingJoinRequests, requestJoin } from '../../src-main/membership/join';
+import { approve, pendingJoinRequests, requestJoin, type JoinRequestView } from '../../src-main/membership/join';
 import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
 import { exposureAccess, readAccessLog, type ExposureAccess } from '../../src-main/membership/access-log';
 import type { Vault } from '../../src-main/vaults/vault';
@@ -12,7 +12,7 @@ import { readSyncState } from '../../src-main/sync/sync-state';
 import { memberId } from '../../src-shared/crypto/identity';
 import { cliAuditSink } from '../audit-sink';
 import { unlock, withVault, type CliContext } from '../context';
-import { formatTime, printJson, printTable } from '../io';
+import { formatTime, printJson, printTable, promptHidden } from '../io';
 
 const ROLES: readonly InviteRole[] = ['admin', 'editor', 'viewer'];
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -98,12 +98,17 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
 
   program
     .command('approve <member>')
-    .description('let someone who asked to join in (by name or fingerprint), with the invite\'s role and environments')
+    .description("let someone who asked to join in, with the invite's role and environments, once you compared fingerprints: MEMBER is fingerprint digits, or a name with --fingerprint (or asked on the terminal)")
     .requiredOption('--vault <vault>', 'vault name or id')
-    .action(async (who: string, o: { vault: string }) => {
+    .option('--fingerprint <digits>', 'the first or last digits of their fingerprint (5 or more) as they read them to you, when MEMBER is a name')
+    .action(async (who: string, o: { vault: string; fingerprint?: string }) => {
       const r = await withVault(ctx, o.vault, async (v) => {
         const audit = await cliAuditSink(ctx, v.session);
-        const approved = await approve(v, who);
+        const approved = await approve(v, {
+          who,
+          ...(o.fingerprint !== undefined ? { fingerprint: o.fingerprint } : {}),
+          ...(ctx.io.stdin.isTTY ? { ask: (requests: readonly JoinRequestView[]) => askFingerprint(ctx, requests) } : {}),
+        });
         await audit.record({
           action: 'approve',
           vaultId: v.id,
@@ -113,7 +118,7 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
         });
         return approved;
       });
-      ctx.io.stderr.write(`Approved ${r.name} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
+      ctx.io.stderr.write(`Approved ${JSON.stringify(r.name)} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
 
   program
@@ -180,6 +185,18 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       if (list.length === 0) return void ctx.io.stdout.write('No removed members.\n');
       for (const { exposure, access } of list) printExposure(ctx, exposure, access);
     });
+}
+
+/**
+ * Shows the fingerprint of each request a name may mean and asks for digits of it as the
+ * joiner reads them. Names are quoted: the joiner chose them, control characters included.
+ */
+async function askFingerprint(ctx: CliContext, requests: readonly JoinRequestView[]): Promise<string> {
+  const groups = (fp: string) => fp.replace(/((?:\d{5} ){5}\d{5}) /, '$1\n    '); // two lines of six groups
+  if (requests.length > 1) ctx.io.stderr.write(`${requests.length} join requests use this name; only one of them can be who you invited.\n`);
+  for (const r of requests) ctx.io.stderr.write(`Join request from ${JSON.stringify(r.name)} (${r.invite.role}), fingerprint:\n    ${groups(r.fingerprint)}\n`);
+  ctx.io.stderr.write('Ask them to read their fingerprint to you (by phone or in person) and compare every group.\n');
+  return promptHidden(ctx.io, 'Type its last group as they read it (Ctrl+C cancels): ');
 }
 
 /**

@@ -140,19 +140,33 @@ describe('Desktop API', () => {
     expect(JSON.stringify(timeline)).not.toContain('wrong horse');
   });
 
-  it('previews an import without writing, then applies it', async () => {
+  it('previews an import without writing, then applies it and says what changed', async () => {
     await call('session.setup', { name: 'Ada', useKeychain: true });
     await call('vaults.create', { name: 'acme' });
     await call('secrets.set', { vault: 'acme', name: 'KEEP', environment: 'development', value: 'same' });
     await call('secrets.set', { vault: 'acme', name: 'CHANGE', environment: 'development', value: 'old' });
     const text = 'KEEP=same\nCHANGE=new\nADDED="multi\nline"\n';
     const preview = await call('secrets.importPreview', { vault: 'acme', environment: 'development', text });
-    expect(preview).toEqual({ added: ['ADDED'], updated: ['CHANGE'], unchanged: ['KEEP'] });
+    expect(preview).toEqual({ added: ['ADDED'], existing: ['KEEP', 'CHANGE'] });
     expect((await call<unknown[]>('secrets.list', { vault: 'acme' })).length).toBe(2);
-    expect(await call('secrets.importApply', { vault: 'acme', environment: 'development', text })).toEqual(preview);
+    expect(await call('secrets.importApply', { vault: 'acme', environment: 'development', text })).toEqual({ added: ['ADDED'], updated: ['CHANGE'], unchanged: ['KEEP'] });
     expect(await call('secrets.reveal', { vault: 'acme', name: 'ADDED', environment: 'development' })).toEqual({ value: 'multi\nline' });
+    // The import names every key it compared, the one left unchanged too.
+    expect(audit.events.find((e) => e.action === 'import')).toMatchObject({ secrets: ['ADDED', 'CHANGE', 'KEEP'], detail: { added: 1, updated: 1, unchanged: 1 } });
     const bad = await failure('secrets.importPreview', { vault: 'acme', environment: 'development', text: 'GOOD=1\nthis line is broken\n' });
     expect(bad.code).toBe('DOTENV_SYNTAX');
+  });
+
+  it('a preview does not tell a guessed value from a wrong one (only a recorded reveal or import does)', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'STRIPE_KEY', environment: 'production', value: VALUE });
+    const before = audit.events.length;
+    const right = await call('secrets.importPreview', { vault: 'acme', environment: 'production', text: `STRIPE_KEY=${VALUE}\n` });
+    const wrong = await call('secrets.importPreview', { vault: 'acme', environment: 'production', text: 'STRIPE_KEY=sk_live_a-wrong-guess\n' });
+    expect(right).toEqual(wrong);
+    expect(right).toEqual({ added: [], existing: ['STRIPE_KEY'] });
+    expect(audit.events.length).toBe(before); // nothing compared, nothing to record
   });
 
   it('refuses malformed requests with INVALID_INPUT, without echoing them', async () => {

@@ -118,9 +118,11 @@ export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
         client.close();
       }
     },
-    approve: async ({ vault: name, fingerprint }) => {
-      const vault = await ctx.vault(name);
-      const approved = await approve(vault, fingerprint);
+    approve: async ({ vault: vaultName, name, fingerprint }) => {
+      const vault = await ctx.vault(vaultName);
+      // The schema admits only a whole fingerprint, so "its start or end" means all of it:
+      // the request approved is the one the user saw and confirmed, whatever else arrived.
+      const approved = await approve(vault, { who: name, fingerprint });
       const member = listMembers(vault).find((m) => m.fingerprint === approved.fingerprint);
       if (!member) throw new TesseraError('NOT_FOUND', 'The approved member is missing from the membership log: sync and look again');
       await ctx.audit.record({ action: 'approve', ...where(vault), subject: member.memberId, detail: { role: member.role, environments: member.environments } });

@@ -52,17 +52,17 @@ async function detailOf(vault: Vault, name: string): Promise<SecretDetail> {
   return { ...summary, createdAt: meta.createdAt, createdBy: meta.createdBy, values, policy: { ...meta.rotation } };
 }
 
-/** What importing `text` would do, computed without writing anything. */
+/**
+ * What importing `text` would do, computed without writing anything: which keys are new
+ * and which already have a value here. It never compares values (see ImportPreview).
+ */
 async function previewImport(vault: Vault, environment: string, text: string): Promise<ImportPreview> {
   const entries = parseDotenvFile(text);
   const { values } = await vault.environment(environment);
-  const out = { added: [] as string[], updated: [] as string[], unchanged: [] as string[] };
-  for (const { key, value } of entries) {
+  const out = { added: [] as string[], existing: [] as string[] };
+  for (const { key } of entries) {
     const s = vault.meta.secretByName(key);
-    const current = s ? values.current(s.id) : undefined;
-    if (!current) out.added.push(key);
-    else if (current.value === value) out.unchanged.push(key);
-    else out.updated.push(key);
+    (s && values.current(s.id) ? out.existing : out.added).push(key);
   }
   return out;
 }
@@ -120,7 +120,9 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
         action: 'import',
         ...where(vault),
         environment,
-        secrets: [...result.added, ...result.updated],
+        // Every key compared, the unchanged ones too: the result tells the user which
+        // values matched, so the record says whose.
+        secrets: [...result.added, ...result.updated, ...result.unchanged],
         detail: { added: result.added.length, updated: result.updated.length, unchanged: result.unchanged.length, source: 'desktop' },
       });
       ctx.emit({ type: 'vault-changed', vault: vault.name });

@@ -19,7 +19,8 @@ import { withProfileLock } from '../store/profile-lock';
 import { RelayClient } from '../sync/relay-client';
 import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
-import { membershipOf, pickPerson } from './invites';
+import { chooseRequest, type ApprovalChoice } from './approval';
+import { membershipOf } from './invites';
 import { pullLog, pushEntry, saveLog } from './log-sync';
 
 const myIdentity = (session: Session): PublicIdentity => ({
@@ -120,15 +121,18 @@ export async function pendingJoinRequests(vault: Vault, client: RelayClient): Pr
   return { valid, refused };
 }
 
-/** Approves the request whose name or fingerprint (a prefix of 5+ digits) matches `who`. */
-export async function approve(vault: Vault, who: string): Promise<JoinRequestView> {
+/**
+ * Approves the one request `choice` means, once its fingerprint is confirmed (approval.ts):
+ * fingerprint digits, or a name with digits given or asked for. Nothing is appended otherwise.
+ */
+export async function approve(vault: Vault, choice: ApprovalChoice<JoinRequestView>): Promise<JoinRequestView> {
   const sync = await readSyncState(vault.session.home, vault.id);
   if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
   const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
   try {
     const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
     const { valid } = await pendingJoinRequests(vault, client);
-    const r = pickPerson(valid, who, 'join request', `see tessera members --vault ${vault.name}`);
+    const r = await chooseRequest(valid, choice, vault.name);
     const held = vault.session.keys.vaults.get(vault.id)!.scopes;
     const built = addMember(vault.session.suite, log.state, vault.session.signingKey, held, {
       identity: r.identity,

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { ImportPreview } from '../../src-shared/api/types';
+import type { ImportPreview, ImportResult } from '../../src-shared/api/types';
 import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
@@ -12,8 +12,10 @@ import { selectedVault, useVaults } from '../stores/vaults';
 const MAX_BYTES = 4 * 1024 * 1024;
 
 /**
- * Import a .env file (dropped or picked) into one environment: main previews what would be
- * added, updated or left unchanged, and nothing is written until the user confirms.
+ * Import a .env file (dropped or picked) into one environment: main previews which keys are
+ * new and which already set, and nothing is written until the user confirms. Which existing
+ * values differ is said only after the import, which is audited: a preview that compared
+ * values would test guesses unrecorded.
  */
 export function ImportDialog({ onClose }: { onClose: () => void }) {
   const vault = useVaults(selectedVault);
@@ -24,7 +26,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [preview, setPreview] = useState<ImportPreview | null>(null);
   const [previewing, setPreviewing] = useState(false);
   const [applying, setApplying] = useState(false);
-  const [done, setDone] = useState<ImportPreview | null>(null);
+  const [done, setDone] = useState<ImportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -77,7 +79,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     }
   }
 
-  const changes = preview ? preview.added.length + preview.updated.length : 0;
+  const changes = preview ? preview.added.length + preview.existing.length : 0;
   return (
     <Modal title="Import .env file" onClose={onClose} wide>
       <div className="stack">
@@ -119,8 +121,10 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         {preview ? (
           <section aria-label="Import preview" className="preview">
             <PreviewGroup title="Will be added" names={preview.added} />
-            <PreviewGroup title="Will be updated" names={preview.updated} />
-            <PreviewGroup title="Unchanged" names={preview.unchanged} />
+            <PreviewGroup title="Already set" names={preview.existing} />
+            {preview.existing.length ? (
+              <p className="muted small">Keys already set take the value in the file where it differs; the import then says how many changed.</p>
+            ) : null}
           </section>
         ) : null}
         {done ? (

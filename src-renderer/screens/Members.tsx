@@ -199,29 +199,40 @@ function InviteForm({ vault, environments }: { vault: string; environments: stri
 }
 
 function PendingRequests({ vault, pending, onChange }: { vault: string; pending: JoinRequestInfo[]; onChange: () => Promise<void> }) {
+  const named = (name: string) => pending.filter((p) => p.name === name).length;
   return (
     <section className="card stack" aria-labelledby="pending-title">
       <h2 id="pending-title">Join requests</h2>
       {pending.length === 0 ? <p className="muted">No one is waiting. Requests appear here after someone joins with an invite code (Refresh to check).</p> : null}
       <ul className="members">
         {pending.map((p) => (
-          <PendingRow key={p.fingerprint} vault={vault} request={p} onChange={onChange} />
+          <PendingRow key={p.fingerprint} vault={vault} request={p} sameName={named(p.name) - 1} onChange={onChange} />
         ))}
       </ul>
     </section>
   );
 }
 
-function PendingRow({ vault, request, onChange }: { vault: string; request: JoinRequestInfo; onChange: () => Promise<void> }) {
-  const [matches, setMatches] = useState(false);
+const lastGroup = (fingerprint: string) => fingerprint.split(/\s+/).filter(Boolean).at(-1) ?? '';
+
+/**
+ * One request. The joiner chose the name, so it proves nothing: Approve waits until the
+ * user types the last group of digits the joiner reads to them and it matches this
+ * request's, and main is told the whole fingerprint so it approves exactly this request.
+ */
+function PendingRow({ vault, request, sameName, onChange }: { vault: string; request: JoinRequestInfo; sameName: number; onChange: () => Promise<void> }) {
+  const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const expected = lastGroup(request.fingerprint);
+  const digits = typed.replace(/\s+/g, '');
+  const matches = expected !== '' && digits === expected;
 
   async function approve() {
     setBusy(true);
     setError(null);
     try {
-      await api().members.approve({ vault, fingerprint: request.fingerprint });
+      await api().members.approve({ vault, name: request.name, fingerprint: request.fingerprint });
       await onChange();
     } catch (e) {
       setError(e);
@@ -238,12 +249,24 @@ function PendingRow({ vault, request, onChange }: { vault: string; request: Join
           asks to join as {request.role} · {request.environments.join(', ') || 'no environments'}
         </span>
       </div>
+      {sameName > 0 ? (
+        <p className="error">
+          {sameName === 1 ? 'Another request also uses' : `${sameName} other requests also use`} the name {request.name}. Names are chosen by whoever joins: only the
+          request whose digits {request.name} reads to you is theirs.
+        </p>
+      ) : null}
       <p>Ask {request.name} to read their fingerprint aloud (phone or in person) and compare every group:</p>
       <Fingerprint value={request.fingerprint} label={`${request.name}'s fingerprint`} />
-      <label className="check">
-        <input type="checkbox" checked={matches} onChange={(e) => setMatches(e.target.checked)} />
-        The fingerprint {request.name} read matches
+      <label>
+        Last group {request.name} read
+        <input inputMode="numeric" autoComplete="off" maxLength={7} value={typed} onChange={(e) => setTyped(e.target.value)} />
       </label>
+      {digits.length >= expected.length && !matches ? (
+        <p className="error" role="status">
+          These digits do not match the last group above. Do not approve: ask {request.name} to read their fingerprint again; if it still differs, this
+          request is not from them.
+        </p>
+      ) : null}
       <BusyButton type="button" className="primary" busy={busy} busyLabel="Approving…" disabled={!matches} onClick={() => void approve()}>
         Approve
       </BusyButton>

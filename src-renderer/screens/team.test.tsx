@@ -11,22 +11,67 @@ async function goTo(name: string) {
 }
 
 describe('members', () => {
-  it('approves a join request only after the fingerprint is confirmed', async () => {
+  const BOB = '11111 22222 33333 44444 55555 66666 77777 88888 99999 00000 12345 67890';
+  const EVE = '98765 43210 98765 43210 98765 43210 98765 43210 98765 43210 98765 24680';
+
+  it('approves a join request only once the last group the joiner reads matches, and tells main the whole fingerprint', async () => {
     const f = fake();
     const v = f.addVault('payments');
-    v.pending.push({ name: 'Bob', fingerprint: '11111 22222 33333 44444', role: 'editor', environments: ['development'] });
+    v.pending.push({ name: 'Bob', fingerprint: BOB, role: 'editor', environments: ['development'] });
     renderApp();
     const user = await goTo('Members');
     expect(await screen.findByRole('heading', { name: 'Members' })).toBeTruthy();
     const request = await screen.findByRole('listitem', { name: 'Request from Bob' });
-    expect(within(request).getByLabelText("Bob's fingerprint: 11111 22222 33333 44444")).toBeTruthy();
+    expect(within(request).getByLabelText(`Bob's fingerprint: ${BOB}`)).toBeTruthy();
     const approve = within(request).getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
+    const digits = within(request).getByLabelText('Last group Bob read');
     expect(approve.disabled).toBe(true);
-    await user.click(within(request).getByLabelText('The fingerprint Bob read matches'));
+    // Other digits (the first group, a misheard one) leave it disabled and say why.
+    for (const wrong of ['11111', '67809']) {
+      await user.clear(digits);
+      await user.type(digits, wrong);
+      expect(approve.disabled).toBe(true);
+      expect(within(request).getByRole('status').textContent).toMatch(/Do not approve/);
+    }
+    await user.clear(digits);
+    await user.type(digits, '67890');
+    expect(within(request).queryByRole('status')).toBeNull();
     await user.click(approve);
-    expect(f.callsOf('members.approve')).toEqual([{ vault: 'v1', fingerprint: '11111 22222 33333 44444' }]);
+    expect(f.callsOf('members.approve')).toEqual([{ vault: 'v1', name: 'Bob', fingerprint: BOB }]);
     expect(await screen.findByRole('listitem', { name: 'Bob' })).toBeTruthy();
     expect(screen.queryByRole('listitem', { name: 'Request from Bob' })).toBeNull();
+  });
+
+  it('two requests with one name: each is marked, and the digits approve only the one they belong to', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    v.pending.push({ name: 'Bob', fingerprint: EVE, role: 'admin', environments: ['production'] });
+    v.pending.push({ name: 'Bob', fingerprint: BOB, role: 'editor', environments: ['development'] });
+    renderApp();
+    const user = await goTo('Members');
+    const [first, second] = await screen.findAllByRole('listitem', { name: 'Request from Bob' });
+    for (const row of [first!, second!]) expect(row.textContent).toMatch(/Another request also uses the name Bob/);
+    // Bob reads 67890: it does not open the first request (Eve's), only his own.
+    await user.type(within(first!).getByLabelText('Last group Bob read'), '67890');
+    expect((within(first!).getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(true);
+    await user.type(within(second!).getByLabelText('Last group Bob read'), '67890');
+    await user.click(within(second!).getByRole('button', { name: 'Approve' }));
+    expect(f.callsOf('members.approve')).toEqual([{ vault: 'v1', name: 'Bob', fingerprint: BOB }]);
+  });
+
+  it('shows what happened when main refuses the fingerprint', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    v.pending.push({ name: 'Bob', fingerprint: BOB, role: 'editor', environments: ['development'] });
+    f.failNext('members.approve', 'FINGERPRINT_MISMATCH');
+    renderApp();
+    const user = await goTo('Members');
+    const request = await screen.findByRole('listitem', { name: 'Request from Bob' });
+    await user.type(within(request).getByLabelText('Last group Bob read'), '67890');
+    await user.click(within(request).getByRole('button', { name: 'Approve' }));
+    const alert = await within(request).findByRole('alert');
+    expect(alert.dataset.code).toBe('FINGERPRINT_MISMATCH');
+    expect(alert.textContent).toMatch(/nothing was approved/);
   });
 
   it('creates an invite code for the chosen role and environments', async () => {

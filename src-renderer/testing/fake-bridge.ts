@@ -14,6 +14,7 @@ import type {
   GenerateSpec,
   HealthFinding,
   ImportPreview,
+  ImportResult,
   MemberInfo,
   ProfileSummary,
   SecretDetail,
@@ -226,7 +227,8 @@ export class FakeTessera {
     return this.versionInfo(version);
   }
 
-  private preview(vault: FakeVault, environment: string, text: string): ImportPreview & { entries: Map<string, string> } {
+  /** What an import does to each key (main's importEntries); the preview tells only new from existing. */
+  private importPlan(vault: FakeVault, environment: string, text: string): ImportResult & { entries: Map<string, string> } {
     const entries = parseDotenv(text);
     const added: string[] = [];
     const updated: string[] = [];
@@ -345,18 +347,20 @@ export class FakeTessera {
         return undefined;
       }
       case 'secrets.importPreview': {
-        const { added, updated, unchanged } = this.preview(this.vault(req.vault), req.environment, req.text as string);
-        return { added, updated, unchanged };
+        const { added, entries } = this.importPlan(this.vault(req.vault), req.environment, req.text as string);
+        const preview: ImportPreview = { added, existing: [...entries.keys()].filter((k) => !added.includes(k)) };
+        return preview;
       }
       case 'secrets.importApply': {
         const v = this.vault(req.vault);
-        const { added, updated, unchanged, entries } = this.preview(v, req.environment, req.text as string);
+        const { added, updated, unchanged, entries } = this.importPlan(v, req.environment, req.text as string);
         for (const name of [...added, ...updated]) {
           const s = v.secrets.get(name) && v.secrets.get(name)!.status !== 'deleted' ? v.secrets.get(name)! : this.addSecret(v, name, {});
           this.addVersion(v, s, req.environment, entries.get(name)!, 'imported');
         }
-        this.record({ action: 'import', vaultId: v.id, vault: v.name, environment: req.environment, detail: { count: added.length + updated.length } });
-        return { added, updated, unchanged };
+        this.record({ action: 'import', vaultId: v.id, vault: v.name, environment: req.environment, secrets: [...added, ...updated, ...unchanged], detail: { added: added.length, updated: updated.length, unchanged: unchanged.length } });
+        const result: ImportResult = { added, updated, unchanged };
+        return result;
       }
       case 'secrets.rotate': {
         const v = this.vault(req.vault);
@@ -423,7 +427,8 @@ export class FakeTessera {
         return this.vault(req.vault).pending;
       case 'members.approve': {
         const v = this.vault(req.vault);
-        const request = v.pending.find((p) => p.fingerprint === req.fingerprint) ?? refuse('NOT_FOUND', 'no such join request');
+        // As main: the request of that name with exactly the fingerprint confirmed.
+        const request = v.pending.find((p) => p.name === req.name && p.fingerprint === req.fingerprint) ?? refuse('FINGERPRINT_MISMATCH', 'no join request from that name has that fingerprint');
         v.pending = v.pending.filter((p) => p !== request);
         const member: MemberInfo = { memberId: `m${this.nextId++}`, name: request.name, fingerprint: request.fingerprint, role: request.role, environments: request.environments, you: false };
         v.members.push(member);

@@ -90,7 +90,9 @@ export const requestSchemas = {
     join: z.strictObject({ code: z.string().min(1).max(8192) }),
     completeJoins: none,
     pending: z.strictObject({ vault }),
-    approve: z.strictObject({ vault, fingerprint: z.string().min(5).max(128) }),
+    // The whole fingerprint the user confirmed, never a prefix or a name: main approves the
+    // request of that name with exactly this fingerprint, or nothing.
+    approve: z.strictObject({ vault, name: z.string().max(256), fingerprint: z.string().regex(/^\d{5}( \d{5}){11}$/, 'a whole fingerprint') }),
     remove: z.strictObject({ vault, memberId: z.string().min(1).max(128) }),
   },
   audit: {

@@ -89,7 +89,19 @@ export interface SecretDetail extends SecretSummary {
   readonly policy: { readonly intervalDays?: number; readonly expiresAt?: number; readonly lastRotatedAt?: number };
 }
 
+/**
+ * What importing a .env text would do, by key: new in that environment, or already set
+ * there. Whether an existing value differs is not said: that would let anyone at an
+ * unlocked app test guesses of a value with no reveal recorded. The import (audited)
+ * reports it after the fact.
+ */
 export interface ImportPreview {
+  readonly added: readonly string[];
+  readonly existing: readonly string[];
+}
+
+/** What an import did: keys added, given a new value, or left as they were. */
+export interface ImportResult {
   readonly added: readonly string[];
   readonly updated: readonly string[];
   readonly unchanged: readonly string[];
@@ -210,7 +222,7 @@ export interface TesseraApi {
     history(req: { vault: string; name: string; environment: string }): Promise<VersionInfo[]>;
     remove(req: { vault: string; name: string }): Promise<void>;
     importPreview(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
-    importApply(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
+    importApply(req: { vault: string; environment: string; text: string }): Promise<ImportResult>;
     /** A new value, typed or generated in main (the generated value is not returned: reveal it). */
     rotate(req: { vault: string; name: string; environment: string; value?: string; generate?: GenerateSpec; graceDays?: number; note?: string }): Promise<VersionInfo>;
     /** Saves an earlier version's value as a new version. */
@@ -232,7 +244,11 @@ export interface TesseraApi {
     /** Picks up vaults whose join requests were approved. */
     completeJoins(): Promise<{ joined: string[]; waiting: number }>;
     pending(req: { vault: string }): Promise<JoinRequestInfo[]>;
-    approve(req: { vault: string; fingerprint: string }): Promise<MemberInfo>;
+    /**
+     * Approves the request from `name` whose fingerprint is exactly `fingerprint` (all 12
+     * groups, as shown and confirmed by the user); FINGERPRINT_MISMATCH when there is none.
+     */
+    approve(req: { vault: string; name: string; fingerprint: string }): Promise<MemberInfo>;
     remove(req: { vault: string; memberId: string }): Promise<void>;
   };
   readonly audit: {

@@ -139,7 +139,7 @@ describe('the desktop app in Chromium', () => {
     await count(page.getByRole('listbox', { name: 'Secrets' }).getByRole('option'), 2);
   });
 
-  it('imports a .env file after showing what it will add and change', async (ctx) => {
+  it('imports a .env file after showing which keys are new and which already set, then says what changed', async (ctx) => {
     await requireKeychain(ctx);
     const { page, host } = await newApp();
     await setUp(page, 'Ada');
@@ -155,7 +155,7 @@ describe('the desktop app in Chromium', () => {
     });
     const preview = dialog.getByRole('region', { name: 'Import preview' });
     await texts(preview.getByRole('list', { name: 'Will be added' }).getByRole('listitem'), ['REDIS_URL', 'SENTRY_DSN']);
-    await texts(preview.getByRole('list', { name: 'Will be updated' }).getByRole('listitem'), ['DATABASE_URL']);
+    await texts(preview.getByRole('list', { name: 'Already set' }).getByRole('listitem'), ['DATABASE_URL']);
     await screenshot(page, 'import-preview');
     // Nothing is written before the user confirms.
     expect((await host.desktop.api.secrets.list({ vault: 'acme' })).map((s) => s.name)).toEqual(['DATABASE_URL']);
@@ -255,7 +255,7 @@ describe('the desktop app in Chromium', () => {
       await visible(join.getByRole('button', { name: 'Check for approval' }), 20_000);
       const bobFingerprint = (await bob.host.desktop.api.session.status()).profile!.fingerprint;
 
-      // Ada sees the request with Bob's fingerprint, confirms it matches, approves.
+      // Ada sees the request with Bob's fingerprint, types the last group he reads, approves.
       await ada.page.getByRole('button', { name: 'Refresh' }).click();
       const request = ada.page.getByRole('listitem', { name: 'Request from Bob' });
       await visible(request, 20_000);
@@ -263,7 +263,7 @@ describe('the desktop app in Chromium', () => {
       await screenshot(ada.page, 'members');
       const approveButton = request.getByRole('button', { name: 'Approve' });
       expect(await approveButton.isDisabled()).toBe(true);
-      await request.getByRole('checkbox', { name: 'The fingerprint Bob read matches' }).check();
+      await request.getByLabel('Last group Bob read').fill(bobFingerprint.split(/\s+/).at(-1)!);
       await approveButton.click();
       await visible(ada.page.getByRole('listitem', { name: 'Bob' }), 20_000);
 

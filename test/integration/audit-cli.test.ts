@@ -26,8 +26,8 @@ describe('tessera audit', () => {
     await alice.ok(['set', 'DATABASE_URL', '--vault', 'Team', '--env', 'development'], { input: values[1] });
     await alice.ok(['sync', '--vault', 'Team']);
     const code = (await alice.ok(['invite', '--vault', 'Team', '--role', 'viewer', '--env', 'development'])).stdout.trim();
-    await bob.ok(['join', code]);
-    await alice.ok(['approve', 'Bob', '--vault', 'Team']);
+    const bobFp = /\d{5}(?: \d{5}){11}/.exec((await bob.ok(['join', code])).stdout)![0];
+    await alice.ok(['approve', 'Bob', '--vault', 'Team', '--fingerprint', bobFp.slice(-5)]);
     await alice.ok(['rotate-keys', '--vault', 'Team']);
     await alice.ok(['remove', 'Bob', '--vault', 'Team']);
 

@@ -39,8 +39,8 @@ describe('the team access log', () => {
     await alice.ok(['sync', '--vault', 'Team']);
     for (const [who, role] of [[bob, 'viewer'], [carol, 'editor']] as const) {
       const code = (await alice.ok(['invite', '--vault', 'Team', '--role', role, '--env', 'development'])).stdout.trim();
-      await who.ok(['join', code]);
-      await alice.ok(['approve', who === bob ? 'Bob' : 'Carol', '--vault', 'Team']);
+      const fingerprint = /\d{5}(?: \d{5}){11}/.exec((await who.ok(['join', code])).stdout)![0];
+      await alice.ok(['approve', who === bob ? 'Bob' : 'Carol', '--vault', 'Team', '--fingerprint', fingerprint.slice(-5)]);
       await who.ok(['sync']);
     }
 

@@ -11,6 +11,7 @@ import { unlockProfile } from '../../src-main/profile/profile';
 import { decodeEnvelope } from '../../src-shared/envelope/envelope';
 import { cliProfile, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
+import { errorLine } from '../helpers/cli';
 import type { RelayProcess } from '../helpers/relay';
 
 const VAULT = 'Team';
@@ -51,8 +52,23 @@ describe('sharing a vault', () => {
     // Before approval, Bob has nothing to read.
     expect((await bob.run(['sync'])).stderr).toMatch(/waiting for approval/);
 
+    // The joiner picks the name: a name alone is refused (no terminal to ask on), with the
+    // fingerprint to compare and the command to run; other digits are refused; neither
+    // appends anything.
+    const byName = await alice.run(['approve', 'Carol C.', '--vault', VAULT]);
+    expect([byName.code, byName.stderr]).toEqual([1, expect.stringMatching(errorLine('FINGERPRINT_REQUIRED'))]);
+    expect(byName.stderr).toContain(carolFp);
+    expect(byName.stderr).toContain(`tessera approve 'Carol C.' --vault ${VAULT} --fingerprint DIGITS`);
+    const carolDigits = carolFp!.replace(/ /g, '');
+    const wrongDigits = ['00000', '11111', '22222'].find((d) => !carolDigits.startsWith(d) && !carolDigits.endsWith(d))!;
+    const misheard = await alice.run(['approve', 'Carol C.', '--vault', VAULT, '--fingerprint', wrongDigits]);
+    expect([misheard.code, misheard.stderr]).toEqual([1, expect.stringMatching(errorLine('FINGERPRINT_MISMATCH'))]);
+    const unchanged = JSON.parse((await alice.ok(['members', '--vault', VAULT, '--json'])).stdout);
+    expect([unchanged.members.map((m: { name: string }) => m.name), unchanged.pending.length]).toEqual([['Alice'], 2]);
+
+    // By fingerprint digits, or by name with the digits the joiner read out.
     await alice.ok(['approve', bobFp!.slice(0, 11), '--vault', VAULT]);
-    await alice.ok(['approve', 'Carol C.', '--vault', VAULT]);
+    await alice.ok(['approve', 'Carol C.', '--vault', VAULT, '--fingerprint', carolFp!.slice(-5)]);
     const members = JSON.parse((await alice.ok(['members', '--vault', VAULT, '--json'])).stdout);
     expect(members.pending).toEqual([]);
     expect(members.members.map((m: { name: string; role: string; environments: string[] }) => [m.name, m.role, m.environments])).toEqual([
