@@ -38,7 +38,8 @@ export function registerVaultCommands(program: Command, ctx: CliContext): Comman
           ctx.io.stdout.write('No vaults yet: tessera vault create NAME\n');
         } else {
           printTable(ctx.io, ['NAME', 'ID', 'SECRETS', 'ENVIRONMENTS'], vaults.map((v) => [
-            v.name, v.id.slice(0, 12), String(v.secrets), v.environments.map((e) => (e.readable ? e.name : `${e.name} (no access)`)).join(', '),
+            // A vault joined whose metadata (where its name is sealed) has not arrived yet.
+            v.name || '(not pulled yet: tessera sync)', v.id.slice(0, 12), String(v.secrets), v.environments.map((e) => (e.readable ? e.name : `${e.name} (no access)`)).join(', '),
           ]));
         }
       } finally {

@@ -92,18 +92,14 @@ export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
       return { fingerprint };
     },
     completeJoins: async () => {
-      const session = ctx.session();
-      const { joined, waiting } = await completeJoins(session);
+      // Each joined vault was pulled once already (or will be by its next sync).
+      const { joined, waiting } = await completeJoins(ctx.session());
       ctx.forgetVaults();
-      const names: string[] = [];
-      for (const id of joined) {
-        const vault = await ctx.vault(id);
-        await syncOnce(vault).catch(() => undefined); // fetch the secrets now; a later sync retries
-        names.push(vault.name);
-        await ctx.audit.record({ action: 'join', ...where(vault), detail: { step: 'approved' } });
-        ctx.emit({ type: 'vault-changed', vault: vault.name });
+      for (const j of joined) {
+        await ctx.audit.record({ action: 'join', vaultId: j.vaultId, ...(j.name ? { vault: j.name } : {}), detail: { step: 'approved' } });
+        ctx.emit({ type: 'vault-changed', vault: j.name || j.vaultId });
       }
-      return { joined: names, waiting: waiting.length };
+      return { joined: joined.map((j) => j.name || j.vaultId), waiting: waiting.length };
     },
     pending: async ({ vault: name }) => {
       const vault = await ctx.vault(name);

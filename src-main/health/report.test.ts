@@ -108,6 +108,26 @@ describe('health report', () => {
     for (const v of values) expect(text.includes(v), 'a value in the report').toBe(false);
   });
 
+  it('gives each finding the app\'s actions for it: rotate (with its environment), change policy, retire, open', async () => {
+    const { session, now, leaks, lastAccess } = await seeded();
+    const findings = await healthReport(session, { vault: 'Payments', now, timeZone: 'UTC', leaks, lastAccess });
+    expect(Object.fromEntries(findings.map((f) => [f.secret, f.actions]))).toEqual({
+      // The scan did not say which environment: the one the secret has a value in.
+      LEAKED_KEY: [{ kind: 'rotate', environment: 'development' }, { kind: 'open' }],
+      EXPOSED_KEY: [{ kind: 'rotate', environment: 'development' }, { kind: 'open' }],
+      OVERDUE_KEY: [{ kind: 'rotate', environment: 'production' }, { kind: 'policy' }, { kind: 'open' }],
+      EXPIRING_KEY: [{ kind: 'rotate', environment: 'development' }, { kind: 'policy' }, { kind: 'open' }],
+      SHARED_A_TOKEN: [{ kind: 'rotate', environment: 'development', generate: { format: 'base62' } }, { kind: 'open' }],
+      SHARED_B_TOKEN: [{ kind: 'rotate', environment: 'development', generate: { format: 'base62' } }, { kind: 'open' }],
+      DB_PASSWORD: [{ kind: 'rotate', environment: 'development', generate: { format: 'custom', length: 24 } }, { kind: 'open' }],
+      DUE_KEY: [{ kind: 'rotate', environment: 'development' }, { kind: 'policy' }, { kind: 'open' }],
+      UNUSED_KEY: [{ kind: 'retire' }, { kind: 'open' }],
+    });
+    // The generator an action proposes is the one the CLI's fix names.
+    const weak = findings.find((f) => f.kind === 'weak')!;
+    expect(weak.fix).toMatch(/--generate custom:24$/);
+  });
+
   it('covers every vault without --vault, and finds reuse across vaults from either side', async () => {
     const { session, now, lastAccess } = await seeded();
     const all = await healthReport(session, { now, timeZone: 'UTC', lastAccess });

@@ -8,14 +8,18 @@
  *   stale      not read for 90 days (from the audit log, through `lastAccess`)
  *   leaked     a scan found it in a file, and it was not rotated since
  *
+ * Each finding has its fix twice: `fix`, the command `tessera health` prints, and `actions`,
+ * what the desktop app offers as buttons (rotate, change policy, retire, open).
+ *
  * Values are read only inside this process, to tag and to judge them; no finding carries
  * one. Only active secrets are reported (retired ones are out of use by definition).
  */
-import type { HealthFinding } from '../../src-shared/api/types';
+import type { HealthAction, HealthFinding } from '../../src-shared/api/types';
 import { TesseraError } from '../../src-shared/errors';
 import { dateOfDay, RotationClock, rotationStatus } from '../../src-shared/rotation/schedule';
 import type { SecretMeta } from '../../src-shared/vault/types';
 import type { Session } from '../profile/profile';
+import { parseGenerateSpec } from '../rotation/generate';
 import { localTimeZone, schedulesOf } from '../rotation/state';
 import { Vault, vaultIds, type EnvironmentScope } from '../vaults/vault';
 import { openVault } from '../vaults/vaults';
@@ -53,6 +57,11 @@ export interface HealthOptions {
 export function shellWord(s: string): string {
   return /^[\w.@:/+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+const OPEN: HealthAction = { kind: 'open' };
+const POLICY: HealthAction = { kind: 'policy' };
+/** Rotating in one environment, with the generator the fix names (a spec as `--generate` takes it). */
+const rotateIn = (environment: string, generate?: string): HealthAction => ({ kind: 'rotate', environment, ...(generate ? { generate: parseGenerateSpec(generate) } : {}) });
 
 const KIND_ORDER: readonly HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-overdue', 'expiring', 'reused', 'weak', 'rotation-due', 'stale'];
 
@@ -95,8 +104,8 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
       const selected = selectedId === undefined || vault.id === selectedId;
       const scopes = await vault.readableEnvironments();
       const defaults = vault.meta.rotationDefaults();
-      const add = (kind: HealthFinding['kind'], secret: string, environment: string | undefined, message: string, fix: string) =>
-        findings.push({ kind, vault: vault.name, secret, ...(environment !== undefined ? { environment } : {}), message, fix });
+      const add: Add = (kind, secret, environment, message, fix, actions) =>
+        findings.push({ kind, vault: vault.name, secret, ...(environment !== undefined ? { environment } : {}), message, fix, actions });
       const rotate = (name: string, env: string) => `tessera rotate ${name} --vault ${shellWord(vault.name)} --env ${env}`;
 
       for (const secret of vault.meta.secrets()) {
@@ -113,9 +122,11 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
           if (!selected) continue;
           const weak = weaknessOf(kind);
           if (weak) {
+            const spec = weak.kind === 'password' ? 'custom:24' : 'base62';
             add('weak', secret.name, environment.name,
               `About ${Math.round(weak.bits)} bits of entropy; a ${weak.kind} should have at least ${weak.min}`,
-              `Rotate to a generated value: ${rotate(secret.name, environment.name)} --generate ${weak.kind === 'password' ? 'custom:24' : 'base62'}`);
+              `Rotate to a generated value: ${rotate(secret.name, environment.name)} --generate ${spec}`,
+              [rotateIn(environment.name, spec), OPEN]);
           }
         }
         if (!selected) continue;
@@ -141,6 +152,7 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
         environment: t.environment,
         message: `Same value as ${others.join(', ')}`,
         fix: `Give each secret and environment its own value: tessera rotate ${t.secret} --vault ${shellWord(t.vault)} --env ${t.environment} --generate base62`,
+        actions: [rotateIn(t.environment, 'base62'), OPEN],
       });
     }
   }
@@ -152,7 +164,7 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
   return findings.sort((a, b) => cmp(a.vault, b.vault) || rank(a.kind) - rank(b.kind) || cmp(a.secret, b.secret) || cmp(a.environment ?? '', b.environment ?? ''));
 }
 
-type Add = (kind: HealthFinding['kind'], secret: string, environment: string | undefined, message: string, fix: string) => void;
+type Add = (kind: HealthFinding['kind'], secret: string, environment: string | undefined, message: string, fix: string, actions: HealthAction[]) => void;
 
 function rotationFindings(
   { vault, secret, scopes }: Place,
@@ -165,13 +177,15 @@ function rotationFindings(
   for (const { environment, schedule } of schedulesOf(secret, scopes, defaults)) {
     const s = rotationStatus(schedule, clock);
     const policy = `or change the policy: tessera policy ${secret.name} --vault ${shellWord(vault.name)} --every DAYSd`;
+    const actions = [rotateIn(environment), POLICY, OPEN];
     if (s.state === 'overdue') {
-      add('rotation-overdue', secret.name, environment, `Rotation was due on ${s.dueDate} (every ${schedule.intervalDays} days; last rotated ${date(schedule.lastRotatedAt)})`, `${rotate(secret.name, environment)}, ${policy}`);
+      add('rotation-overdue', secret.name, environment, `Rotation was due on ${s.dueDate} (every ${schedule.intervalDays} days; last rotated ${date(schedule.lastRotatedAt)})`, `${rotate(secret.name, environment)}, ${policy}`, actions);
     } else if (s.state === 'due') {
-      add('rotation-due', secret.name, environment, `Rotation is due on ${s.dueDate} (every ${schedule.intervalDays} days)`, `${rotate(secret.name, environment)}, ${policy}`);
+      add('rotation-due', secret.name, environment, `Rotation is due on ${s.dueDate} (every ${schedule.intervalDays} days)`, `${rotate(secret.name, environment)}, ${policy}`, actions);
     } else if (s.state === 'expiring' || s.state === 'expired') {
       const verb = s.state === 'expired' ? 'Expired' : 'Expires';
-      add('expiring', secret.name, environment, `${verb} on ${s.expiresDate} at the provider`, `Get a new value from the provider and save it: ${rotate(secret.name, environment)} --expires DATE`);
+      // The policy holds the expiry: the provider's new date goes there.
+      add('expiring', secret.name, environment, `${verb} on ${s.expiresDate} at the provider`, `Get a new value from the provider and save it: ${rotate(secret.name, environment)} --expires DATE`, actions);
     }
   }
 }
@@ -182,7 +196,7 @@ function staleFinding({ vault, secret, scopes }: Place, opts: HealthOptions, dat
   for (const { values } of scopes) last = Math.max(last, values.currentAt(secret.id) ?? 0);
   last = Math.max(last, secret.createdAt);
   if (opts.now - last > STALE_DAYS * DAY_MS) {
-    add('stale', secret.name, undefined, `Not read or changed since ${date(last)}`, `If nothing uses it any more, retire it: tessera retire ${secret.name} --vault ${shellWord(vault.name)}`);
+    add('stale', secret.name, undefined, `Not read or changed since ${date(last)}`, `If nothing uses it any more, retire it: tessera retire ${secret.name} --vault ${shellWord(vault.name)}`, [{ kind: 'retire' }, OPEN]);
   }
 }
 
@@ -199,7 +213,7 @@ function exposureFindings(vault: Vault, scopes: EnvironmentScope[], date: (t: nu
       const key = `${secret.id}/${item.environment}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      add('exposed', secret.name, item.environment, `${exposure.member} could read it and was removed on ${date(exposure.removedAt)}; not rotated since`, `Revoke it at the provider and save the new value: ${rotate(secret.name, item.environment)}`);
+      add('exposed', secret.name, item.environment, `${exposure.member} could read it and was removed on ${date(exposure.removedAt)}; not rotated since`, `Revoke it at the provider and save the new value: ${rotate(secret.name, item.environment)}`, [rotateIn(item.environment), OPEN]);
     }
   }
 }
@@ -213,7 +227,10 @@ function leakFindings(vault: Vault, scopes: EnvironmentScope[], leaks: readonly 
     // Rotated since the scan saw it (in every environment it could be from): the leaked value is dead.
     const rotatedSince = secret !== undefined && envs.length > 0 && envs.every((s) => (s.values.currentAt(secret.id) ?? 0) > leak.at);
     if (rotatedSince) continue;
-    const env = leak.environment ?? envs[0]?.environment.name ?? 'ENV';
-    add('leaked', leak.secret, leak.environment, `Found in ${leak.file}:${leak.line} by a scan on ${date(leak.at)}`, `Remove it from ${leak.file} (and its history), then rotate it: ${rotate(leak.secret, env)}`);
+    const known = leak.environment ?? envs[0]?.environment.name;
+    const env = known ?? 'ENV';
+    // Rotating needs an environment this device holds the secret in; without one, show it.
+    const actions = known !== undefined && secret !== undefined ? [rotateIn(known), OPEN] : [OPEN];
+    add('leaked', leak.secret, leak.environment, `Found in ${leak.file}:${leak.line} by a scan on ${date(leak.at)}`, `Remove it from ${leak.file} (and its history), then rotate it: ${rotate(leak.secret, env)}`, actions);
   }
 }

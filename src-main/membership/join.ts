@@ -3,7 +3,8 @@
  * relay (membership/invite.ts); a manager fetches the requests, checks each against the
  * invite it issued, compares fingerprints with the joiner out of band, and appends the add
  * entry that wraps the keys. The joiner's next sync finds that entry, checks it names its
- * own keys and answers its invite, and takes the keys.
+ * own keys and answers its invite, takes the keys, and pulls the vault once (its name is
+ * sealed in the metadata scope: until that arrives the joiner cannot call it by name).
  */
 import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { fingerprint, formatFingerprint, type PublicIdentity } from '../../src-shared/crypto/identity';
@@ -18,7 +19,8 @@ import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { RelayClient } from '../sync/relay-client';
 import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
-import type { Vault } from '../vaults/vault';
+import { syncOnce, type SyncSummary } from '../sync/vault-sync';
+import { Vault } from '../vaults/vault';
 import { chooseRequest, type ApprovalChoice } from './approval';
 import { membershipOf } from './invites';
 import { pullLog, pushEntry, saveLog } from './log-sync';
@@ -49,13 +51,24 @@ export async function requestJoin(session: Session, code: string, name: string):
   return { vaultId, fingerprint: formatFingerprint(fingerprint(myIdentity(session))) };
 }
 
+export interface CompletedJoin {
+  readonly vaultId: string;
+  /** The vault's name, from its metadata; '' when the pull after the join failed. */
+  readonly name: string;
+  /** What the first pull brought; absent when it failed. */
+  readonly sync?: SyncSummary;
+  /** Why the first pull failed: the join stands, the next `tessera sync` pulls. */
+  readonly pullError?: TesseraError;
+}
+
 /**
  * For each vault this profile asked to join: if a manager has approved, verify the log from
  * the genesis the invite pinned, check the add entry names our keys and answers our invite,
- * and take the keys. Returns the vault ids joined now; the others are still waiting.
+ * take the keys, and pull the vault once so that its name is known before the join is
+ * reported. Returns the vaults joined now; the others are still waiting.
  */
-export async function completeJoins(session: Session): Promise<{ joined: string[]; waiting: string[] }> {
-  const joined: string[] = [];
+export async function completeJoins(session: Session): Promise<{ joined: CompletedJoin[]; waiting: string[] }> {
+  const joined: CompletedJoin[] = [];
   const waiting: string[] = [];
   for (const [vaultId, join] of session.keys.joins) {
     const client = await RelayClient.connect(join.relay, session.suite, session.signingKey);
@@ -85,9 +98,21 @@ export async function completeJoins(session: Session): Promise<{ joined: string[
       await session.updateKeyring((k) => void k.joins.delete(vaultId));
     });
     await writeSyncState(session.home, vaultId, { relay: join.relay, scopes: new Map() });
-    joined.push(vaultId);
+    joined.push(await firstPull(session, vaultId));
   }
   return { joined, waiting };
+}
+
+/** The pull that brings a just-joined vault's metadata (its name) and what else it may read. */
+async function firstPull(session: Session, vaultId: string): Promise<CompletedJoin> {
+  const vault = await Vault.open(session, vaultId);
+  try {
+    const sync = await syncOnce(vault);
+    return { vaultId, name: vault.name, sync };
+  } catch (e) {
+    if (!isTesseraError(e)) throw e;
+    return { vaultId, name: vault.name, pullError: e };
+  }
 }
 
 export interface JoinRequestView {

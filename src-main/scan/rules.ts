@@ -19,6 +19,11 @@ export interface Rule {
   readonly visiblePrefix: number;
   /** Minimum Shannon entropy (bits per character) the secret must have. */
   readonly minEntropy?: number;
+  /**
+   * Which hit wins where two overlap (lower first; a vault value is 0): a whole credential
+   * file (1) over a key inside it, a format (2, the default) over the generic rule (3).
+   */
+  readonly rank?: number;
 }
 
 const END = '(?![A-Za-z0-9_-])';
@@ -131,10 +136,23 @@ export const RULES: readonly Rule[] = [
     visiblePrefix: 5,
   },
   {
+    id: 'gcp-service-account',
+    description: 'Google Cloud service-account key file',
+    keywords: ['service_account'],
+    // The whole JSON object (the file, as the console downloads it): "type":
+    // "service_account" and a PEM "private_key", in either order. It is flat, so no brace
+    // comes between its own; ranked above the key inside it and the key id beside it.
+    pattern: /(\{(?=[^{}]*"type"\s*:\s*"service_account")(?=[^{}]*"private_key"\s*:\s*"-----BEGIN[ A-Z]{0,20}PRIVATE KEY-----)[^{}]*\})/g,
+    visiblePrefix: 0,
+    rank: 1,
+  },
+  {
     id: 'private-key',
     description: 'Private key (PEM or OpenSSH)',
     keywords: ['PRIVATE KEY'],
-    pattern: /(-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,-]{64,}?-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)/g,
+    // The body's line breaks as they are, or written as \n (\r\n) inside a JSON, .env or
+    // source-code string, or as \\n in a string holding such a string.
+    pattern: /(-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,-]|\\{1,2}[nr]){64,}?-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----)/g,
     visiblePrefix: 0,
   },
   {
@@ -149,10 +167,12 @@ export const RULES: readonly Rule[] = [
     description: 'High-entropy value assigned to a secret-looking name',
     // Lower-, upper- and title-case of each word, so that the check stays case-sensitive.
     keywords: ['key', 'KEY', 'Key', 'secret', 'SECRET', 'Secret', 'token', 'TOKEN', 'Token', 'passw', 'PASSW', 'Passw', 'pwd', 'PWD', 'auth', 'AUTH', 'Auth', 'credential', 'CREDENTIAL', 'Credential'],
+    // A key's id (`private_key_id`, `api_key_id`) names a key and unlocks nothing.
     pattern:
-      /(?:key|secret|token|passw(?:or)?d|pwd|auth|credential)[A-Za-z0-9_.-]{0,20}["']?\s{0,5}(?::=|=>|=|:)\s{0,5}["'`]?([A-Za-z0-9+/=_.~!@#%^&*-]{16,128})(?![A-Za-z0-9+/=_.~!@#%^&*-])/gi,
+      /(?:key|secret|token|passw(?:or)?d|pwd|auth|credential)[A-Za-z0-9_.-]{0,20}(?<!key[_.-]?id)["']?\s{0,5}(?::=|=>|=|:)\s{0,5}["'`]?([A-Za-z0-9+/=_.~!@#%^&*-]{16,128})(?![A-Za-z0-9+/=_.~!@#%^&*-])/gi,
     visiblePrefix: 0,
     minEntropy: 3.7,
+    rank: 3,
   },
 ];
 

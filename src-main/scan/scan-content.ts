@@ -96,9 +96,9 @@ export function scanContent(buf: Buffer, o: ContentScanOptions, limit = buf.leng
   return out;
 }
 
-/** Leftmost first; at one place a vault value wins, then a specific rule, then the longer. */
+/** Leftmost first; where hits overlap a vault value wins, then the lower rule rank, then the longer. */
 function resolveOverlaps(hits: Hit[]): Hit[] {
-  const rank = (h: Hit) => (h.rule === null ? 0 : h.rule.id === 'generic-secret-assignment' ? 2 : 1);
+  const rank = (h: Hit) => (h.rule === null ? 0 : (h.rule.rank ?? 2));
   const sorted = [...hits].sort((a, b) => rank(a) - rank(b) || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: Hit[] = [];
   for (const h of sorted) {

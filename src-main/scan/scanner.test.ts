@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FAKE_KEY_MAKERS, FakeRandom, innocentLines } from '../../test/fixtures/scan/fake-keys';
+import { FAKE_KEY_MAKERS, FakeRandom, gcpServiceAccountFile, innocentLines } from '../../test/fixtures/scan/fake-keys';
 import { tempHome } from '../../test/helpers/temp-home';
 import { EMPTY_ALLOWLIST, parseAllowlist } from './allowlist';
 import { buildFingerprintIndex } from './fingerprints';
@@ -34,10 +34,11 @@ async function writeCorpus(root: string, r: FakeRandom, values: string[]): Promi
     await writeFile(join(root, rel), lines.join('\n') + '\n');
     for (const m of marks) planted.push({ file: rel, line: m.at + 1, rule: m.rule, form: m.form, ...(m.secret !== undefined ? { secret: m.secret } : {}) });
   };
-  // Well-known formats: five keys per rule, each in its own file among innocent lines.
+  // Well-known formats: five keys per rule (in each of the forms it is written in), each in
+  // its own file among innocent lines.
   for (const [rule, make] of Object.entries(FAKE_KEY_MAKERS)) {
     for (let k = 0; k < 5; k++) {
-      const { line } = make(r);
+      const { line } = make(r, k);
       const before = innocentLines(r, 5 + r.int(20));
       await write(`formats/${rule}/${k}.txt`, [...before, line, ...innocentLines(r, 10)], [{ at: before.length, rule, form: 'format' }]);
     }
@@ -131,6 +132,32 @@ describe('scanner', () => {
     const before = await scanFiles(await listFiles([root], { cwd: root, allowlist: EMPTY_ALLOWLIST, allowlistBase: root }), { index: null, allowlist: EMPTY_ALLOWLIST });
     const awsPrint = before.findings.find((f) => f.rule === 'aws-access-key-id')!.fingerprint;
     expect(await scan(`# test fixtures\ndocs/examples/\nrule:npm-token\nrule:generic-secret-assignment\nfingerprint:${awsPrint}\n`)).toEqual(['a.txt:1:github-token']);
+  });
+
+  it('finds private keys whose line breaks are written as \\n in strings, and a whole GCP service-account key file', async () => {
+    const root = await tempHome('tessera-scan-');
+    const r = new FakeRandom('escaped-keys');
+    const account = gcpServiceAccountFile(r);
+    const dotenv = FAKE_KEY_MAKERS['private-key']!(r, 2);
+    const js = FAKE_KEY_MAKERS['private-key']!(r, 3);
+    expect(account).toMatch(/^ {2}"private_key": "-----BEGIN PRIVATE KEY-----\\n[A-Za-z0-9+/]{64}\\n/m);
+    expect([dotenv.line, js.line].every((l) => !l.includes('\n') && l.includes('-----\\n'))).toBe(true);
+    await writeFile(join(root, 'service-account.json'), `${account}\n`);
+    await writeFile(join(root, 'app.env'), `PORT=8080\n${dotenv.line}\n`);
+    await writeFile(join(root, 'keys.js'), `// signs the session cookies\n${js.line}\n`);
+    // The same file with the key taken out is not a credential.
+    await writeFile(join(root, 'template.json'), `${account.replace(/"private_key": "[^"]*"/, '"private_key": ""')}\n`);
+    const files = await listFiles([root], { cwd: root, allowlist: EMPTY_ALLOWLIST, allowlistBase: root });
+    const { findings } = await scanFiles(files, { index: null, allowlist: EMPTY_ALLOWLIST });
+    expect(findings.map((f) => [f.file, f.line, f.column, f.rule])).toEqual([
+      ['app.env', 2, 'JWT_PRIVATE_KEY="'.length + 1, 'private-key'],
+      ['keys.js', 2, "export const SIGNING_KEY = '".length + 1, 'private-key'],
+      ['service-account.json', 1, 1, 'gcp-service-account'],
+    ]);
+    // No line of any key's body shows in an excerpt.
+    const bodies = [account, dotenv.key, js.key].flatMap((k) => k.split(/\\n|\n/)).filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
+    expect(bodies.length).toBeGreaterThan(20);
+    for (const f of findings) for (const b of bodies) expect(f.excerpt.includes(b.slice(0, 24))).toBe(false);
   });
 
   it('redacts excerpts: a public prefix for formats, nothing of a vault value', async () => {

@@ -3,6 +3,7 @@ import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
 import { createGenesis, nameEnvironments } from '../../src-shared/membership/builders';
 import { writeVaultLog } from '../membership/vault-log';
+import { shellQuote } from '../scan/git';
 import { assertEnvironmentName, assertVaultName } from '../../src-shared/vault/names';
 import { DEFAULT_ENVIRONMENTS } from '../../src-shared/vault/types';
 import type { Session } from '../profile/profile';
@@ -102,6 +103,26 @@ export async function openVault(session: Session, nameOrId: string): Promise<Vau
   // Not found among the readable ones: say why if it is one that would not open.
   const broken = [...unreadable].filter(([id]) => nameOrId.length >= 6 && id.startsWith(nameOrId.toLowerCase()));
   if (broken.length === 1) throw broken[0]![1];
+  const unknown = notYetNamed(session, all, nameOrId);
+  if (unknown) throw unknown;
   const hint = unreadable.size ? `; ${unreadable.size} vault(s) could not be opened: tessera vault list` : ' (see `tessera vault list`)';
   throw new TesseraError('NOT_FOUND', `No vault ${JSON.stringify(nameOrId)}${hint}`, unreadable.size ? { unreadable: [...unreadable.keys()] } : {});
+}
+
+/**
+ * A name matched nothing, but it may belong to a vault whose name this device cannot know
+ * yet: names are sealed in the metadata scope, which a join request not yet approved, or a
+ * join whose first pull did not happen, has not brought. Says what to run (`tessera sync
+ * --vault NAME` completes joins and pulls such vaults before looking the name up).
+ * `details.unpulled` lists the vaults joined but not pulled.
+ */
+function notYetNamed(session: Session, all: readonly Vault[], nameOrId: string): TesseraError | undefined {
+  const unpulled = all.filter((v) => v.name === '').map((v) => v.id);
+  const joining = session.keys.joins.size;
+  if (!unpulled.length && !joining) return undefined;
+  const run = `tessera sync --vault ${shellQuote(nameOrId)}`;
+  const why = unpulled.length
+    ? `${unpulled.length === 1 ? '1 vault you joined has' : `${unpulled.length} vaults you joined have`} not been pulled yet, so ${unpulled.length === 1 ? 'its name is' : 'their names are'} not known here: ${run}`
+    : `you are waiting to join ${joining === 1 ? '1 vault' : `${joining} vaults`} (a vault's name arrives with the approval): once approved, ${run}`;
+  return new TesseraError('NOT_FOUND', `No vault ${JSON.stringify(nameOrId)} yet: ${why}`, { unpulled, joining });
 }

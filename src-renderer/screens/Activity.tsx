@@ -16,13 +16,23 @@ const LIMIT = 2000;
 
 /** Opens a secret from anywhere: its vault, the Secrets screen, the secret selected. */
 export async function openSecret(vaultRef: string | undefined, name: string): Promise<void> {
+  await selectSecret(vaultRef, name, () => useUi.getState().go('secrets'));
+}
+
+/**
+ * Makes `name` in the vault named or identified by `vaultRef` the selected secret, its
+ * detail loaded, so that the rotate and policy dialogs act on it; `onVault` runs as soon as
+ * the vault is chosen. False when no such vault is listed.
+ */
+export async function selectSecret(vaultRef: string | undefined, name: string, onVault?: () => void): Promise<boolean> {
   const vaults = useVaults.getState();
   const vault = vaults.vaults.find((v) => v.id === vaultRef || v.name === vaultRef) ?? vaults.vaults.find((v) => v.id === vaults.selectedId);
-  if (!vault) return;
+  if (!vault) return false;
   vaults.select(vault.id);
-  useUi.getState().go('secrets');
+  onVault?.();
   await useSecrets.getState().load(vault.id);
   await useSecrets.getState().select(name);
+  return true;
 }
 
 function download(name: string, text: string, type: string): void {

@@ -2,6 +2,7 @@ import { useUi } from '../stores/ui';
 import { CreateVaultDialog, JoinDialog } from './VaultDialogs';
 import { ImportDialog } from './ImportDialog';
 import { RotateDialog } from './RotateDialog';
+import { PolicyDialog } from './SecretPolicy';
 import { SecretForm } from './SecretForm';
 
 /** The one open dialog, if any. */
@@ -17,7 +18,9 @@ export function Dialogs() {
     case 'import':
       return <ImportDialog onClose={close} />;
     case 'rotate':
-      return <RotateDialog onClose={close} name={dialog.name} environment={dialog.environment} />;
+      return <RotateDialog onClose={close} name={dialog.name} environment={dialog.environment} {...(dialog.generate ? { generate: dialog.generate } : {})} />;
+    case 'policy':
+      return <PolicyDialog onClose={close} name={dialog.name} />;
     case 'create-vault':
       return <CreateVaultDialog onClose={close} />;
     case 'join':

@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { HealthFinding } from '../../src-shared/api/types';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { HealthAction, HealthFinding } from '../../src-shared/api/types';
 import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
+import { useSecrets } from '../stores/secrets';
+import { useUi } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
-import { openSecret } from './Activity';
+import { openSecret, selectSecret } from './Activity';
 
 const kinds: Record<HealthFinding['kind'], string> = {
   'rotation-overdue': 'Rotation overdue',
@@ -17,6 +19,19 @@ const kinds: Record<HealthFinding['kind'], string> = {
   leaked: 'Leaked',
 };
 
+// What to do, in words; the buttons do it. (A finding's `fix` is the CLI command, for
+// `tessera health`: not something to ask of someone using the app.)
+const advice: Record<HealthFinding['kind'], string> = {
+  'rotation-overdue': 'Rotate it, or change how often it should be rotated.',
+  'rotation-due': 'Rotate it, or change how often it should be rotated.',
+  expiring: 'Get a new value from the provider and save it; set its new expiry in the policy.',
+  exposed: 'Revoke it at the provider and save the new value.',
+  reused: 'Give each secret and environment its own value.',
+  weak: 'Rotate it to a generated value.',
+  stale: 'If nothing uses it any more, retire it (it can be restored).',
+  leaked: 'Remove it from that file (and its history), then rotate it.',
+};
+
 // Worst first: what could be abused now before what is merely due.
 const order: HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-overdue', 'expiring', 'weak', 'reused', 'rotation-due', 'stale'];
 
@@ -27,6 +42,10 @@ export function Health() {
   const [findings, setFindings] = useState<HealthFinding[] | null>(null);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [acting, setActing] = useState<number | null>(null);
+  const dialog = useUi((s) => s.dialog);
+  // Set while a dialog opened from here is up: when it closes, check again.
+  const awaitingDialog = useRef(false);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -44,6 +63,38 @@ export function Health() {
   useEffect(() => {
     void load();
   }, [load]);
+
+  useEffect(() => {
+    if (dialog === null && awaitingDialog.current) {
+      awaitingDialog.current = false;
+      void load();
+    }
+  }, [dialog, load]);
+
+  /** Selects the finding's secret (the dialogs act on the selected one), then does `action`. */
+  async function act(f: HealthFinding, i: number, action: HealthAction) {
+    if (action.kind === 'open') return openSecret(f.vault, f.secret);
+    setActing(i);
+    setError(null);
+    try {
+      if (!(await selectSecret(f.vault, f.secret))) return;
+      const secrets = useSecrets.getState();
+      if (secrets.detailError) return setError(secrets.detailError);
+      if (action.kind === 'retire') {
+        if (await secrets.setRetired(f.secret, true)) await load();
+        else setError(useSecrets.getState().actionError);
+        return;
+      }
+      awaitingDialog.current = true;
+      useUi.getState().open(
+        action.kind === 'rotate'
+          ? { kind: 'rotate', name: f.secret, environment: action.environment, ...(action.generate ? { generate: action.generate } : {}) }
+          : { kind: 'policy', name: f.secret },
+      );
+    } finally {
+      setActing(null);
+    }
+  }
 
   return (
     <section className="screen" aria-labelledby="health-title">
@@ -80,14 +131,36 @@ export function Health() {
             <p>{f.message}</p>
             <p className="finding__fix">
               <strong>Fix: </strong>
-              {f.fix}
+              {advice[f.kind]}
             </p>
-            <button type="button" onClick={() => void openSecret(f.vault, f.secret)}>
-              Open {f.secret}
-            </button>
+            <div className="finding__actions">
+              {f.actions.map((a) => {
+                const vault = vaults.find((v) => v.id === f.vault || v.name === f.vault);
+                // A viewer changes nothing (main would refuse); Open stays.
+                const readOnly = a.kind !== 'open' && vault?.role === 'viewer';
+                return (
+                  <button key={a.kind} type="button" className={a === f.actions[0] && a.kind !== 'open' ? 'primary' : undefined} disabled={acting === i || readOnly} onClick={() => void act(f, i, a)}>
+                    {label(a, f.secret)}
+                  </button>
+                );
+              })}
+            </div>
           </li>
         ))}
       </ul>
     </section>
   );
+}
+
+function label(a: HealthAction, secret: string): string {
+  switch (a.kind) {
+    case 'rotate':
+      return 'Rotate…';
+    case 'policy':
+      return 'Change policy…';
+    case 'retire':
+      return 'Retire';
+    case 'open':
+      return `Open ${secret}`;
+  }
 }

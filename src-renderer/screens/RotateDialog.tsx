@@ -4,6 +4,7 @@ import { BusyButton } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { Modal } from '../components/Modal';
 import { useSecrets } from '../stores/secrets';
+import { useUi } from '../stores/ui';
 
 const formats: { id: GenerateSpec['format']; label: string }[] = [
   { id: 'base62', label: 'Letters and digits' },
@@ -20,13 +21,16 @@ const sets = ['lower', 'upper', 'digits', 'symbols'] as const;
  * passes through the renderer; reveal it afterwards to see it). The old version stays in
  * the history for rollback.
  */
-export function RotateDialog({ onClose, name, environment }: { onClose: () => void; name: string; environment: string }) {
+export function RotateDialog({ onClose, name, environment, generate: proposed }: { onClose: () => void; name: string; environment: string; generate?: GenerateSpec }) {
   const { rotate, busy, actionError, reveal } = useSecrets();
   const [mode, setMode] = useState<'generate' | 'type'>('generate');
   const [value, setValue] = useState('');
-  const [format, setFormat] = useState<GenerateSpec['format']>('base62');
-  const [length, setLength] = useState('32');
-  const [chosenSets, setChosenSets] = useState<(typeof sets)[number][]>(['lower', 'upper', 'digits']);
+  const [format, setFormat] = useState<GenerateSpec['format']>(proposed?.format ?? 'base62');
+  const [length, setLength] = useState(String(proposed?.length ?? 32));
+  // A proposed custom spec without sets means all of them, as the generator reads it.
+  const [chosenSets, setChosenSets] = useState<(typeof sets)[number][]>(
+    proposed?.sets ? [...proposed.sets] : proposed?.format === 'custom' ? [...sets] : ['lower', 'upper', 'digits'],
+  );
   const [grace, setGrace] = useState('');
   const [note, setNote] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -51,7 +55,9 @@ export function RotateDialog({ onClose, name, environment }: { onClose: () => vo
     });
     if (version) {
       onClose();
-      if (mode === 'generate') void reveal(environment);
+      // The generated value is shown where the secret is on screen; elsewhere (Health) a
+      // reveal would be a read nobody sees.
+      if (mode === 'generate' && useUi.getState().screen === 'secrets') void reveal(environment);
     }
   }
 

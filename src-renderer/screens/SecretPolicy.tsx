@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { BusyButton } from '../components/Busy';
+import { Modal } from '../components/Modal';
 import { RotationBadge } from '../components/RotationBadge';
 import { useSecrets } from '../stores/secrets';
 import { selectedVault, useVaults } from '../stores/vaults';
@@ -9,6 +10,17 @@ const DAY = 86_400_000;
 
 function toDateInput(at: number | undefined): string {
   return at === undefined ? '' : new Date(at).toISOString().slice(0, 10);
+}
+
+/** The policy editor as a dialog, for the selected secret `name` (Health's "Change policy…"). */
+export function PolicyDialog({ onClose, name }: { onClose: () => void; name: string }) {
+  const detail = useSecrets((s) => s.detail);
+  return (
+    <Modal title={`Rotation policy of ${name}`} onClose={onClose}>
+      {/* Keyed by secret: the form takes its starting values from the detail once. */}
+      {detail?.name === name ? <SecretPolicy key={name} /> : null}
+    </Modal>
+  );
 }
 
 /** How often to rotate, and when the provider expires the key. */

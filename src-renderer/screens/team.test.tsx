@@ -106,13 +106,14 @@ describe('members', () => {
 });
 
 describe('health', () => {
-  it('lists findings worst first, each with its fix, and opens the secret', async () => {
+  it('lists findings worst first, each with buttons that fix it, never a command to type', async () => {
     const f = fake();
     const v = f.addVault('payments');
     f.addSecret(v, 'OLD_TOKEN', { production: 'x' });
+    f.addSecret(v, 'SOON', { production: 'x' });
     f.findings = [
-      { kind: 'rotation-due', vault: 'v1', secret: 'SOON', message: 'Due in 3 days.', fix: 'Rotate it this week.' },
-      { kind: 'exposed', vault: 'v1', secret: 'OLD_TOKEN', environment: 'production', message: 'Bob could read it before his removal.', fix: 'Rotate it at the provider, then here.' },
+      { kind: 'rotation-due', vault: 'v1', secret: 'SOON', environment: 'production', message: 'Due in 3 days.', fix: 'tessera rotate SOON --vault payments --env production, or change the policy: tessera policy SOON --vault payments --every DAYSd', actions: [{ kind: 'rotate', environment: 'production' }, { kind: 'policy' }, { kind: 'open' }] },
+      { kind: 'exposed', vault: 'v1', secret: 'OLD_TOKEN', environment: 'production', message: 'Bob could read it before his removal.', fix: 'Revoke it at the provider and save the new value: tessera rotate OLD_TOKEN --vault payments --env production', actions: [{ kind: 'rotate', environment: 'production' }, { kind: 'open' }] },
     ];
     renderApp();
     const user = await goTo('Health');
@@ -120,10 +121,64 @@ describe('health', () => {
     const items = await within(await screen.findByRole('list', { name: 'Findings' })).findAllByRole('listitem');
     expect(items.map((i) => i.querySelector('strong')?.textContent)).toEqual(['OLD_TOKEN', 'SOON']);
     expect(items[0]!.textContent).toMatch(/Exposed to a removed member/);
-    expect(items[0]!.textContent).toMatch(/Fix: Rotate it at the provider, then here\./);
+    expect(items.map((i) => within(i).getAllByRole('button').map((b) => b.textContent))).toEqual([
+      ['Rotate…', 'Open OLD_TOKEN'],
+      ['Rotate…', 'Change policy…', 'Open SOON'],
+    ]);
+    expect(screen.getByRole('list', { name: 'Findings' }).textContent).not.toMatch(/tessera|--vault/);
     await user.click(within(items[0]!).getByRole('button', { name: 'Open OLD_TOKEN' }));
     expect(await screen.findByRole('heading', { name: 'OLD_TOKEN' })).toBeTruthy();
     expect(screen.getByRole('heading', { name: 'Secrets' })).toBeTruthy();
+  });
+
+  it('Rotate… opens the rotate dialog for the finding\'s environment, with the generator it proposes, and checks again after', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    f.addSecret(v, 'DB_PASSWORD', { development: 'password123' });
+    f.findings = [
+      { kind: 'weak', vault: 'v1', secret: 'DB_PASSWORD', environment: 'development', message: 'About 20 bits of entropy.', fix: 'tessera rotate …', actions: [{ kind: 'rotate', environment: 'development', generate: { format: 'custom', length: 24 } }, { kind: 'open' }] },
+    ];
+    renderApp();
+    const user = await goTo('Health');
+    const item = await within(await screen.findByRole('list', { name: 'Findings' })).findByRole('listitem');
+    const reports = f.callsOf('health.report').length;
+    await user.click(within(item).getByRole('button', { name: 'Rotate…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Rotate DB_PASSWORD (development)' });
+    expect(screen.getByRole('heading', { name: 'Health' })).toBeTruthy(); // still on Health
+    expect((within(dialog).getByLabelText('Format') as HTMLSelectElement).value).toBe('custom');
+    expect((within(dialog).getByLabelText('Length') as HTMLInputElement).value).toBe('24');
+    f.findings = [];
+    await user.click(within(dialog).getByRole('button', { name: 'Rotate' }));
+    expect(f.callsOf('secrets.rotate')).toEqual([
+      { vault: 'v1', name: 'DB_PASSWORD', environment: 'development', generate: { format: 'custom', length: 24, sets: ['lower', 'upper', 'digits', 'symbols'] } },
+    ]);
+    expect(await screen.findByText(/All good/)).toBeTruthy();
+    expect(f.callsOf('health.report').length).toBe(reports + 1);
+    // The new value is not revealed behind the Health screen, where nobody would see it.
+    expect(f.callsOf('secrets.reveal')).toEqual([]);
+  });
+
+  it('Change policy… edits the secret\'s rotation policy; Retire retires a stale one', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    f.addSecret(v, 'OVERDUE_KEY', { production: 'x' });
+    f.addSecret(v, 'UNUSED_KEY', { production: 'x' });
+    f.findings = [
+      { kind: 'rotation-overdue', vault: 'v1', secret: 'OVERDUE_KEY', environment: 'production', message: 'Rotation was due.', fix: 'tessera …', actions: [{ kind: 'rotate', environment: 'production' }, { kind: 'policy' }, { kind: 'open' }] },
+      { kind: 'stale', vault: 'v1', secret: 'UNUSED_KEY', message: 'Not read since.', fix: 'tessera retire …', actions: [{ kind: 'retire' }, { kind: 'open' }] },
+    ];
+    renderApp();
+    const user = await goTo('Health');
+    const items = await within(await screen.findByRole('list', { name: 'Findings' })).findAllByRole('listitem');
+    await user.click(within(items[0]!).getByRole('button', { name: 'Change policy…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Rotation policy of OVERDUE_KEY' });
+    await user.type(within(dialog).getByLabelText('Rotate every (days)'), '60');
+    await user.click(within(dialog).getByRole('button', { name: 'Save policy' }));
+    expect(f.callsOf('secrets.setPolicy')).toEqual([{ vault: 'v1', name: 'OVERDUE_KEY', intervalDays: 60, expiresAt: null }]);
+    await user.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await user.click(within(items[1]!).getByRole('button', { name: 'Retire' }));
+    expect(f.callsOf('secrets.retire')).toEqual([{ vault: 'v1', name: 'UNUSED_KEY' }]);
+    expect(screen.getByRole('heading', { name: 'Health' })).toBeTruthy();
   });
 
   it('says all is well when there is nothing to fix', async () => {

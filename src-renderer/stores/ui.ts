@@ -1,12 +1,16 @@
 /** Where the user is: the screen, open dialogs, the palette, and long-running tasks. */
 import { create } from 'zustand';
+import type { GenerateSpec } from '../../src-shared/api/types';
 
 export type Screen = 'secrets' | 'members' | 'activity' | 'health' | 'settings';
 export type Dialog =
   | { kind: 'add' }
   | { kind: 'edit'; name: string; environment?: string }
   | { kind: 'import' }
-  | { kind: 'rotate'; name: string; environment: string }
+  /** `generate`: the generator to start from (what a Health finding proposes). */
+  | { kind: 'rotate'; name: string; environment: string; generate?: GenerateSpec }
+  /** The selected secret's rotation policy, outside its detail (from Health). */
+  | { kind: 'policy'; name: string }
   | { kind: 'create-vault' }
   | { kind: 'join' };
 

@@ -164,9 +164,21 @@ export interface HealthFinding {
   readonly secret: string;
   readonly environment?: string;
   readonly message: string;
-  /** What to do about it, in words. */
+  /** What to do about it, as the command to run (what `tessera health` prints). */
   readonly fix: string;
+  /** The same fix as what the app offers to do (its buttons), in the order offered. */
+  readonly actions: readonly HealthAction[];
 }
+
+/** Something the app can do about a finding, for the finding's vault and secret. */
+export type HealthAction =
+  /** A new value for one environment; `generate` is the generator the fix proposes. */
+  | { readonly kind: 'rotate'; readonly environment: string; readonly generate?: GenerateSpec }
+  /** Edit the rotation policy (interval, expiry). */
+  | { readonly kind: 'policy' }
+  | { readonly kind: 'retire' }
+  /** Show the secret. */
+  | { readonly kind: 'open' };
 
 export interface GenerateSpec {
   readonly format: 'base62' | 'hex' | 'base64url' | 'uuid' | 'passphrase' | 'custom';

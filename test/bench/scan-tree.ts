@@ -41,7 +41,7 @@ export async function writeScanTree(spec: TreeSpec): Promise<Tree> {
   let formats = 0;
   for (const make of Object.values(FAKE_KEY_MAKERS)) {
     for (let k = 0; k < spec.perRule; k++) {
-      planted[next(spec.files)]!.push(make(r).line);
+      planted[next(spec.files)]!.push(make(r, k).line);
       formats++;
     }
   }

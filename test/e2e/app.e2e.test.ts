@@ -167,7 +167,7 @@ describe('the desktop app in Chromium', () => {
     expect(await host.desktop.api.secrets.reveal({ vault: 'acme', name: 'DATABASE_URL', environment: 'development' })).toEqual({ value: 'postgres://new' });
   });
 
-  it('a secret due for rotation shows in Health, is rotated with the generator, leaves Health, and its history shows both versions', { timeout: 60_000 }, async (ctx) => {
+  it('a secret due for rotation shows in Health with buttons that fix it, is rotated from there, leaves Health, and its history shows both versions', { timeout: 60_000 }, async (ctx) => {
     await requireKeychain(ctx);
     const { page, host } = await newApp();
     await setUp(page, 'Ada');
@@ -180,12 +180,12 @@ describe('the desktop app in Chromium', () => {
     const findings = page.getByRole('list', { name: 'Findings' });
     const finding = findings.getByRole('listitem').filter({ hasText: 'API_KEY' }).filter({ hasText: /overdue/i });
     await visible(finding);
+    // The fix is buttons, not a command to type.
+    await texts(finding.getByRole('button'), ['Rotate…', 'Change policy…', 'Open API_KEY']);
+    expect(await finding.innerText()).not.toMatch(/tessera /);
     await screenshot(page, 'health');
-    await finding.getByRole('button', { name: 'Open API_KEY' }).click();
-    await visible(page.getByRole('heading', { name: 'API_KEY', level: 2 }));
 
-    const production = page.getByRole('group', { name: 'production' });
-    await production.getByRole('button', { name: 'Rotate' }).click();
+    await finding.getByRole('button', { name: 'Rotate…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rotate API_KEY (production)' });
     await dialog.getByRole('radio', { name: 'Generate' }).check();
     await dialog.getByLabel('Format').selectOption('base62');
@@ -194,9 +194,8 @@ describe('the desktop app in Chromium', () => {
     await hidden(dialog);
     const { value } = await host.desktop.api.secrets.reveal({ vault: 'acme', name: 'API_KEY', environment: 'production' });
     expect(value).toMatch(/^[0-9A-Za-z]{48}$/);
-
-    await page.getByRole('button', { name: 'Health', exact: true }).click();
-    await page.getByRole('button', { name: 'Check again' }).click();
+    // Still on Health, which checked again by itself: the finding is gone.
+    await visible(page.getByRole('heading', { name: 'Health', level: 1 }));
     await count(findings.getByRole('listitem').filter({ hasText: 'API_KEY' }).filter({ hasText: /overdue/i }), 0);
 
     await page.getByRole('button', { name: 'Secrets', exact: true }).click();
