@@ -13,13 +13,19 @@ import { applyEntry, genesisState } from '../src-shared/membership/chain';
 import { readJoinRequest } from '../src-shared/membership/invite';
 import { currentMember, mayManage, type MembershipState } from '../src-shared/membership/state';
 import { RelayFailure } from './access';
+import { LruMap } from './lru';
 
 /** Join requests kept per vault before the oldest are dropped (a relay is not a mailbox). */
 const MAX_JOIN_REQUESTS = 64;
 /** How long a join request waits for a manager. */
 const JOIN_REQUEST_TTL_MS = 30 * 86_400_000;
+/** The most log entries one read returns. */
+const LOG_PAGE = 4096;
+/** Vaults whose membership state is kept in memory by default (the others are rebuilt on use). */
+export const DEFAULT_CACHED_VAULTS = 10_000;
 
 export interface MembershipStore {
+  /** Entries with seq >= from, in order; a long log comes in pages (ask again after the last). */
   logEntries(vaultId: Uint8Array, from: number): Promise<Uint8Array[]>;
   /** False when an entry already holds `seq` (another append won). */
   appendLogEntry(vaultId: Uint8Array, seq: number, bytes: Uint8Array): Promise<boolean>;
@@ -36,7 +42,7 @@ export function sqliteMembershipStore(db: Database): MembershipStore {
       vault_id BLOB NOT NULL, joiner BLOB NOT NULL, bytes BLOB NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (vault_id, joiner)
     );`);
   const q = {
-    entries: db.prepare('SELECT bytes FROM membership_log WHERE vault_id = ? AND seq >= ? ORDER BY seq LIMIT 4096'),
+    entries: db.prepare('SELECT bytes FROM membership_log WHERE vault_id = ? AND seq >= ? ORDER BY seq LIMIT ?'),
     insert: db.prepare('INSERT OR IGNORE INTO membership_log (vault_id, seq, bytes) VALUES (?, ?, ?)'),
     putJoin: db.prepare('INSERT OR REPLACE INTO join_requests (vault_id, joiner, bytes, at) VALUES (?, ?, ?, ?)'),
     trimJoins: db.prepare(
@@ -46,7 +52,7 @@ export function sqliteMembershipStore(db: Database): MembershipStore {
   };
   const view = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   return {
-    logEntries: async (vaultId, from) => (q.entries.all(vaultId, from) as { bytes: Buffer }[]).map((r) => view(r.bytes)),
+    logEntries: async (vaultId, from) => (q.entries.all(vaultId, from, LOG_PAGE) as { bytes: Buffer }[]).map((r) => view(r.bytes)),
     appendLogEntry: async (vaultId, seq, bytes) => q.insert.run(vaultId, seq, bytes).changes === 1,
     putJoinRequest: async (vaultId, joiner, bytes, at) => {
       db.transaction(() => {
@@ -58,22 +64,51 @@ export function sqliteMembershipStore(db: Database): MembershipStore {
   };
 }
 
-/** Each vault's verified membership state, rebuilt from its stored log on first use. */
+/**
+ * Each vault's verified membership state, rebuilt from its stored log on use. Only vaults
+ * with a log are kept, and only the most recently used `cachedVaults` of them: anyone may ask
+ * about any vault id (a join, a log fetch), and a cache of every id asked about grows without
+ * bound. An evicted state is rebuilt from the log, which is the truth; the cache only saves
+ * checking its signatures again.
+ */
 export class Memberships {
-  private readonly states = new Map<string, MembershipState | null>();
+  private readonly states: LruMap<string, MembershipState>;
+  /** Moves on every change to a cached state: a rebuild that raced one is not cached. */
+  private generation = 0;
 
-  constructor(private readonly store: MembershipStore) {}
+  constructor(
+    private readonly store: MembershipStore,
+    cachedVaults = DEFAULT_CACHED_VAULTS,
+  ) {
+    this.states = new LruMap(cachedVaults);
+  }
 
-  /** The state of a vault with a log; null for one registered without (before sharing). */
+  /** How many vaults' states are in memory. */
+  get cachedVaults(): number {
+    return this.states.size;
+  }
+
+  /** The state of a vault with a log; null for an unknown vault or one registered without (before sharing). */
   async state(vaultId: Uint8Array): Promise<MembershipState | null> {
     const key = toHex(vaultId);
-    if (!this.states.has(key)) {
-      const entries = await this.store.logEntries(vaultId, 0);
-      let state: MembershipState | null = null;
+    const cached = this.states.get(key);
+    if (cached) return cached;
+    const generation = this.generation;
+    let state: MembershipState | null = null;
+    // Page by page until one comes back empty: a store may return fewer than asked for.
+    for (let entries = await this.store.logEntries(vaultId, 0); entries.length > 0; entries = await this.store.logEntries(vaultId, state!.head.seq + 1)) {
       for (const e of entries) state = state ? applyEntry(nodeSuite, state, e) : genesisState(nodeSuite, e);
-      this.states.set(key, state);
     }
-    return this.states.get(key)!;
+    // An append that landed while the log was read may be missing from this state: answer
+    // with it (it was true when asked) but let the next use read the log again.
+    if (state && generation === this.generation) this.states.set(key, state);
+    return state;
+  }
+
+  private remember(vaultId: Uint8Array, state: MembershipState | undefined): void {
+    this.generation++;
+    if (state) this.states.set(toHex(vaultId), state);
+    else this.states.delete(toHex(vaultId));
   }
 
   /** Checks a genesis for `vaultId` made by `registrant`; stores it if the vault has none. */
@@ -93,7 +128,7 @@ export class Memberships {
       return existing;
     }
     await this.store.appendLogEntry(vaultId, 0, genesis);
-    this.states.set(toHex(vaultId), state);
+    this.remember(vaultId, state);
     return state;
   }
 
@@ -108,10 +143,10 @@ export class Memberships {
       throw new RelayFailure('MEMBERSHIP_REFUSED', isTesseraError(e) ? `${e.message} (${String(e.details.reason ?? e.code)})` : 'Refused');
     }
     if (!(await this.store.appendLogEntry(vaultId, next.head.seq, entry))) {
-      this.states.delete(toHex(vaultId)); // someone else appended: reload and let the client retry
+      this.remember(vaultId, undefined); // someone else appended: reload and let the client retry
       throw new RelayFailure('MEMBERSHIP_REFUSED', 'The log moved on; fetch it and try again');
     }
-    this.states.set(toHex(vaultId), next);
+    this.remember(vaultId, next);
     return next.head.seq;
   }
 

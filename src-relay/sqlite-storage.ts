@@ -89,8 +89,13 @@ function prepareSchema(db: Database.Database): void {
 // not pay for SQLite at start-up.
 let sqlite: typeof Database | undefined;
 
+export interface SqliteStorageOptions {
+  /** Vaults whose membership state stays in memory (Memberships); default DEFAULT_CACHED_VAULTS. */
+  readonly cachedVaults?: number;
+}
+
 /** Opens (creating if needed) a relay database at `path`, or an in-memory one for ':memory:'. */
-export function openSqliteStorage(path: string): RelayStorage {
+export function openSqliteStorage(path: string, options: SqliteStorageOptions = {}): RelayStorage {
   sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database;
   const db = new sqlite(path);
   try {
@@ -102,15 +107,15 @@ export function openSqliteStorage(path: string): RelayStorage {
     db.close();
     throw e;
   }
-  return sqliteStorage(db);
+  return sqliteStorage(db, options);
 }
 
 /** A fresh in-memory relay database, for unit tests. */
-export function openMemoryStorage(): RelayStorage {
-  return openSqliteStorage(':memory:');
+export function openMemoryStorage(options: SqliteStorageOptions = {}): RelayStorage {
+  return openSqliteStorage(':memory:', options);
 }
 
-function sqliteStorage(db: Database.Database): RelayStorage {
+function sqliteStorage(db: Database.Database, options: SqliteStorageOptions): RelayStorage {
   const q = {
     vault: db.prepare('SELECT id, owner, created_at FROM vaults WHERE id = ?'),
     insertVault: db.prepare('INSERT OR IGNORE INTO vaults (id, owner, created_at) VALUES (?, ?, ?)'),
@@ -188,7 +193,7 @@ function sqliteStorage(db: Database.Database): RelayStorage {
   };
 
   return {
-    memberships: new Memberships(sqliteMembershipStore(db)),
+    memberships: new Memberships(sqliteMembershipStore(db), options.cachedVaults),
     getVault: wrap(getVault),
     createVault: wrap((id: Uint8Array, owner: Uint8Array, createdAt: number) => createVault.immediate(id, owner, createdAt)),
     memberRole: wrap((vaultId: Uint8Array, key: Uint8Array) => (q.role.get(vaultId, key) as { role: Role } | undefined)?.role),
