@@ -35,6 +35,10 @@ export interface RelayLimits {
   readonly maxBufferedBytes: number;
   /** On shutdown, how long requests already received may take to finish. */
   readonly shutdownGraceMs: number;
+  /** Bytes one vault may keep: its envelopes, snapshots and membership log (storage.ts: Quotas). */
+  readonly maxVaultBytes: number;
+  /** Bytes the changes signed by one key may take, across every vault. */
+  readonly maxKeyBytes: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -48,6 +52,12 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxQueuedRequests: 64,
   maxBufferedBytes: 64 * 1024 * 1024,
   shutdownGraceMs: 5_000,
+  // A vault of 10,000 secrets in three environments, three versions each, is a few MB with
+  // its history; a gigabyte leaves room for years of changes between snapshots, and stops
+  // one registration from filling the disk.
+  maxVaultBytes: 1024 ** 3,
+  // A member of several large vaults, never the whole disk for one fresh key.
+  maxKeyBytes: 2 * 1024 ** 3,
 };
 
 /** The defaults with `overrides` applied; throws on a value that is not a positive number. */

@@ -1,6 +1,5 @@
 // The relay's rights come from the vault's signed membership log: a viewer's write is
 // refused, an editor's accepted, an entry that breaks the log's rules never appended.
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-main/crypto/node-suite';
 import { fromHex, toHex } from '../src-shared/crypto/bytes';
@@ -8,7 +7,8 @@ import { addMember, createGenesis } from '../src-shared/membership/builders';
 import { decodeEntry, encodeEntry } from '../src-shared/membership/entry';
 import type { MembershipState } from '../src-shared/membership/state';
 import { Author, person, RelayTestClient, sharedVault, startTestRelay } from '../test/helpers/relay-client';
-import { Memberships, sqliteMembershipStore, type MembershipStore } from './membership';
+import { DEFAULT_LIMITS as QUOTAS } from './limits';
+import { Memberships, type MembershipStore } from './membership';
 import { openMemoryStorage } from './sqlite-storage';
 
 const relays: { close(): Promise<void> }[] = [];
@@ -56,13 +56,13 @@ describe('the membership cache', () => {
     const [meta, dev] = [toHex(nodeSuite.randomBytes(16)), toHex(nodeSuite.randomBytes(16))];
     const vaultId = nodeSuite.randomBytes(16);
     const genesis = createGenesis(nodeSuite, alice.signing, { vaultId, metaScope: meta, envScopes: [dev], creator: alice.identity, name: 'Alice' });
-    await memberships.register(vaultId, alice.signing.publicKey, genesis.bytes);
+    await memberships.register(vaultId, alice.signing.publicKey, genesis.bytes, QUOTAS);
     let state = genesis.state;
     const added: string[] = [];
     for (let i = 0; i < members; i++) {
       const m = person();
       const entry = addMember(nodeSuite, state, alice.signing, genesis.newKeys, { identity: m.identity, name: `M${i}`, role: 'viewer', envScopes: [] });
-      await memberships.append(vaultId, entry.bytes);
+      await memberships.append(vaultId, entry.bytes, QUOTAS);
       state = entry.state;
       added.push(toHex(m.signing.publicKey));
     }
@@ -78,7 +78,7 @@ describe('the membership cache', () => {
       await loggedVault(memberships);
       // A vault registered before sharing has no log either: its state is null, and not kept.
       const legacy = nodeSuite.randomBytes(16);
-      await storage.createVault(legacy, nodeSuite.randomBytes(32), 1);
+      await storage.createVault(legacy, nodeSuite.randomBytes(32), 1, 1);
       expect(await memberships.state(legacy)).toBeNull();
       for (let i = 0; i < 2_000; i++) expect(await memberships.state(nodeSuite.randomBytes(16))).toBeNull();
       await expect(memberships.requestJoin(nodeSuite.randomBytes(16), new Uint8Array(10))).rejects.toMatchObject({ code: 'UNKNOWN_VAULT' });
@@ -107,7 +107,7 @@ describe('the membership cache', () => {
       for (const v of vaults.slice(1, 5)) await memberships.state(v.vaultId);
       const bob = person();
       const addBob = addMember(nodeSuite, first.state, first.alice.signing, first.genesis.newKeys, { identity: bob.identity, name: 'Bob', role: 'editor', envScopes: [] });
-      expect(await memberships.append(first.vaultId, addBob.bytes)).toBe(1);
+      expect(await memberships.append(first.vaultId, addBob.bytes, QUOTAS)).toBe(1);
       for (const v of vaults.slice(1, 5)) await memberships.state(v.vaultId);
       expect(summary(await memberships.state(first.vaultId))).toEqual(summary(addBob.state));
     } finally {
@@ -116,12 +116,20 @@ describe('the membership cache', () => {
   });
 
   it('rebuilds a log that the store hands out in pages', async () => {
-    const db = new Database(':memory:');
-    const store = sqliteMembershipStore(db);
-    // Two entries per read: the rebuild must keep asking until a read comes back empty.
-    const paged: MembershipStore = { ...store, logEntries: async (v, from) => (await store.logEntries(v, from)).slice(0, 2) };
-    const { vaultId, state } = await loggedVault(new Memberships(paged), 4);
-    expect(summary(await new Memberships(paged).state(vaultId))).toEqual(summary(state));
-    db.close();
+    const storage = openMemoryStorage();
+    try {
+      const { vaultId, state } = await loggedVault(storage.memberships, 4);
+      // Two entries per read: the rebuild must keep asking until a read comes back empty.
+      const store = pagedStore((v, from) => storage.memberships.entries(v, from));
+      expect(summary(await new Memberships(store).state(vaultId))).toEqual(summary(state));
+    } finally {
+      await storage.close();
+    }
   });
 });
+
+/** A read-only store over `entries` that hands out two entries per read. */
+function pagedStore(entries: (vaultId: Uint8Array, from: number) => Promise<Uint8Array[]>): MembershipStore {
+  const never = () => Promise.reject(new Error('read only'));
+  return { logEntries: async (v, from) => (await entries(v, from)).slice(0, 2), appendLogEntry: never, putJoinRequest: never, joinRequests: never };
+}

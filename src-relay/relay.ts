@@ -65,7 +65,7 @@ export function createRelay(options: RelayOptions): Relay {
   const subscribers = new Map<string, Map<Session, Subscription>>();
   // Stores every push, several per transaction, and fans each out as soon as it is durable, in
   // sequence order: every subscriber gets a scope's envelopes in order.
-  const writer = new PushWriter<Session>(storage, (push, from) => fanOut(push, from));
+  const writer = new PushWriter<Session>(storage, limits, (push, from) => fanOut(push, from));
   const servers = new Set<Server>();
   let nextId = 1;
   let accepted = 0;
@@ -116,14 +116,14 @@ export function createRelay(options: RelayOptions): Relay {
       case 'register': {
         // With a genesis, membership comes from the signed log; without (a vault made before
         // sharing), the registering key is the only member.
-        if (m.genesis) await storage.memberships.register(m.vaultId, key, m.genesis);
-        const vault = (await storage.getVault(m.vaultId)) ?? (await storage.createVault(m.vaultId, key, Date.now()));
-        if (!equalBytes(vault.owner, key)) throw new RelayFailure('VAULT_EXISTS', 'This vault id is registered by another key');
+        if (m.genesis) await storage.memberships.register(m.vaultId, key, m.genesis, limits);
+        const created = await storage.createVault(m.vaultId, key, Date.now(), Number.MAX_SAFE_INTEGER);
+        if (!created.ok || !equalBytes(created.vault.owner, key)) throw new RelayFailure('VAULT_EXISTS', 'This vault id is registered by another key');
         return { type: 'registered', requestId: m.requestId };
       }
       case 'log-append': {
         if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
-        const seq = await storage.memberships.append(m.vaultId, m.entry);
+        const seq = await storage.memberships.append(m.vaultId, m.entry, limits);
         // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
         const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId: m.vaultId, from: seq, entries: [m.entry], length: seq + 1 });
         for (const other of subscribers.get(toHex(m.vaultId))?.keys() ?? []) if (other !== session) other.sendLive(news);

@@ -50,6 +50,7 @@ export type RelayErrorCode =
   | 'TOO_MANY_CONNECTIONS'
   | 'SHUTTING_DOWN'
   | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
+  | 'QUOTA_EXCEEDED' // storing it would take the vault or its author past the relay's quota
   | 'INTERNAL';
 
 export interface Cursor {
