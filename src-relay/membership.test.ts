@@ -56,7 +56,7 @@ describe('the membership cache', () => {
     const [meta, dev] = [toHex(nodeSuite.randomBytes(16)), toHex(nodeSuite.randomBytes(16))];
     const vaultId = nodeSuite.randomBytes(16);
     const genesis = createGenesis(nodeSuite, alice.signing, { vaultId, metaScope: meta, envScopes: [dev], creator: alice.identity, name: 'Alice' });
-    await memberships.register(vaultId, alice.signing.publicKey, genesis.bytes, QUOTAS);
+    await memberships.register(vaultId, memberships.checkGenesis(vaultId, alice.signing.publicKey, genesis.bytes), QUOTAS);
     let state = genesis.state;
     const added: string[] = [];
     for (let i = 0; i < members; i++) {

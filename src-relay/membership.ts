@@ -22,6 +22,13 @@ const JOIN_REQUEST_TTL_MS = 30 * 86_400_000;
 /** Vaults whose membership state is kept in memory by default (the others are rebuilt on use). */
 export const DEFAULT_CACHED_VAULTS = 10_000;
 
+/** A genesis entry that passed checkGenesis. */
+export interface CheckedGenesis {
+  readonly bytes: Uint8Array;
+  readonly state: MembershipState;
+  readonly creator: Uint8Array;
+}
+
 export interface MembershipStore {
   /** Entries with seq >= from, in order; a long log comes in pages (ask again after the last). */
   logEntries(vaultId: Uint8Array, from: number): Promise<Uint8Array[]>;
@@ -83,28 +90,36 @@ export class Memberships {
     else this.states.delete(toHex(vaultId));
   }
 
-  /** Checks a genesis for `vaultId` made by `registrant`; stores it if the vault has none. */
-  async register(vaultId: Uint8Array, registrant: Uint8Array, genesis: Uint8Array, quotas: Quotas): Promise<MembershipState> {
+  /** Checks that `genesis` starts a log of `vaultId` created by `registrant`. Throws MEMBERSHIP_REFUSED. */
+  checkGenesis(vaultId: Uint8Array, registrant: Uint8Array, genesis: Uint8Array): CheckedGenesis {
     let state: MembershipState;
     try {
       state = genesisState(nodeSuite, genesis);
     } catch (e) {
       throw new RelayFailure('MEMBERSHIP_REFUSED', isTesseraError(e) ? e.message : 'Not a genesis entry');
     }
-    if (toHex(state.vaultId) !== toHex(vaultId) || !currentMember(state, registrant) || currentMember(state, registrant)!.role !== 'owner') {
+    if (toHex(state.vaultId) !== toHex(vaultId) || currentMember(state, registrant)?.role !== 'owner') {
       throw new RelayFailure('MEMBERSHIP_REFUSED', 'The genesis names another vault or another creator');
     }
+    return { bytes: genesis, state, creator: registrant };
+  }
+
+  /**
+   * Stores a checked genesis as the vault's log, charged to its creator, unless the vault has
+   * one; VAULT_EXISTS when that one is another. The caller has checked the vault is the creator's.
+   */
+  async register(vaultId: Uint8Array, genesis: CheckedGenesis, quotas: Quotas): Promise<MembershipState> {
     let existing = await this.state(vaultId);
     if (!existing) {
-      const stored = await this.store.appendLogEntry(vaultId, 0, genesis, registrant, quotas);
+      const stored = await this.store.appendLogEntry(vaultId, 0, genesis.bytes, genesis.creator, quotas);
       if (stored.ok) {
-        this.remember(vaultId, state);
-        return state;
+        this.remember(vaultId, genesis.state);
+        return genesis.state;
       }
       if (stored.over) throw quotaFailure(stored.over);
       existing = await this.state(vaultId); // another registration stored one first
     }
-    if (!existing || toHex(existing.genesisHash) !== toHex(state.genesisHash)) throw new RelayFailure('VAULT_EXISTS', 'This vault id has another genesis');
+    if (!existing || toHex(existing.genesisHash) !== toHex(genesis.state.genesisHash)) throw new RelayFailure('VAULT_EXISTS', 'This vault id has another genesis');
     return existing;
   }
 

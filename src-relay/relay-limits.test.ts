@@ -3,11 +3,13 @@
 // members of other vaults are served throughout. (Protocol abuse is in relay-abuse.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-main/crypto/node-suite';
-import { fromHex } from '../src-shared/crypto/bytes';
-import { addMember } from '../src-shared/membership/builders';
+import { fromHex, toHex } from '../src-shared/crypto/bytes';
 import type { RelayMessage } from '../src-shared/protocol/messages';
 import { Author, newIdentity, ownedVault, person, randomId, RelayTestClient, sharedVault, startTestRelay } from '../test/helpers/relay-client';
-import type { RelayLimits } from './limits';
+import { addMember, createGenesis } from '../src-shared/membership/builders';
+import { DEFAULT_LIMITS, type RelayLimits } from './limits';
+import { addressGroup, Registrations } from './registration';
+import { openMemoryStorage } from './sqlite-storage';
 
 let relay: Awaited<ReturnType<typeof startTestRelay>> | undefined;
 const clients: RelayTestClient[] = [];
@@ -132,5 +134,84 @@ describe('storage quotas', () => {
     expect(await owner.request({ type: 'log-append', vaultId, entry: addBob.bytes })).toMatchObject({ type: 'error', code: 'QUOTA_EXCEEDED' });
     expect(await owner.request({ type: 'log-fetch', vaultId, from: 0 })).toMatchObject({ type: 'log', length: 1 });
     await stillServes();
+  });
+});
+
+describe('registration limits', () => {
+  it('refuse a key more vaults than its limit (REGISTRATION_LIMITED); registering one again does not count', async () => {
+    const { relay, stillServes } = await setUp({ maxVaultsPerKey: 3 });
+    const alice = person();
+    const shared = await sharedVault(relay.url, alice);
+    clients.push(shared.owner);
+    const ids = [randomId(), randomId()];
+    for (const id of ids) expect(await shared.owner.register(id)).toMatchObject({ type: 'registered' });
+    const refused = await shared.owner.register(randomId());
+    expect(refused).toMatchObject({ type: 'error', code: 'REGISTRATION_LIMITED' });
+    expect(refused.type === 'error' && refused.message).toMatch(/registered 3 vaults/);
+    // What its clients do on every sync: register again, with the genesis where there is one.
+    expect(await shared.owner.request({ type: 'register', vaultId: shared.vaultId, genesis: shared.genesis.bytes })).toMatchObject({ type: 'registered' });
+    for (const id of ids) expect(await shared.owner.register(id)).toMatchObject({ type: 'registered' });
+    // Another key has its own count.
+    expect(await (await connectAs()).register(randomId())).toMatchObject({ type: 'registered' });
+    expect((await relay.storage.counts()).vaults).toBe(1 + 3 + 1);
+    await stillServes();
+  });
+
+  it('refuse an address more new vaults per hour than its rate, whatever keys it uses', async () => {
+    // The honest vault of setUp is the first registration from 127.0.0.1.
+    const { relay, stillServes } = await setUp({ registrationsPerHour: 3 });
+    const first = await connectAs();
+    const vaultId = randomId();
+    expect(await first.register(vaultId)).toMatchObject({ type: 'registered' });
+    // Registering an existing vault again, as every sync does, takes nothing from the bucket.
+    for (let i = 0; i < 5; i++) expect(await first.register(vaultId)).toMatchObject({ type: 'registered' });
+    expect(await (await connectAs()).register(randomId())).toMatchObject({ type: 'registered' });
+    const fresh = await (await connectAs()).register(randomId());
+    expect(fresh).toMatchObject({ type: 'error', code: 'REGISTRATION_LIMITED' });
+    expect(fresh.type === 'error' && fresh.message).toMatch(/registered 3 vaults within an hour/);
+    expect((await relay.storage.counts()).vaults).toBe(3);
+    await stillServes();
+  });
+
+  it("never store a stranger's genesis for a vault registered by another key", async () => {
+    const { relay } = await setUp();
+    const { client, author, vaultId } = await vault(); // registered before sharing: no log
+    const mallory = person();
+    const genesis = createGenesis(nodeSuite, mallory.signing, { vaultId, metaScope: toHex(randomId()), envScopes: [], creator: mallory.identity, name: 'Mallory' });
+    const socket = await connectAs(mallory.signing);
+    expect(await socket.request({ type: 'register', vaultId, genesis: genesis.bytes })).toMatchObject({ type: 'error', code: 'VAULT_EXISTS' });
+    expect(await relay.storage.memberships.state(vaultId)).toBeNull();
+    expect(await socket.request({ type: 'log-fetch', vaultId, from: 0 })).toMatchObject({ type: 'error', code: 'NOT_A_MEMBER' });
+    expect(await client.push(author.next())).toMatchObject({ type: 'ack', seq: 1 });
+  });
+
+  it('give an address its registrations back at the hourly rate', async () => {
+    const storage = openMemoryStorage();
+    try {
+      let now = 0;
+      const registrations = new Registrations(storage, { ...DEFAULT_LIMITS, registrationsPerHour: 2 }, () => now);
+      const register = (address: string) => registrations.register(newIdentity().publicKey, address, randomId()).then(() => 'ok', (e: { code: string }) => e.code);
+      expect([await register('198.51.100.7'), await register('198.51.100.7'), await register('198.51.100.7')]).toEqual(['ok', 'ok', 'REGISTRATION_LIMITED']);
+      // Another address, and the same one over IPv4-mapped IPv6, or later.
+      expect(await register('203.0.113.9')).toBe('ok');
+      expect(await register('::ffff:198.51.100.7')).toBe('REGISTRATION_LIMITED');
+      now += 1_800_000; // half an hour: one registration back
+      expect([await register('198.51.100.7'), await register('198.51.100.7')]).toEqual(['ok', 'REGISTRATION_LIMITED']);
+      // One IPv6 /64 is one client.
+      expect([await register('2001:db8:1:2::1'), await register('2001:db8:1:2:ffff::9'), await register('2001:db8:1:2:a:b:c:d')]).toEqual(['ok', 'ok', 'REGISTRATION_LIMITED']);
+      expect(await register('2001:db8:1:3::1')).toBe('ok');
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('count IPv4 addresses alone and IPv6 by /64', () => {
+    expect(addressGroup('127.0.0.1')).toBe('127.0.0.1');
+    expect(addressGroup('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(addressGroup('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressGroup('2001:0db8:0000:0001:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:0:1::/64');
+    expect(addressGroup('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressGroup('::1')).toBe('0:0:0:0::/64');
+    expect(addressGroup('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
   });
 });

@@ -44,7 +44,7 @@ describe('stored bytes', () => {
     const scopeId = randomId();
     await s.createVault(vaultId, ada.signing.publicKey, 1, 10);
     const genesis = genesisFor(vaultId, ada);
-    await s.memberships.register(vaultId, ada.signing.publicKey, genesis.bytes, roomy);
+    await s.memberships.register(vaultId, s.memberships.checkGenesis(vaultId, ada.signing.publicKey, genesis.bytes), roomy);
     const g = genesis.bytes.byteLength;
     expect([await s.vaultBytes(vaultId), await s.keyBytes(ada.signing.publicKey)]).toEqual([g, g]);
 
@@ -151,7 +151,7 @@ describe('stored bytes', () => {
     await s.createVault(vaultId, ada.signing.publicKey, 1, 10);
     const genesis = genesisFor(vaultId, ada);
     const tight = { maxVaultBytes: genesis.bytes.byteLength - 1, maxKeyBytes: 1e12 };
-    await expect(s.memberships.register(vaultId, ada.signing.publicKey, genesis.bytes, tight)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await expect(s.memberships.register(vaultId, s.memberships.checkGenesis(vaultId, ada.signing.publicKey, genesis.bytes), tight)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
     expect(await s.memberships.state(vaultId)).toBeNull();
     expect(await s.vaultBytes(vaultId)).toBe(0);
   });

@@ -51,6 +51,7 @@ export type RelayErrorCode =
   | 'SHUTTING_DOWN'
   | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
   | 'QUOTA_EXCEEDED' // storing it would take the vault or its author past the relay's quota
+  | 'REGISTRATION_LIMITED' // this key or address has registered as many vaults as the relay allows
   | 'INTERNAL';
 
 export interface Cursor {
