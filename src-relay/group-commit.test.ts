@@ -9,7 +9,7 @@ import { Author, newIdentity, randomId, RelayTestClient, type Deliver } from '..
 import type { RelayLimits } from './limits';
 import { createRelay, type Relay } from './relay';
 import { openMemoryStorage } from './sqlite-storage';
-import type { AppendResult, NewUpdate, RelayStorage } from './storage';
+import type { AppendResult, NewUpdate, Quotas, RelayStorage } from './storage';
 
 /** The in-memory store; each appendUpdates call is recorded and, while held, waits before committing. */
 class GatedStorage {
@@ -22,7 +22,7 @@ class GatedStorage {
   private refuseAlways = false;
 
   constructor(readonly inner = openMemoryStorage()) {
-    this.storage = { ...inner, appendUpdates: (us) => this.append(us) };
+    this.storage = { ...inner, appendUpdates: (us, quotas) => this.append(us, quotas) };
   }
 
   hold(): void {
@@ -45,14 +45,14 @@ class GatedStorage {
     this.refuseAlways = always;
   }
 
-  private async append(us: readonly NewUpdate[]): Promise<AppendResult[]> {
+  private async append(us: readonly NewUpdate[], quotas: Quotas): Promise<AppendResult[]> {
     this.batches.push(us.length);
     if (this.gate) await this.gate;
     const next = this.next;
     if (!this.refuseAlways) this.next = undefined;
     if (next === 'fail') throw new Error('disk full');
     if (next === 'refuse') return us.map(() => ({ ok: false }));
-    return this.inner.appendUpdates(us);
+    return this.inner.appendUpdates(us, quotas);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The relay's answers to abuse: how big a frame, how many messages, how many sockets, how
- * long a socket may stay silent. Every limit is configurable; the defaults suit one team's
+ * long a socket may stay silent, how much one vault or key may store, how many vaults a key
+ * or an address may register. Every limit is configurable; the defaults suit one team's
  * relay on a small machine.
  */
 import { DEFAULT_MAX_FRAME_BYTES } from '../src-shared/protocol/messages';
@@ -35,6 +36,17 @@ export interface RelayLimits {
   readonly maxBufferedBytes: number;
   /** On shutdown, how long requests already received may take to finish. */
   readonly shutdownGraceMs: number;
+  /** Bytes one vault may keep: its envelopes, snapshots and membership log (storage.ts: Quotas). */
+  readonly maxVaultBytes: number;
+  /** Bytes the changes signed by one key may take, across every vault. */
+  readonly maxKeyBytes: number;
+  /** Vaults one key may register (registration.ts). */
+  readonly maxVaultsPerKey: number;
+  /**
+   * New vaults one address (an IPv6 /64) may register per hour, and in a burst. Behind a
+   * reverse proxy every client shares the proxy's address: raise this there.
+   */
+  readonly registrationsPerHour: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -48,6 +60,15 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxQueuedRequests: 64,
   maxBufferedBytes: 64 * 1024 * 1024,
   shutdownGraceMs: 5_000,
+  // A vault of 10,000 secrets in three environments, three versions each, is a few MB with
+  // its history; a gigabyte leaves room for years of changes between snapshots, and stops
+  // one registration from filling the disk.
+  maxVaultBytes: 1024 ** 3,
+  // A member of several large vaults, never the whole disk for one fresh key.
+  maxKeyBytes: 2 * 1024 ** 3,
+  // A person or a team has tens of vaults; each is registered once, by its creator.
+  maxVaultsPerKey: 100,
+  registrationsPerHour: 20,
 };
 
 /** The defaults with `overrides` applied; throws on a value that is not a positive number. */

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { TesseraError, isTesseraError } from '../src-shared/errors';
-import { RELAY_DEFAULTS, relayOptionsFromFlags, type RelayFlags, type StartRelayOptions } from './options';
+import { RELAY_DEFAULTS, RELAY_FLAG_HELP, relayOptionsFromFlags, type RelayFlags, type StartRelayOptions } from './options';
 import { createRelay, type Relay } from './relay';
 import { openSqliteStorage } from './sqlite-storage';
 import type { RelayStorage } from './storage';
@@ -64,7 +64,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const db = options.db ?? RELAY_DEFAULTS.db;
   let storage: RelayStorage;
   try {
-    storage = openSqliteStorage(db);
+    storage = openSqliteStorage(db, { cachedVaults: options.cachedVaults });
   } catch (e) {
     if (isTesseraError(e)) throw e;
     throw new TesseraError('IO', `Cannot open the relay database ${db}: ${(e as Error).message}`);
@@ -127,8 +127,14 @@ export async function serveRelayUntilSignal(options: StartRelayOptions = {}): Pr
 }
 
 const USAGE = `Usage: tessera-relay [--host 127.0.0.1] [--port 8787] [--db ./tessera-relay.db] [--max-frame-bytes N] [--max-connections N]
-  [--messages-per-second N] [--message-burst N]
+  [--messages-per-second N] [--message-burst N] [--max-vault-bytes N] [--max-key-bytes N] [--max-vaults-per-key N]
+  [--registrations-per-hour N] [--cached-vaults N]
 --host 0.0.0.0 listens beyond loopback: put a TLS-terminating reverse proxy in front (clients accept wss:// URLs).
+  --max-vault-bytes N         ${RELAY_FLAG_HELP.maxVaultBytes}
+  --max-key-bytes N           ${RELAY_FLAG_HELP.maxKeyBytes}
+  --max-vaults-per-key N      ${RELAY_FLAG_HELP.maxVaultsPerKey}
+  --registrations-per-hour N  ${RELAY_FLAG_HELP.registrationsPerHour}
+  --cached-vaults N           ${RELAY_FLAG_HELP.cachedVaults}
 `;
 
 /** The standalone entry point: parses argv, serves until a signal. Resolves with the exit code. */
@@ -145,6 +151,11 @@ export async function runRelayCli(argv: readonly string[]): Promise<number> {
         'max-connections': { type: 'string' },
         'messages-per-second': { type: 'string' },
         'message-burst': { type: 'string' },
+        'max-vault-bytes': { type: 'string' },
+        'max-key-bytes': { type: 'string' },
+        'max-vaults-per-key': { type: 'string' },
+        'registrations-per-hour': { type: 'string' },
+        'cached-vaults': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -156,6 +167,11 @@ export async function runRelayCli(argv: readonly string[]): Promise<number> {
       maxConnections: values['max-connections'],
       messagesPerSecond: values['messages-per-second'],
       messageBurst: values['message-burst'],
+      maxVaultBytes: values['max-vault-bytes'],
+      maxKeyBytes: values['max-key-bytes'],
+      maxVaultsPerKey: values['max-vaults-per-key'],
+      registrationsPerHour: values['registrations-per-hour'],
+      cachedVaults: values['cached-vaults'],
     };
   } catch (e) {
     process.stderr.write(`tessera relay: ${(e as Error).message}\n${USAGE}`);

@@ -14,6 +14,8 @@ export interface StartRelayOptions {
   /** The SQLite file (created if missing). */
   readonly db?: string;
   readonly limits?: Partial<RelayLimits>;
+  /** Vaults whose membership state stays in memory (storage: Memberships). */
+  readonly cachedVaults?: number;
   /** Where the relay's per-connection log lines go. Default: stderr. */
   readonly log?: (line: string) => void;
   /** Where the listening line goes. Default: stdout. */
@@ -29,7 +31,21 @@ export interface RelayFlags {
   readonly maxConnections?: string;
   readonly messagesPerSecond?: string;
   readonly messageBurst?: string;
+  readonly maxVaultBytes?: string;
+  readonly maxKeyBytes?: string;
+  readonly maxVaultsPerKey?: string;
+  readonly registrationsPerHour?: string;
+  readonly cachedVaults?: string;
 }
+
+/** The flags' help, shared by `tessera relay` and the standalone bundle. */
+export const RELAY_FLAG_HELP = {
+  maxVaultBytes: 'bytes one vault may store: envelopes, snapshots, membership log (default 1 GiB)',
+  maxKeyBytes: 'bytes the changes one key signed may take, across vaults (default 2 GiB)',
+  maxVaultsPerKey: 'vaults one key may register (default 100)',
+  registrationsPerHour: 'new vaults one address (IPv6: /64) may register per hour (default 20)',
+  cachedVaults: 'vaults whose membership state stays in memory (default 10000)',
+} as const;
 
 function integer(value: string, flag: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -44,11 +60,16 @@ export function relayOptionsFromFlags(flags: RelayFlags): StartRelayOptions {
   if (flags.maxConnections !== undefined) limits.maxConnections = integer(flags.maxConnections, '--max-connections', 1, 1_000_000);
   if (flags.messagesPerSecond !== undefined) limits.messagesPerSecond = integer(flags.messagesPerSecond, '--messages-per-second', 1, 1_000_000);
   if (flags.messageBurst !== undefined) limits.messageBurst = integer(flags.messageBurst, '--message-burst', 1, 1_000_000);
+  if (flags.maxVaultBytes !== undefined) limits.maxVaultBytes = integer(flags.maxVaultBytes, '--max-vault-bytes', 1024, Number.MAX_SAFE_INTEGER);
+  if (flags.maxKeyBytes !== undefined) limits.maxKeyBytes = integer(flags.maxKeyBytes, '--max-key-bytes', 1024, Number.MAX_SAFE_INTEGER);
+  if (flags.maxVaultsPerKey !== undefined) limits.maxVaultsPerKey = integer(flags.maxVaultsPerKey, '--max-vaults-per-key', 1, 1_000_000);
+  if (flags.registrationsPerHour !== undefined) limits.registrationsPerHour = integer(flags.registrationsPerHour, '--registrations-per-hour', 1, 1_000_000);
   return {
     host: flags.host ?? RELAY_DEFAULTS.host,
     port: flags.port === undefined ? RELAY_DEFAULTS.port : integer(flags.port, '--port', 0, 65535),
     db: flags.db ?? RELAY_DEFAULTS.db,
     limits,
+    ...(flags.cachedVaults === undefined ? {} : { cachedVaults: integer(flags.cachedVaults, '--cached-vaults', 1, 10_000_000) }),
   };
 }
 

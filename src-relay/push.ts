@@ -15,7 +15,8 @@ import { isTesseraError } from '../src-shared/errors';
 import { isAccessScope } from '../src-shared/membership/access-log';
 import { canWrite, isMember, RelayFailure } from './access';
 import { checkAuthorAtHead } from './authorship';
-import type { ChainHead, NewUpdate, RelayStorage } from './storage';
+import { quotaFailure } from './quota';
+import type { ChainHead, NewUpdate, Quotas, RelayStorage } from './storage';
 
 export type PushOutcome =
   /** A new update, stored under `seq`: deliver it to the vault's subscribers. */
@@ -57,17 +58,17 @@ export async function checkPush(storage: RelayStorage, pusher: Uint8Array, bytes
  * them) that fits one transaction: a snapshot on its own, or a run of updates. Returns one
  * result per envelope of that prefix, in order; the caller hands the rest to the next round.
  */
-export async function applyRound(storage: RelayStorage, envs: readonly Envelope[]): Promise<RoundResult[]> {
+export async function applyRound(storage: RelayStorage, envs: readonly Envelope[], quotas: Quotas): Promise<RoundResult[]> {
   const first = envs[0];
   if (!first) return [];
   if (first.kind === 'snapshot') {
     try {
-      return [{ kind: 'done', outcome: await applySnapshot(storage, first) }];
+      return [{ kind: 'done', outcome: await applySnapshot(storage, first, quotas) }];
     } catch (error) {
       return [{ kind: 'refused', error }];
     }
   }
-  return appendRun(storage, envs);
+  return appendRun(storage, envs, quotas);
 }
 
 /** A verdict that rests on an update of this run, not yet committed: judge it next round. */
@@ -117,7 +118,7 @@ const headKey = (env: Envelope) => scopeKey(env) + toHex(env.author);
  * before an update whose refusal or duplicate verdict would rest on an update of the run: if
  * the commit refused that one, the verdict would be wrong, so it waits for the next round.
  */
-async function appendRun(storage: RelayStorage, envs: readonly Envelope[]): Promise<RoundResult[]> {
+async function appendRun(storage: RelayStorage, envs: readonly Envelope[], quotas: Quotas): Promise<RoundResult[]> {
   const view = new RunView(storage);
   const results: RoundResult[] = [];
   const planned: { readonly at: number; readonly env: Envelope; readonly update: NewUpdate }[] = [];
@@ -141,7 +142,7 @@ async function appendRun(storage: RelayStorage, envs: readonly Envelope[]): Prom
   if (planned.length === 0) return results;
   let appended;
   try {
-    appended = await storage.appendUpdates(planned.map((p) => p.update));
+    appended = await storage.appendUpdates(planned.map((p) => p.update), quotas);
   } catch (error) {
     for (const p of planned) results[p.at] = { kind: 'refused', error };
     return results;
@@ -149,6 +150,7 @@ async function appendRun(storage: RelayStorage, envs: readonly Envelope[]): Prom
   planned.forEach((p, i) => {
     const r = appended[i];
     if (r?.ok) results[p.at] = { kind: 'done', outcome: { kind: 'stored', envelope: p.env, seq: r.seq } };
+    else if (r?.over) results[p.at] = { kind: 'refused', error: quotaFailure(r.over) };
   });
   return results;
 }
@@ -204,7 +206,7 @@ async function currentEpoch(storage: RelayStorage, env: Envelope): Promise<{ rea
   return scope && { epoch: scope.epoch, planned: false };
 }
 
-async function applySnapshot(storage: RelayStorage, env: Envelope): Promise<PushOutcome> {
+async function applySnapshot(storage: RelayStorage, env: Envelope, quotas: Quotas): Promise<PushOutcome> {
   // A snapshot prunes what it covers: in the access log it would let one member erase others' reports.
   if (isAccessScope(env.vaultId, env.scopeId)) throw new RelayFailure('BAD_ENVELOPE', 'The access log takes no snapshots');
   const scope = await storage.scope(env.vaultId, env.scopeId);
@@ -215,6 +217,7 @@ async function applySnapshot(storage: RelayStorage, env: Envelope): Promise<Push
   if (env.epoch !== epoch) throw new RelayFailure('STALE_EPOCH', `The scope is at epoch ${epoch}, not ${env.epoch}`);
   // The relay cannot check that the snapshot really holds what it claims to cover; a writer
   // could prune others' changes with a hollow one. Clients verify what they apply.
-  await storage.putSnapshot(env.vaultId, env.scopeId, env.covers, env.bytes);
+  const put = await storage.putSnapshot({ vaultId: env.vaultId, scopeId: env.scopeId, author: env.author, covers: env.covers, bytes: env.bytes }, quotas);
+  if (!put.ok) throw quotaFailure(put.over);
   return { kind: 'snapshot', envelope: env, seq: env.covers };
 }

@@ -11,13 +11,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { equalBytes, toHex } from '../src-shared/crypto/bytes';
+import { toHex } from '../src-shared/crypto/bytes';
 import type { Envelope } from '../src-shared/envelope/envelope';
 import { encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
 import { checkRemovalPins } from './authorship';
 import { isMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
 import { checkPush } from './push';
+import { Registrations } from './registration';
 import { CLOSE, Session, type Handling, type Request, type SessionHost } from './session';
 import type { RelayStorage } from './storage';
 import { Subscription } from './subscription';
@@ -66,7 +67,8 @@ export function createRelay(options: RelayOptions): Relay {
   const subscribers = new Map<string, Map<Session, Subscription>>();
   // Stores every push, several per transaction, and fans each out as soon as it is durable, in
   // sequence order: every subscriber gets a scope's envelopes in order.
-  const writer = new PushWriter<Session>(storage, (push, from) => fanOut(push, from));
+  const writer = new PushWriter<Session>(storage, limits, (push, from) => fanOut(push, from));
+  const registrations = new Registrations(storage, limits);
   const servers = new Set<Server>();
   let nextId = 1;
   let accepted = 0;
@@ -114,18 +116,15 @@ export function createRelay(options: RelayOptions): Relay {
   async function handle(session: Session, m: Exclude<Request, { type: 'push' }>): Promise<RelayMessage | undefined> {
     const key = session.publicKey!;
     switch (m.type) {
-      case 'register': {
+      case 'register':
         // With a genesis, membership comes from the signed log; without (a vault made before
         // sharing), the registering key is the only member.
-        if (m.genesis) await storage.memberships.register(m.vaultId, key, m.genesis);
-        const vault = (await storage.getVault(m.vaultId)) ?? (await storage.createVault(m.vaultId, key, Date.now()));
-        if (!equalBytes(vault.owner, key)) throw new RelayFailure('VAULT_EXISTS', 'This vault id is registered by another key');
+        await registrations.register(key, session.address, m.vaultId, m.genesis);
         return { type: 'registered', requestId: m.requestId };
-      }
       case 'log-append': {
         if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
         await checkRemovalPins(storage, m.vaultId, m.entry);
-        const seq = await storage.memberships.append(m.vaultId, m.entry);
+        const seq = await storage.memberships.append(m.vaultId, m.entry, limits);
         // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
         const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId: m.vaultId, from: seq, entries: [m.entry], length: seq + 1 });
         for (const other of subscribers.get(toHex(m.vaultId))?.keys() ?? []) if (other !== session) other.sendLive(news);

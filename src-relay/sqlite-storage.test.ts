@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-main/crypto/node-suite';
 import { openMemoryStorage, openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
-import type { NewUpdate, RelayStorage } from './storage';
+import { DEFAULT_LIMITS } from './limits';
+import type { NewSnapshot, NewUpdate, Quotas, RelayStorage } from './storage';
 
 const id = () => nodeSuite.randomBytes(16);
 const key = () => nodeSuite.randomBytes(32);
 
 /** One update in a transaction of its own. */
-const append = async (s: RelayStorage, u: NewUpdate) => (await s.appendUpdates([u]))[0];
+const append = async (s: RelayStorage, u: NewUpdate, quotas: Quotas = DEFAULT_LIMITS) => (await s.appendUpdates([u], quotas))[0];
+const snapshot = (vaultId: Uint8Array, scopeId: Uint8Array, author: Uint8Array, covers: number, bytes: Uint8Array): NewSnapshot => ({ vaultId, scopeId, author, covers, bytes });
 
 function update(vaultId: Uint8Array, scopeId: Uint8Array, author: Uint8Array, counter: number, size = 10, epoch = 1): NewUpdate {
   return { vaultId, scopeId, author, counter, epoch, hash: nodeSuite.randomBytes(32), bytes: nodeSuite.randomBytes(size) };
@@ -30,7 +32,7 @@ describe('sqlite storage', () => {
     const path = join(dir, 'relay.db');
     const [vaultId, scopeId, owner] = [id(), id(), key()];
     let s = openSqliteStorage(path);
-    await s.createVault(vaultId, owner, 1234);
+    await s.createVault(vaultId, owner, 1234, 1);
     const u = update(vaultId, scopeId, owner, 1);
     expect(await append(s, u)).toEqual({ ok: true, seq: 1 });
     await s.close();
@@ -63,12 +65,12 @@ describe('storage semantics (in memory)', () => {
   const [vaultId, scopeId, owner, other] = [id(), id(), key(), key()];
   beforeEach(async () => {
     s = openMemoryStorage();
-    await s.createVault(vaultId, owner, 1);
+    await s.createVault(vaultId, owner, 1, 100);
   });
   afterEach(() => s.close());
 
   it('creates a vault once, keeping the first owner', async () => {
-    expect((await s.createVault(vaultId, other, 2)).owner).toEqual(owner);
+    expect(await s.createVault(vaultId, other, 2, 100)).toMatchObject({ ok: true, created: false, vault: { owner } });
     expect(await s.memberRole(vaultId, other)).toBeUndefined();
     expect(await s.counts()).toEqual({ vaults: 1 });
   });
@@ -88,7 +90,7 @@ describe('storage semantics (in memory)', () => {
 
   it('appends a batch in order in one transaction, refusing only the updates whose preconditions fail', async () => {
     const o = [1, 2, 3, 4].map((c) => update(vaultId, scopeId, owner, c));
-    const results = await s.appendUpdates([
+    const batch = [
       o[0]!,
       o[1]!,
       update(vaultId, scopeId, owner, 2), // the head is at 2 by now: a replay
@@ -97,24 +99,25 @@ describe('storage semantics (in memory)', () => {
       o[2]!,
       update(vaultId, scopeId, other, 2, 10, 0), // an epoch behind the scope's
       o[3]!,
-    ]);
+    ];
+    const results = await s.appendUpdates(batch, DEFAULT_LIMITS);
     expect(results).toEqual([{ ok: true, seq: 1 }, { ok: true, seq: 2 }, { ok: false }, { ok: true, seq: 3 }, { ok: false }, { ok: true, seq: 4 }, { ok: false }, { ok: true, seq: 5 }]);
     expect(await s.chainHead(vaultId, scopeId, owner)).toEqual({ counter: 4, hash: o[3]!.hash, seq: 5 });
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 1e6 })).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(await s.appendUpdates([])).toEqual([]);
+    expect(await s.appendUpdates([], DEFAULT_LIMITS)).toEqual([]);
   });
 
   it('prunes what a newer snapshot covers and keeps the chain heads', async () => {
     const updates = [1, 2, 3, 4].map((c) => update(vaultId, scopeId, owner, c));
     for (const u of updates) await append(s, u);
-    expect(await s.putSnapshot(vaultId, scopeId, 3, new Uint8Array([9]))).toBe(true);
-    expect(await s.putSnapshot(vaultId, scopeId, 2, new Uint8Array([8]))).toBe(false);
+    expect(await s.putSnapshot(snapshot(vaultId, scopeId, owner, 3, new Uint8Array([9])), DEFAULT_LIMITS)).toEqual({ ok: true, stored: true });
+    expect(await s.putSnapshot(snapshot(vaultId, scopeId, owner, 2, new Uint8Array([8])), DEFAULT_LIMITS)).toEqual({ ok: true, stored: false });
     expect(await s.latestSnapshot(vaultId, scopeId)).toEqual({ covers: 3, bytes: new Uint8Array([9]) });
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 1e6 })).map((e) => e.seq)).toEqual([4]);
     expect(await s.findUpdate(vaultId, scopeId, owner, 2)).toBeUndefined();
     expect(await s.findUpdate(vaultId, scopeId, owner, 4)).toEqual({ seq: 4, hash: updates[3]!.hash });
     expect((await s.chainHead(vaultId, scopeId, owner))?.counter).toBe(4);
-    await s.putSnapshot(vaultId, scopeId, 4, new Uint8Array([7]));
+    await s.putSnapshot(snapshot(vaultId, scopeId, owner, 4, new Uint8Array([7])), DEFAULT_LIMITS);
     expect(await s.chainHead(vaultId, scopeId, owner)).toEqual({ counter: 4, hash: updates[3]!.hash, seq: 4 });
   });
 

@@ -9,6 +9,12 @@
  * database cannot, and the relay's logic should not change when one arrives. Because another
  * relay process may share such a database, the two writes carry their own preconditions and
  * re-check them inside their transaction (see appendUpdates and putSnapshot).
+ *
+ * Quotas are the same kind of precondition. A backend keeps each vault's and each key's stored
+ * bytes (envelopes, snapshots, membership log entries; see Quotas) in the database, moved in
+ * the transaction that stores or deletes the bytes, and every write checks the quotas the
+ * relay passes it against those totals inside that transaction: pushes racing each other, or
+ * another relay process, cannot overshoot. Bytes a snapshot prunes are credited back.
  */
 
 import type { Memberships } from './membership';
@@ -61,20 +67,64 @@ export interface NewUpdate {
   readonly bytes: Uint8Array;
 }
 
+/** A snapshot the relay has checked and wants to store. */
+export interface NewSnapshot {
+  readonly vaultId: Uint8Array;
+  readonly scopeId: Uint8Array;
+  /** Who signed it: charged for its bytes. */
+  readonly author: Uint8Array;
+  /** The sequence number it covers up to (inclusive). */
+  readonly covers: number;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * What the relay lets one vault and one key keep (limits.ts). A vault's bytes are its
+ * envelopes, snapshots and membership log; a key's are those it signed, in every vault.
+ */
+export interface Quotas {
+  readonly maxVaultBytes: number;
+  readonly maxKeyBytes: number;
+}
+
+/** A write refused because it would take a vault's or a key's stored bytes past its quota. */
+export interface OverQuota {
+  readonly quota: 'vault' | 'key';
+  readonly limit: number;
+  /** Stored before the write. */
+  readonly used: number;
+  /** What the write would add (net of what it frees). */
+  readonly adding: number;
+}
+
 export type AppendResult =
   | { readonly ok: true; readonly seq: number }
-  /** The author's head or the scope's epoch moved since the relay looked: check again. */
-  | { readonly ok: false };
+  /**
+   * Without `over`: the author's head or the scope's epoch moved since the relay looked, check
+   * again. With it: storing it would exceed a quota.
+   */
+  | { readonly ok: false; readonly over?: OverQuota };
+
+export type SnapshotResult =
+  /** stored: false when the scope already has a snapshot covering as much. */
+  | { readonly ok: true; readonly stored: boolean }
+  | { readonly ok: false; readonly over: OverQuota };
+
+export type CreateVaultResult =
+  /** The vault as stored: a caller that lost a race sees the winner's owner. */
+  | { readonly ok: true; readonly vault: VaultRecord; readonly created: boolean }
+  /** The owner has registered `limit` vaults already. */
+  | { readonly ok: false; readonly limit: number };
 
 export interface RelayStorage {
   /** Each vault's membership log and what follows from it (membership.ts). */
   readonly memberships: Memberships;
   getVault(vaultId: Uint8Array): Promise<VaultRecord | undefined>;
   /**
-   * Creates the vault with `owner` as its only member (role owner), unless it exists.
-   * Returns the vault as stored, so a caller that lost a race sees the winner's owner.
+   * Creates the vault with `owner` as its only member (role owner), unless it exists, and
+   * unless `owner` already owns `maxVaultsPerKey` vaults (counted in the same transaction).
    */
-  createVault(vaultId: Uint8Array, owner: Uint8Array, createdAt: number): Promise<VaultRecord>;
+  createVault(vaultId: Uint8Array, owner: Uint8Array, createdAt: number, maxVaultsPerKey: number): Promise<CreateVaultResult>;
   memberRole(vaultId: Uint8Array, publicKey: Uint8Array): Promise<Role | undefined>;
 
   scope(vaultId: Uint8Array, scopeId: Uint8Array): Promise<ScopeState | undefined>;
@@ -86,25 +136,34 @@ export interface RelayStorage {
 
   /**
    * In one durable transaction, each in turn: assigns the scope's next sequence number, stores
-   * the bytes and moves the author's head. Refuses one ({ ok: false }) unless the author's head
-   * counter is then `counter - 1` and the scope's epoch `epoch` (or the scope is new); the others
-   * go on, so an update right after a refused one of the same chain is refused too. Resolves
-   * with one result per update, in order, once the transaction is durable. Several updates per
-   * transaction let the relay pay one fsync for all the pushes waiting at that moment.
+   * the bytes, moves the author's head and charges the bytes to the vault and the author.
+   * Refuses one ({ ok: false }) unless the author's head counter is then `counter - 1` and the
+   * scope's epoch `epoch` (or the scope is new), or ({ ok: false, over }) if it would take the
+   * vault or the author past `quotas`; the others go on, so an update right after a refused one
+   * of the same chain is refused too. Resolves with one result per update, in order, once the
+   * transaction is durable. Several updates per transaction let the relay pay one fsync for all
+   * the pushes waiting at that moment.
    */
-  appendUpdates(updates: readonly NewUpdate[]): Promise<AppendResult[]>;
+  appendUpdates(updates: readonly NewUpdate[], quotas: Quotas): Promise<AppendResult[]>;
   /**
    * In one durable transaction: if `covers` is above the scope's current snapshot, stores
-   * this one instead and deletes the envelopes with seq <= covers. Returns whether it was
-   * stored. The caller has checked 1 <= covers <= lastSeq, which stays true (lastSeq only grows).
+   * this one instead and deletes the envelopes with seq <= covers, crediting their bytes and
+   * the replaced snapshot's to their authors and charging this one's to its author; refused
+   * (over) if that leaves the vault or the author past `quotas` and holding more than before.
+   * The caller has checked 1 <= covers <= lastSeq, which stays true (lastSeq only grows).
    */
-  putSnapshot(vaultId: Uint8Array, scopeId: Uint8Array, covers: number, bytes: Uint8Array): Promise<boolean>;
+  putSnapshot(snapshot: NewSnapshot, quotas: Quotas): Promise<SnapshotResult>;
   latestSnapshot(vaultId: Uint8Array, scopeId: Uint8Array): Promise<StoredSnapshot | undefined>;
   /**
    * Stored envelopes with seq > since, in order: at most `page.count` of them, and no more
    * once `page.bytes` is reached (but always at least one, if there is one).
    */
   envelopesAfter(vaultId: Uint8Array, scopeId: Uint8Array, since: number, page: { count: number; bytes: number }): Promise<StoredEnvelope[]>;
+
+  /** Bytes the vault holds, as the quota counts them. */
+  vaultBytes(vaultId: Uint8Array): Promise<number>;
+  /** Bytes signed by `key` held in every vault, as the quota counts them. */
+  keyBytes(key: Uint8Array): Promise<number>;
 
   counts(): Promise<{ vaults: number }>;
   close(): Promise<void>;

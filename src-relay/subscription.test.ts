@@ -5,6 +5,7 @@ import { envelopeHash } from '../src-shared/envelope/envelope';
 import { decodeRelayMessage, encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
 import { toHex } from '../src-shared/crypto/bytes';
 import { Author, newIdentity, randomId } from '../test/helpers/relay-client';
+import { DEFAULT_LIMITS } from './limits';
 import { openMemoryStorage } from './sqlite-storage';
 import type { RelayStorage } from './storage';
 import { Subscription, type Outbox } from './subscription';
@@ -16,7 +17,7 @@ beforeEach(async () => {
   storage = openMemoryStorage();
   const owner = newIdentity();
   author = new Author(owner, randomId(), randomId());
-  await storage.createVault(author.vaultId, owner.publicKey, Date.now());
+  await storage.createVault(author.vaultId, owner.publicKey, Date.now(), 1);
 });
 
 afterEach(() => storage.close());
@@ -24,7 +25,7 @@ afterEach(() => storage.close());
 /** Stores the author's next update as a push would, and returns its deliver frame. */
 async function commit(): Promise<{ seq: number; frame: Uint8Array }> {
   const bytes = author.next();
-  const [r] = await storage.appendUpdates([{ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, counter: author.counter, epoch: 1, hash: envelopeHash(bytes), bytes }]);
+  const [r] = await storage.appendUpdates([{ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, counter: author.counter, epoch: 1, hash: envelopeHash(bytes), bytes }], DEFAULT_LIMITS);
   if (!r?.ok) throw new Error('append refused');
   return { seq: r.seq, frame: encodeRelayMessage({ type: 'deliver', vaultId: author.vaultId, scopeId: author.scopeId, seq: r.seq, envelope: bytes }) };
 }
@@ -70,7 +71,7 @@ describe('Subscription.backfill', () => {
     const envelopes = [];
     for (let i = 0; i < 10; i++) envelopes.push(await commit());
     const box = outbox(async (n) => {
-      if (n === 1) await storage.putSnapshot(author.vaultId, author.scopeId, 8, author.snapshot(8));
+      if (n === 1) await storage.putSnapshot({ vaultId: author.vaultId, scopeId: author.scopeId, author: author.id.publicKey, covers: 8, bytes: author.snapshot(8) }, DEFAULT_LIMITS);
     });
     const sub = new Subscription(author.vaultId, [], storage, box, 1 << 20, { count: 3, bytes: 1 << 20 });
     expect(await sub.backfill(1)).toBe(true);
@@ -83,7 +84,7 @@ describe('Subscription.backfill', () => {
     const b = new Author(author.id, author.vaultId, new Uint8Array(16).fill(0xff));
     for (let i = 0; i < 2; i++) await commit();
     const bytes = b.next();
-    await storage.appendUpdates([{ vaultId: b.vaultId, scopeId: b.scopeId, author: b.id.publicKey, counter: 1, epoch: 1, hash: envelopeHash(bytes), bytes }]);
+    await storage.appendUpdates([{ vaultId: b.vaultId, scopeId: b.scopeId, author: b.id.publicKey, counter: 1, epoch: 1, hash: envelopeHash(bytes), bytes }], DEFAULT_LIMITS);
     let sub!: Subscription;
     const box = outbox(async (n) => {
       if (n !== 3) return;

@@ -11,7 +11,7 @@
 import type { Envelope } from '../src-shared/envelope/envelope';
 import { RelayFailure } from './access';
 import { applyRound, type PushOutcome, type RoundResult } from './push';
-import type { RelayStorage } from './storage';
+import type { Quotas, RelayStorage } from './storage';
 
 export type StoredPush = Extract<PushOutcome, { kind: 'stored' }>;
 
@@ -38,6 +38,7 @@ export class PushWriter<From> {
   /** `stored` runs for each newly stored push, in sequence order, before its submit settles; it must not throw. */
   constructor(
     private readonly storage: RelayStorage,
+    private readonly quotas: Quotas,
     private readonly stored: (push: StoredPush, from: From) => void,
   ) {}
 
@@ -65,7 +66,7 @@ export class PushWriter<From> {
     const batch = this.take();
     let results: RoundResult[];
     try {
-      results = await applyRound(this.storage, batch.map((w) => w.env));
+      results = await applyRound(this.storage, batch.map((w) => w.env), this.quotas);
     } catch (error) {
       results = batch.map(() => ({ kind: 'refused', error }));
     }

@@ -7,7 +7,7 @@
  * to it and keeps the connection from being tampered with.
  */
 import type { Command } from 'commander';
-import { RELAY_DEFAULTS, relayOptionsFromFlags } from '../../src-relay/options';
+import { RELAY_DEFAULTS, RELAY_FLAG_HELP, relayOptionsFromFlags, type RelayFlags } from '../../src-relay/options';
 import type { CliContext } from '../context';
 
 export function registerRelayCommand(program: Command, ctx: CliContext): void {
@@ -21,7 +21,12 @@ export function registerRelayCommand(program: Command, ctx: CliContext): void {
     .option('--max-connections <n>', 'most sockets open at once')
     .option('--messages-per-second <n>', 'sustained messages per second one socket may send (default 200)')
     .option('--message-burst <n>', 'messages one socket may send in a burst (default 400)')
-    .action(async (o: { host: string; port: string; db: string; maxFrameBytes?: string; maxConnections?: string; messagesPerSecond?: string; messageBurst?: string }) => {
+    .option('--max-vault-bytes <n>', RELAY_FLAG_HELP.maxVaultBytes)
+    .option('--max-key-bytes <n>', RELAY_FLAG_HELP.maxKeyBytes)
+    .option('--max-vaults-per-key <n>', RELAY_FLAG_HELP.maxVaultsPerKey)
+    .option('--registrations-per-hour <n>', RELAY_FLAG_HELP.registrationsPerHour)
+    .option('--cached-vaults <n>', RELAY_FLAG_HELP.cachedVaults)
+    .action(async (o: RelayFlags & { host: string; port: string; db: string }) => {
       const options = relayOptionsFromFlags(o);
       // Loaded only for this command: ws and SQLite would slow every other command's start.
       const { serveRelayUntilSignal } = await import('../../src-relay/main');

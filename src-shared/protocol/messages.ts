@@ -52,6 +52,8 @@ export type RelayErrorCode =
   | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
   | 'UNKNOWN_LOG_HEAD' // an envelope names a membership head this relay does not have
   | 'LAST_CHANGE_MOVED' // a removal pins a member's last change that the relay has seen them move past
+  | 'QUOTA_EXCEEDED' // storing it would take the vault or its author past the relay's quota
+  | 'REGISTRATION_LIMITED' // this key or address has registered as many vaults as the relay allows
   | 'INTERNAL';
 
 export interface Cursor {

@@ -27,12 +27,12 @@ export async function cliProfile(name: string): Promise<CliProfile> {
   return p;
 }
 
-/** A relay process on its own database in a fresh folder; killed and removed after the test. */
-export async function relayInFolder(prefix: string): Promise<{ relay: RelayProcess; dir: string; db: string }> {
+/** A relay process (with `args`) on its own database in a fresh folder; killed and removed after the test. */
+export async function relayInFolder(prefix: string, args: string[] = []): Promise<{ relay: RelayProcess; dir: string; db: string }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const db = join(dir, 'relay.db');
-  const relay = await startRelay(db);
+  const relay = await startRelay(db, { args });
   onCleanup(() => relay.kill('SIGKILL'));
   return { relay, dir, db };
 }
