@@ -126,7 +126,7 @@ describe('storage quotas', () => {
     const alice = person();
     const { vaultId, dev, genesis, owner } = await sharedVault(relay!.url, alice);
     clients.push(owner);
-    const writer = new Author(alice.signing, vaultId, fromHex(dev), genesis.newKeys.get(dev)!.get(1)!);
+    const writer = new Author(alice.signing, vaultId, fromHex(dev), genesis.newKeys.get(dev)!.get(1)!, 1, genesis.state.head);
     await pushUntilRefused(owner, writer, 500, 100);
     await pushUntilRefused(owner, writer, 1, 100); // what room is left is smaller than an envelope
     const bob = person();
