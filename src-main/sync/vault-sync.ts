@@ -50,6 +50,8 @@ export interface SyncSummary {
 }
 
 const CHAIN_TAKEN = new Set(['REPLAY', 'CHAIN_MISMATCH', 'COUNTER_GAP']);
+/** Refusals that pass with time (a rate, a restart, the hourly registration allowance): watch retries them. */
+const PASSING_REFUSALS = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'REGISTRATION_LIMITED']);
 /** Refusals of a signed change on its author's account (admission.ts): final, never waited for. */
 const STEP_OVER = new Set(['AUTHOR_MAY_NOT_WRITE', 'WRONG_EPOCH', 'AFTER_REMOVAL', 'RECORD_AUTHOR_MISMATCH', 'FORK']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -397,7 +399,7 @@ export async function watchVault(vault: Vault, opts: WatchOptions): Promise<void
         }
       } catch (e) {
         report(`${vault.name}: ${isTesseraError(e) ? e.message : 'sync failed'}`);
-        if (isTesseraError(e) && e.code === 'RELAY_REJECTED' && e.details.relayCode !== 'RATE_LIMITED' && e.details.relayCode !== 'SHUTTING_DOWN') {
+        if (isTesseraError(e) && e.code === 'RELAY_REJECTED' && !PASSING_REFUSALS.has(String(e.details.relayCode))) {
           throw e; // refused for good (not a member, say): retrying will not help
         }
       } finally {
