@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
+import { shellQuote } from '../../src-main/scan/git';
 import { approve, pendingJoinRequests, requestJoin, type JoinRequestView } from '../../src-main/membership/join';
 import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
 import { exposureAccess, readAccessLog, type ExposureAccess } from '../../src-main/membership/access-log';
@@ -90,7 +91,9 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       try {
         const r = await requestJoin(session, code, o.name ?? session.profile.name);
         await (await cliAuditSink(ctx, session)).record({ action: 'join', vaultId: r.vaultId, detail: { step: 'requested' } });
-        ctx.io.stdout.write(`Asked to join. Read this fingerprint to the person who invited you:\n${r.fingerprint}\nOnce they approve, run: tessera sync\n`);
+        const vault = r.vaultName ? `${r.vaultName} (${r.vaultId.slice(0, 12)})` : `vault ${r.vaultId.slice(0, 12)}`;
+        const next = r.vaultName ? `tessera sync --vault ${shellQuote(r.vaultName)}` : 'tessera sync';
+        ctx.io.stdout.write(`Asked to join ${vault}. Read this fingerprint to the person who invited you:\n${r.fingerprint}\nOnce they approve, run: ${next}\n`);
       } finally {
         session.lock();
       }

@@ -48,7 +48,7 @@ export async function createInvite(vault: Vault, role: InviteRole, environments:
     const v = k.vaults.get(vault.id)!;
     k.vaults.set(vault.id, { ...v, invites: new Map([...(v.invites ?? []), [toHex(inviteId), invite]]) });
   });
-  const code = encodeInviteCode({ relay: sync.relay, vaultId: fromHex(vault.id), inviteId, secret, genesisHash: state.genesisHash });
+  const code = encodeInviteCode({ relay: sync.relay, vaultId: fromHex(vault.id), inviteId, secret, genesisHash: state.genesisHash, vaultName: vault.name });
   return { code, inviteId: toHex(inviteId), expiresAt: invite.expiresAt };
 }
 

@@ -31,7 +31,7 @@ const myIdentity = (session: Session): PublicIdentity => ({
 });
 
 /** Sends a join request for the invite; returns the joiner's fingerprint to read out. */
-export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; fingerprint: string }> {
+export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; vaultName: string; fingerprint: string }> {
   const invite = decodeInviteCode(code);
   checkRelayUrl(invite.relay);
   const vaultId = toHex(invite.vaultId);
@@ -45,10 +45,10 @@ export async function requestJoin(session: Session, code: string, name: string):
   }
   await withProfileLock(session.home, () =>
     session.updateKeyring((k) => {
-      k.joins.set(vaultId, { relay: invite.relay, inviteId: toHex(invite.inviteId), genesisHash: toHex(invite.genesisHash), requestedAt: Date.now() });
+      k.joins.set(vaultId, { relay: invite.relay, inviteId: toHex(invite.inviteId), genesisHash: toHex(invite.genesisHash), requestedAt: Date.now(), ...(invite.vaultName ? { vaultName: invite.vaultName } : {}) });
     }),
   );
-  return { vaultId, fingerprint: formatFingerprint(fingerprint(myIdentity(session))) };
+  return { vaultId, vaultName: invite.vaultName, fingerprint: formatFingerprint(fingerprint(myIdentity(session))) };
 }
 
 export interface CompletedJoin {

@@ -37,6 +37,8 @@ export interface PendingJoin {
   readonly inviteId: string;
   readonly genesisHash: string;
   readonly requestedAt: number;
+  /** The vault's name as the invite gave it (the inviter's label until the metadata arrives). */
+  readonly vaultName?: string;
 }
 
 export interface KeyringData {

@@ -9,6 +9,7 @@ const invite = (): Invite => ({
   inviteId: suite.randomBytes(16),
   secret: suite.randomBytes(32),
   genesisHash: suite.randomBytes(32),
+  vaultName: 'payments ünïcode',
 });
 const joiner = () => {
   const seed = suite.randomBytes(32);
@@ -28,16 +29,24 @@ describe('invite codes', () => {
   it('round-trip, and anything damaged is INVALID_INPUT', () => {
     const i = invite();
     const code = encodeInviteCode(i);
-    expect(code.startsWith('tessera-invite-1.')).toBe(true);
+    expect(code.startsWith('tessera-invite-2.')).toBe(true);
     expect(decodeInviteCode(`  ${code}\n`)).toEqual(i);
     expect(codeOf(() => decodeInviteCode(code.slice(0, -4)))).toBe('INVALID_INPUT');
     expect(codeOf(() => decodeInviteCode(code + 'AAAA'))).toBe('INVALID_INPUT');
     expect(codeOf(() => decodeInviteCode('hello'))).toBe('INVALID_INPUT');
     fc.assert(
       fc.property(fc.string(), (s) => {
-        expect(['ok', 'INVALID_INPUT']).toContain(codeOf(() => decodeInviteCode(`tessera-invite-1.${s}`)));
+        expect(['ok', 'INVALID_INPUT']).toContain(codeOf(() => decodeInviteCode(`tessera-invite-2.${s}`)));
       }),
     );
+  });
+
+  it('still reads a format 1 code, which names no vault', () => {
+    const i = invite();
+    // Format 1 is format 2 without the trailing name (here one byte of length plus the name).
+    const v2 = Buffer.from(encodeInviteCode(i).slice('tessera-invite-2.'.length), 'base64url');
+    const v1 = `tessera-invite-1.${v2.subarray(0, v2.length - 1 - Buffer.byteLength(i.vaultName)).toString('base64url')}`;
+    expect(decodeInviteCode(v1)).toEqual({ ...i, vaultName: '' });
   });
 });
 

@@ -3,7 +3,10 @@
  * relay being able to swap them, and how the joiner knows which vault (genesis) it joins.
  *
  * The invite code, passed out of band (chat, a call), carries the relay URL, the vault id,
- * an invite id, a 32-byte invite secret and the hash of the vault's membership genesis.
+ * an invite id, a 32-byte invite secret, the hash of the vault's membership genesis and
+ * (format 2) the vault's name, so that the joiner can call it by name before it can read the
+ * vault's metadata. The name is the inviter's label, shown until the metadata arrives; the
+ * relay never sees the code.
  * The join request the joiner sends through the relay carries its public keys and name,
  * an HMAC under the invite secret (only someone holding the code could make it: the relay
  * cannot substitute its own keys) and the joiner's signature (it holds the key it names).
@@ -26,9 +29,13 @@ export interface Invite {
   readonly inviteId: Uint8Array;
   readonly secret: Uint8Array;
   readonly genesisHash: Uint8Array;
+  /** The vault's name as the inviter knows it ('' in a format 1 code). */
+  readonly vaultName: string;
 }
 
-const CODE_PREFIX = 'tessera-invite-1.';
+const CODE_PREFIX = 'tessera-invite-2.';
+/** Codes from before the vault's name was in them: still accepted. */
+const LEGACY_CODE_PREFIX = 'tessera-invite-1.';
 const MAX_NAME_BYTES = 256;
 const MAX_URL_BYTES = 2048;
 
@@ -39,19 +46,24 @@ export function encodeInviteCode(i: Invite): string {
   encoding.writeUint8Array(e, i.inviteId);
   encoding.writeUint8Array(e, i.secret);
   encoding.writeUint8Array(e, i.genesisHash);
+  const name = utf8.encode(i.vaultName);
+  if (name.length > MAX_NAME_BYTES) throw new TesseraError('INVALID_INPUT', `A vault name is at most ${MAX_NAME_BYTES} bytes`);
+  encoding.writeVarUint8Array(e, name);
   return CODE_PREFIX + toBase64Url(encoding.toUint8Array(e));
 }
 
 /** Throws INVALID_INPUT for anything that is not a whole, well-formed invite code. */
 export function decodeInviteCode(code: string): Invite {
   const trimmed = code.trim();
-  if (!trimmed.startsWith(CODE_PREFIX)) throw new TesseraError('INVALID_INPUT', 'Not a Tessera invite code (it starts with tessera-invite-1.)');
+  const legacy = trimmed.startsWith(LEGACY_CODE_PREFIX);
+  if (!legacy && !trimmed.startsWith(CODE_PREFIX)) throw new TesseraError('INVALID_INPUT', 'Not a Tessera invite code (it starts with tessera-invite-2.)');
   try {
     const r: ByteReader = new ByteReader(fromBase64Url(trimmed.slice(CODE_PREFIX.length)), 'invite code');
     const relay = utf8.decode(r.sized(MAX_URL_BYTES));
-    const invite = { relay, vaultId: r.fixed(ID_BYTES), inviteId: r.fixed(ID_BYTES), secret: r.fixed(KEY_BYTES), genesisHash: r.fixed(32) };
+    const fields = { relay, vaultId: r.fixed(ID_BYTES), inviteId: r.fixed(ID_BYTES), secret: r.fixed(KEY_BYTES), genesisHash: r.fixed(32) };
+    const vaultName = legacy ? '' : utf8.decode(r.sized(MAX_NAME_BYTES));
     r.end();
-    return invite;
+    return { ...fields, vaultName };
   } catch {
     throw new TesseraError('INVALID_INPUT', 'This invite code is damaged or incomplete: ask for it again');
   }

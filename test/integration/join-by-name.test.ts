@@ -22,7 +22,11 @@ async function ownerAndJoiner() {
   await owner.ok(['set', 'STRIPE_KEY', '--vault', VAULT, '--env', 'staging'], { input: 'staging-value' });
   await owner.ok(['sync', '--vault', VAULT]);
   const code = (await owner.ok(['invite', '--vault', VAULT, '--role', 'viewer', '--env', 'staging'])).stdout.trim();
-  const fp = fingerprintIn((await joiner.ok(['join', code])).stdout);
+  const joined = (await joiner.ok(['join', code])).stdout;
+  // The invite carries the vault's name, so the joiner hears it at once, and what to run.
+  expect(joined).toMatch(new RegExp(`^Asked to join ${VAULT} \\([0-9a-f]{12}\\)\\.`));
+  expect(joined).toContain(`Once they approve, run: tessera sync --vault ${VAULT}\n`);
+  const fp = fingerprintIn(joined);
   expect(fp).toBeDefined();
   // Approved by the digits read out (a fingerprint prefix), as the owner would.
   const approve = () => owner.ok(['approve', fp!.slice(0, 11), '--vault', VAULT]);

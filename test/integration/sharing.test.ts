@@ -39,7 +39,7 @@ describe('sharing a vault', () => {
 
     const bobCode = (await alice.ok(['invite', '--vault', VAULT, '--role', 'editor', '--env', 'development,staging'])).stdout.trim();
     const carolCode = (await alice.ok(['invite', '--vault', VAULT, '--role', 'viewer', '--env', 'development'])).stdout.trim();
-    expect(bobCode).toMatch(/^tessera-invite-1\./);
+    expect(bobCode).toMatch(/^tessera-invite-2\./);
     const bobFp = fingerprintIn((await bob.ok(['join', bobCode])).stdout);
     const carolFp = fingerprintIn((await carol.ok(['join', carolCode, '--name', 'Carol C.'])).stdout);
     expect(bobFp).toBeDefined();
