@@ -5,7 +5,7 @@
  * then the head (head.ts). It also notices a log cut shorter than the head says.
  */
 import { promises as fs } from 'node:fs';
-import lockfile from 'proper-lockfile';
+import { withFileLock } from '../fs/file-lock';
 import { equalBytes } from '../../src-shared/crypto/bytes';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import { TesseraError } from '../../src-shared/errors';
@@ -50,24 +50,8 @@ export class AuditWriter {
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     await ensureDir(this.paths.dir);
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(this.paths.log, {
-        realpath: false,
-        lockfilePath: this.paths.lock,
-        stale: 5_000,
-        update: 1_000,
-        retries: { retries: 200, factor: 1.3, minTimeout: 2, maxTimeout: 100, randomize: true },
-      });
-    } catch (e) {
-      if ((e as { code?: string }).code === 'ELOCKED') throw new TesseraError('STORE_BUSY', 'Another Tessera process is writing the audit log; try again');
-      throw e;
-    }
-    try {
-      return await fn();
-    } finally {
-      await release().catch(() => {});
-    }
+    const busy = () => new TesseraError('STORE_BUSY', 'Another Tessera process is writing the audit log; try again');
+    return withFileLock(this.paths.log, { realpath: false, lockfilePath: this.paths.lock, stale: 5_000, update: 1_000 }, busy, fn);
   }
 
   /** Under the lock: where the chain ends now, reading only what others appended since last time. */

@@ -1,30 +1,28 @@
 /**
  * One writer at a time per profile, across processes (the desktop app and any number of
- * `tessera` commands). proper-lockfile uses an atomic mkdir and refreshes its mtime while
- * held, so a lock left by a crashed process goes stale (5 s after its last refresh) and
- * is taken over. Not reentrant: code that holds it must not ask again.
+ * `tessera` commands); a lock left by a crashed process goes stale 5 s after its last refresh
+ * and is taken over. Not reentrant: code that holds it must not ask again.
  */
-import lockfile from 'proper-lockfile';
 import { TesseraError } from '../../src-shared/errors';
+import { withFileLock } from '../fs/file-lock';
 import { profilePaths } from '../profile/paths';
 
-export async function withProfileLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
-  let release: () => Promise<void>;
+const busy = () => new TesseraError('STORE_BUSY', 'Another Tessera process is writing to this profile; try again');
+
+export function withProfileLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  return withFileLock(profilePaths(home).profile, { stale: 5_000, update: 1_000 }, busy, fn);
+}
+
+/**
+ * Runs `fn` under the profile lock if it is free right now; otherwise (another process, or
+ * this one, holds it) returns undefined without waiting. For writes that may be skipped,
+ * such as refreshing a cache.
+ */
+export async function ifProfileLockFree<T>(home: string, fn: () => Promise<T>): Promise<T | undefined> {
   try {
-    release = await lockfile.lock(profilePaths(home).profile, {
-      stale: 5_000,
-      update: 1_000,
-      retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 100, randomize: true },
-    });
+    return await withFileLock(profilePaths(home).profile, { stale: 5_000, update: 1_000, wait: false }, busy, fn);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ELOCKED') {
-      throw new TesseraError('STORE_BUSY', 'Another Tessera process is writing to this profile; try again');
-    }
+    if (e instanceof TesseraError && e.code === 'STORE_BUSY') return undefined;
     throw e;
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
   }
 }

@@ -7,7 +7,7 @@
  * sharing its identity with another (a restored profile) may find its chain taken: it seals
  * the same change again as the next link and retries.
  */
-import lockfile from 'proper-lockfile';
+import { withFileLock } from '../fs/file-lock';
 import { join } from 'node:path';
 import { equalBytes, fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { ZERO_HASH, decodeEnvelope, envelopeHash } from '../../src-shared/envelope/envelope';
@@ -340,18 +340,8 @@ export class VaultSync {
 /** Only one process syncs a vault at a time (the app and `tessera sync --watch` would race). */
 export async function withSyncLock<T>(vault: Vault, fn: () => Promise<T>): Promise<T> {
   const file = join(profilePaths(vault.session.home).vault(vault.id), 'sync.json');
-  let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, { stale: 10_000, update: 2_000, lockfilePath: `${file}.sync-lock` });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ELOCKED') throw new TesseraError('SYNC_BUSY', 'Another Tessera process is syncing this vault (the app, or tessera sync --watch)');
-    throw e;
-  }
-  try {
-    return await fn();
-  } finally {
-    await release().catch(() => {});
-  }
+  const busy = () => new TesseraError('SYNC_BUSY', 'Another Tessera process is syncing this vault (the app, or tessera sync --watch)');
+  return withFileLock(file, { stale: 10_000, update: 2_000, lockfilePath: `${file}.sync-lock`, wait: false }, busy, fn);
 }
 
 /** Pulls and pushes once. */
