@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'INVALID_NAME'
   | 'INVALID_INPUT'
+  | 'VALUE_TOO_LARGE' // a value on stdin past its limit (256 KiB)
+  | 'INPUT_TOO_LARGE' // a .env file or template past its limit (16 MiB)
   | 'NO_ACCESS'
   | 'MEMBERSHIP_REFUSED' // a signed membership entry breaks the log's rules (details.reason)
   | 'LOG_FORKED' // the relay showed two different membership histories

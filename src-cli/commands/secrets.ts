@@ -8,7 +8,7 @@ import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { expandedValue } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
 import { cliAuditSink } from '../audit-sink';
-import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
+import { formatTime, printJson, printTable, promptHidden, readValueFromStdin } from '../io';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -24,7 +24,7 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
       assertSecretName(key);
       const value = ctx.io.stdin.isTTY
         ? await promptHidden(ctx.io, `Value for ${key} (${o.env}): `)
-        : stripOneNewline(await readAllStdin(ctx.io.stdin));
+        : await readValueFromStdin(ctx.io.stdin);
       if (value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
       await withVault(ctx, o.vault, async (v) => {
         const r = await setSecret(v, key, o.env, value, {
