@@ -81,10 +81,13 @@ export function stripOneNewline(s: string): string {
   return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') ? s.slice(0, -1) : s;
 }
 
-/** Reads a line from the terminal without echoing it. */
-export async function promptHidden(io: CliIO, question: string): Promise<string> {
+/**
+ * Reads a line from the terminal without echoing it. `noTerminal` says what to do instead
+ * when there is none (a script, a pipe): what works differs for a value and a passphrase.
+ */
+export async function promptHidden(io: CliIO, question: string, noTerminal = 'No terminal to ask on: pipe the value on stdin'): Promise<string> {
   const { stdin, stderr } = io;
-  if (!stdin.isTTY) throw new TesseraError('INVALID_INPUT', 'No terminal to ask on: pipe the value on stdin');
+  if (!stdin.isTTY) throw new TesseraError('INVALID_INPUT', noTerminal);
   stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();

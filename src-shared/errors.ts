@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_VERSION'
   | 'VAULT_LOCKED'
   | 'BAD_PASSPHRASE'
+  | 'WEAK_PASSPHRASE' // a new passphrase below the strength floor
   | 'KEYCHAIN_UNAVAILABLE' // no OS keychain / Secret Service to talk to
   | 'KEYCHAIN_ENTRY_MISSING' // the keychain answers but holds no device key for this profile
   | 'NO_UNLOCK_METHOD'
