@@ -11,7 +11,7 @@ describe('assertNewPassphraseStrong', () => {
     expect(() => assertNewPassphraseStrong(weak)).toThrow(expect.objectContaining({ code: 'WEAK_PASSPHRASE' }));
   });
 
-  it.each(['correct horse battery staple', 'Tr0ub4dor&3', 'xk3#pQ9z-mule-orbit'])('accepts %j', (strong) => {
+  it.each(['correct horse battery staple', 'agent chant great rotor', 'Tr0ub4dor&3', 'xk3#pQ9z-mule-orbit'])('accepts %j', (strong) => {
     expect(() => assertNewPassphraseStrong(strong)).not.toThrow();
   });
 

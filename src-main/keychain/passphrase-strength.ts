@@ -17,7 +17,7 @@ export function assertNewPassphraseStrong(passphrase: string): void {
   throw new TesseraError(
     'WEAK_PASSPHRASE',
     `That passphrase is too easy to guess (about ${Math.floor(bits)} bits; at least ${MIN_PASSPHRASE_BITS} are needed): ` +
-      'use four or more random words, or a long sentence only you would write',
+      'use four or more random words with spaces between them, or a long sentence only you would write',
     { bits: Math.floor(bits), min: MIN_PASSPHRASE_BITS },
   );
 }
