@@ -61,6 +61,25 @@ describe('init where no OS keychain can be reached', () => {
   });
 });
 
+describe('tessera run without --', () => {
+  it("a program's option taken for tessera's is a usage error with a hint to put -- first", async () => {
+    const { run } = await fresh();
+    const r = await run(['run', 'node', '-e', 'process.exit(0)']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: unknown option '-e'\n/);
+    expect(r.stderr).toContain('tessera run [options] -- node …');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a misspelt option of tessera run itself gets no such hint', async () => {
+    const { run } = await fresh();
+    const r = await run(['run', '--evn', 'dev', '--', 'node', '-e', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: unknown option '--evn'/);
+    expect(r.stderr).not.toContain(' -- node');
+  });
+});
+
 describe('passphrases', () => {
   it('with no terminal and no TESSERA_PASSPHRASE_FILE, init --passphrase points to TESSERA_PASSPHRASE_FILE', async () => {
     const { home, run } = await fresh();
