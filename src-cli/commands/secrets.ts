@@ -102,9 +102,12 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .action(async (key: string, o: { vault: string; env: string; json?: boolean }) => {
       await withVault(ctx, o.vault, async (vault) => {
         const versions = await historyWithStanding(vault, key, o.env, Date.now());
+        // As get: a secret with no value here is not found, rather than an empty table.
+        if (versions.length === 0) throw new TesseraError('NOT_FOUND', `${key} has no value in ${o.env}`);
         const who = (id: string) => vault.meta.memberName(id) ?? id;
-        // Replaced versions: still valid at the provider (a rotation's grace window) or revoked.
-        const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'revoked' ? 'revoked' : '');
+        // Older versions: still valid at the provider (a rotation's grace window), revoked by a
+        // rotation, or replaced by a plain set.
+        const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'current' ? '' : s.state);
         if (o.json) {
           printJson(ctx.io, versions.map((v, i) => ({ version: v.n, id: v.id, at: formatTime(v.at), by: who(v.by), note: v.note, current: i === versions.length - 1, standing: standing(v.standing) || 'current' })));
         } else {
