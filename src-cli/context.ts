@@ -34,7 +34,8 @@ export async function passphraseSource(ctx: CliContext, question = 'Passphrase: 
     if (warning) ctx.io.stderr.write(`warning: ${warning}\n`);
     return passphrase;
   }
-  return promptHidden(ctx.io, question);
+  // Scripts and pipes have no terminal, and stdin may be carrying a value: the file is what works.
+  return promptHidden(ctx.io, question, 'No terminal to ask for the passphrase on: set TESSERA_PASSPHRASE_FILE to a file holding it (mode 600)');
 }
 
 export async function unlock(ctx: CliContext): Promise<Session> {

@@ -2,6 +2,7 @@
  * Terminal input and output for the CLI: reading a value from stdin or a hidden prompt
  * (never from argv, which leaks to `ps` and shell history), and printing results.
  */
+import { createReadStream } from 'node:fs';
 import { TesseraError } from '../src-shared/errors';
 
 export interface CliIO {
@@ -12,10 +13,55 @@ export interface CliIO {
 
 export const processIO: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
-export async function readAllStdin(stdin: NodeJS.ReadStream): Promise<string> {
+/** A value piped to `set` or `rotate`: the bound the desktop app and rotation put on a value. */
+export const MAX_STDIN_VALUE_BYTES = 256 * 1024;
+/** A .env file or template (`import`, `inject`): many values, but not a disk image. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+
+export interface InputLimit {
+  readonly maxBytes: number;
+  /** The error for input past maxBytes: its code and words depend on what was being read. */
+  readonly tooLarge: () => TesseraError;
+}
+
+/**
+ * All of a stream as UTF-8 text, refusing it past `limit.maxBytes`. Whatever feeds the pipe
+ * (`yes`, a mistyped /dev/zero) may never end, and every byte kept is memory: at the limit
+ * the stream is destroyed and nothing more is read.
+ */
+export async function readAllStdin(stdin: NodeJS.ReadableStream, limit: InputLimit, source = 'stdin'): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  return decodeUtf8Strict(Buffer.concat(chunks), 'stdin');
+  let total = 0;
+  for await (const c of stdin) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : (c as Buffer);
+    total += chunk.length;
+    if (total > limit.maxBytes) {
+      (stdin as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      throw limit.tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return decodeUtf8Strict(Buffer.concat(chunks), source);
+}
+
+/** A secret's value piped on stdin, one trailing newline dropped; VALUE_TOO_LARGE past 256 KiB. */
+export async function readValueFromStdin(stdin: NodeJS.ReadableStream): Promise<string> {
+  const tooLarge = () => new TesseraError('VALUE_TOO_LARGE', 'The value on stdin is larger than 256 KiB: nothing saved');
+  // Two bytes more for the CRLF or LF that stripOneNewline drops, so a value of exactly the limit passes.
+  const value = stripOneNewline(await readAllStdin(stdin, { maxBytes: MAX_STDIN_VALUE_BYTES + 2, tooLarge }));
+  if (Buffer.byteLength(value, 'utf8') > MAX_STDIN_VALUE_BYTES) throw tooLarge();
+  return value;
+}
+
+/**
+ * A .env file or template, from stdin (`-`) or a file, as text; INPUT_TOO_LARGE past 16 MiB.
+ * A file is read through the same bound: a FIFO or a device never ends either.
+ */
+export async function readDocument(stdin: NodeJS.ReadableStream, path: string): Promise<string> {
+  const source = path === '-' ? 'stdin' : path;
+  const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a .env file or template: nothing read`);
+  const stream = path === '-' ? stdin : createReadStream(path);
+  return readAllStdin(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge }, source);
 }
 
 /**
@@ -35,10 +81,13 @@ export function stripOneNewline(s: string): string {
   return s.endsWith('\r\n') ? s.slice(0, -2) : s.endsWith('\n') ? s.slice(0, -1) : s;
 }
 
-/** Reads a line from the terminal without echoing it. */
-export async function promptHidden(io: CliIO, question: string): Promise<string> {
+/**
+ * Reads a line from the terminal without echoing it. `noTerminal` says what to do instead
+ * when there is none (a script, a pipe): what works differs for a value and a passphrase.
+ */
+export async function promptHidden(io: CliIO, question: string, noTerminal = 'No terminal to ask on: pipe the value on stdin'): Promise<string> {
   const { stdin, stderr } = io;
-  if (!stdin.isTTY) throw new TesseraError('INVALID_INPUT', 'No terminal to ask on: pipe the value on stdin');
+  if (!stdin.isTTY) throw new TesseraError('INVALID_INPUT', noTerminal);
   stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_VERSION'
   | 'VAULT_LOCKED'
   | 'BAD_PASSPHRASE'
+  | 'WEAK_PASSPHRASE' // a new passphrase below the strength floor
   | 'KEYCHAIN_UNAVAILABLE' // no OS keychain / Secret Service to talk to
   | 'KEYCHAIN_ENTRY_MISSING' // the keychain answers but holds no device key for this profile
   | 'NO_UNLOCK_METHOD'
@@ -17,6 +18,8 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'INVALID_NAME'
   | 'INVALID_INPUT'
+  | 'VALUE_TOO_LARGE' // a value on stdin past its limit (256 KiB)
+  | 'INPUT_TOO_LARGE' // a .env file or template past its limit (16 MiB)
   | 'NO_ACCESS'
   | 'MEMBERSHIP_REFUSED' // a signed membership entry breaks the log's rules (details.reason)
   | 'LOG_FORKED' // the relay showed two different membership histories

@@ -1,5 +1,4 @@
 /** `tessera inject -i TEMPLATE [-o FILE]`: fills `{{ tessera://vault/env/KEY }}` placeholders. */
-import { promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
@@ -8,7 +7,7 @@ import { fillTemplate, placeholdersIn } from '../../src-main/references/template
 import { VaultLookup } from '../../src-main/references/vault-lookup';
 import { cliAuditSink } from '../audit-sink';
 import { unlock, type CliContext } from '../context';
-import { decodeUtf8Strict, readAllStdin } from '../io';
+import { readDocument } from '../io';
 
 export function registerInjectCommands(program: Command, ctx: CliContext): void {
   program
@@ -20,7 +19,7 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
     .action(async (o: { in: string; out?: string; allowVault?: string }) => {
       let template: string;
       try {
-        template = o.in === '-' ? await readAllStdin(ctx.io.stdin) : decodeUtf8Strict(await fs.readFile(o.in), o.in);
+        template = await readDocument(ctx.io.stdin, o.in);
       } catch (e) {
         if (e instanceof TesseraError) throw e;
         throw new TesseraError('IO', `Cannot read ${o.in} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);

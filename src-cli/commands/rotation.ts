@@ -15,7 +15,7 @@ import type { Vault } from '../../src-main/vaults/vault';
 import { cliAuditSink } from '../audit-sink';
 import { unlock, type CliContext } from '../context';
 import { openVault } from '../../src-main/vaults/vaults';
-import { formatTime, printJson, promptHidden, readAllStdin, stripOneNewline } from '../io';
+import { formatTime, printJson, promptHidden, readValueFromStdin } from '../io';
 
 /** withVault (context.ts), with the audit sink of the same session. */
 async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault, audit: AuditSink) => Promise<T>): Promise<T> {
@@ -79,7 +79,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
       if (o.generate !== undefined) source = { generate: parseGenerateSpec(o.generate) };
       else if (o.rotator) source = { rotator: true };
       else {
-        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${o.env}): `) : stripOneNewline(await readAllStdin(ctx.io.stdin));
+        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${o.env}): `) : await readValueFromStdin(ctx.io.stdin);
         source = { value };
       }
       const confirmRotator = async (command: readonly string[]): Promise<boolean> => {

@@ -9,8 +9,27 @@ import { openVault } from '../../src-main/vaults/vaults';
 import { cliAuditSink } from '../audit-sink';
 import { unlock, type CliContext } from '../context';
 
+/**
+ * `tessera run node -e …` without `--`: commander reads the program's `-e` as an option of
+ * run's and refuses it. When the unknown option comes after the program's name, say what
+ * works. The program's name is all that is repeated: its arguments are the user's business.
+ */
+function hintDoubleDash(run: Command): void {
+  const output = run.configureOutput();
+  run.configureOutput({
+    outputError: (text, write) => {
+      // commander has set `args` (operands, then everything from the unknown option on) by now.
+      const program = run.args[0];
+      const hint = /^error: unknown option /.test(text) && program !== undefined && !program.startsWith('-')
+        ? `hint: options after the program are read as tessera's unless -- comes first: tessera run [options] -- ${program} …\n`
+        : '';
+      (output.outputError ?? ((t: string, w: (s: string) => void) => w(t)))(text + hint, write);
+    },
+  });
+}
+
 export function registerRunCommands(program: Command, ctx: CliContext): void {
-  program
+  const run = program
     .command('run')
     .description('run a command with an environment\'s secrets as environment variables (no shell; output masked)')
     .argument('<command...>', 'the command and its arguments, after --')
@@ -47,4 +66,5 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       // set it as the process leaves, after every stream has been flushed.
       if (status !== 0) process.once('exit', () => void (process.exitCode = status));
     });
+  hintDoubleDash(run);
 }

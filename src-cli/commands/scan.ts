@@ -23,6 +23,22 @@ interface ScanFlags {
   workers?: string;
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * "Scanned 3 files (0.1 MB) for 12 vault values (2 under 8 characters not looked for)".
+ * Vault values are counted one per secret and environment, both times: the index itself
+ * holds each distinct text once (and a reference's stored and expanded forms), which is
+ * no count a user can check against `tessera list`.
+ */
+export function scanSummary(mode: ScanMode, files: number, bytes: number, values: Pick<VaultValueIndex, 'valueCount' | 'tooShort'> | null): string {
+  const what = mode.kind === 'staged' ? plural(files, 'staged file', 'staged files') : mode.kind === 'history' ? plural(files, 'blob in the history', 'blobs in the history') : plural(files, 'file', 'files');
+  const size = `${(bytes / 1e6).toFixed(1)} MB`;
+  if (!values) return `Scanned ${what} (${size}, formats only)`;
+  const short = values.tooShort ? ` (${values.tooShort} under 8 characters not looked for)` : '';
+  return `Scanned ${what} (${size}) for ${plural(values.valueCount, 'vault value', 'vault values')}${short}`;
+}
+
 export function registerScanCommands(program: Command, ctx: CliContext): void {
   program
     .command('scan [paths...]')
@@ -68,10 +84,7 @@ export function registerScanCommands(program: Command, ctx: CliContext): void {
         else if (o.sarif) printJson(ctx.io, toSarif(outcome.findings, typeof TESSERA_VERSION === 'string' ? TESSERA_VERSION : 'dev'));
         else ctx.io.stdout.write(formatHuman(outcome.findings));
 
-        const what = mode.kind === 'staged' ? 'staged files' : mode.kind === 'history' ? 'blobs in the history' : 'files';
-        const vaultNote = values ? `, ${values.secrets.length} vault values` : ', formats only';
-        const shortNote = values?.tooShort ? ` (${values.tooShort} values under 8 characters not looked for)` : '';
-        ctx.io.stderr.write(`Scanned ${outcome.files} ${what} (${(outcome.bytes / 1e6).toFixed(1)} MB${vaultNote}${shortNote}) in ${seconds.toFixed(2)} s\n`);
+        ctx.io.stderr.write(`${scanSummary(mode, outcome.files, outcome.bytes, values)} in ${seconds.toFixed(2)} s\n`);
         if (outcome.findings.length > 0) {
           const n = outcome.findings.length;
           const hint = mode.kind === 'staged' ? '; remove them from the commit, or mark a false positive with a tessera:allow comment' : '';

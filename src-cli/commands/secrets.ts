@@ -8,7 +8,7 @@ import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { expandedValue } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
 import { cliAuditSink } from '../audit-sink';
-import { formatTime, printJson, printTable, promptHidden, readAllStdin, stripOneNewline } from '../io';
+import { formatTime, printJson, printTable, promptHidden, readValueFromStdin } from '../io';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -24,7 +24,7 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
       assertSecretName(key);
       const value = ctx.io.stdin.isTTY
         ? await promptHidden(ctx.io, `Value for ${key} (${o.env}): `)
-        : stripOneNewline(await readAllStdin(ctx.io.stdin));
+        : await readValueFromStdin(ctx.io.stdin);
       if (value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
       await withVault(ctx, o.vault, async (v) => {
         const r = await setSecret(v, key, o.env, value, {
@@ -103,9 +103,12 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .action(async (key: string, o: { vault: string; env: string; json?: boolean }) => {
       await withVault(ctx, o.vault, async (vault) => {
         const versions = await historyWithStanding(vault, key, o.env, Date.now());
+        // As get: a secret with no value here is not found, rather than an empty table.
+        if (versions.length === 0) throw new TesseraError('NOT_FOUND', `${key} has no value in ${o.env}`);
         const who = (id: string) => vault.meta.memberName(id) ?? id;
-        // Replaced versions: still valid at the provider (a rotation's grace window) or revoked.
-        const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'revoked' ? 'revoked' : '');
+        // Older versions: still valid at the provider (a rotation's grace window), revoked by a
+        // rotation, or replaced by a plain set.
+        const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'current' ? '' : s.state);
         if (o.json) {
           printJson(ctx.io, versions.map((v, i) => ({ version: v.n, id: v.id, at: formatTime(v.at), by: who(v.by), note: v.note, current: i === versions.length - 1, standing: standing(v.standing) || 'current' })));
         } else {

@@ -1,5 +1,4 @@
 /** `tessera import|export`: .env files in and out of one environment. */
-import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../src-main/dotenv/dotenv-file';
@@ -8,7 +7,7 @@ import { projectTarget } from '../../src-main/project/project-config';
 import { expandedEntries } from '../../src-main/references/vault-lookup';
 import { cliAuditSink } from '../audit-sink';
 import { withVault, type CliContext } from '../context';
-import { decodeUtf8Strict, readAllStdin } from '../io';
+import { readDocument } from '../io';
 
 const FORMATS = { dotenv: formatDotenv, json: formatJson, shell: formatShell } as const;
 
@@ -21,7 +20,7 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .action(async (file: string, o: { vault: string; env: string }) => {
       let text: string;
       try {
-        text = file === '-' ? await readAllStdin(ctx.io.stdin) : decodeUtf8Strict(await fs.readFile(file), file);
+        text = await readDocument(ctx.io.stdin, file);
       } catch (e) {
         if (e instanceof TesseraError) throw e;
         throw new TesseraError('IO', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);

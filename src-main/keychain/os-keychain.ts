@@ -24,7 +24,9 @@ interface Keytar {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
-const PASSPHRASE_FALLBACK = 'use a passphrase instead (`tessera init --passphrase`)';
+// `--passphrase` alone asks for the keychain too; `--no-keychain` is the command that works
+// where there is none (init --passphrase also falls back to it by itself).
+const PASSPHRASE_FALLBACK = 'use a passphrase instead (`tessera init --passphrase --no-keychain`)';
 
 const SECRET_SERVICE_FIX =
   'Start and unlock a Secret Service (gnome-keyring, or KeePassXC with its Secret Service ' +

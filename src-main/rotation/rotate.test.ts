@@ -66,6 +66,17 @@ describe('rotate', () => {
     expect(h.map((v) => v.standing.state)).toEqual(['valid', 'revoked', 'current']);
   });
 
+  it('calls a version replaced by a plain set "replaced": only a rotation says the old value is revoked', async () => {
+    const { vault, audit } = await setup();
+    await setSecret(vault, 'STRIPE_KEY', 'production', 'sk_live_edited_value');
+    const set = await historyWithStanding(vault, 'STRIPE_KEY', 'production', Date.now());
+    expect(set.map((v) => v.standing)).toEqual([{ state: 'replaced', since: set[1]!.at }, { state: 'current' }]);
+    const r = await rotateSecret(vault, 'STRIPE_KEY', 'production', { value: 'sk_live_rotated_value' }, {}, audit);
+    const rotated = await historyWithStanding(vault, 'STRIPE_KEY', 'production', Date.now());
+    expect(rotated.map((v) => v.standing)).toEqual([{ state: 'replaced', since: set[1]!.at }, { state: 'revoked', since: rotated[2]!.at }, { state: 'current' }]);
+    expect(r.replaced).toEqual({ n: 2 });
+  });
+
   it('clears the old value\'s expiry on rotation unless a new one is given', async () => {
     const { vault, audit } = await setup();
     await setPolicy(vault, 'STRIPE_KEY', { expiresAt: Date.now() + 3 * DAY }, audit);

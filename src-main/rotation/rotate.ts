@@ -2,7 +2,7 @@
  * Rotating a secret from the user's own unlocked app: a typed value, a generated one, or
  * the output of the secret's rotator. The relay never sees a value; the new value is one
  * more version in the environment's history, and the replaced one may stay "valid until"
- * a date (grace window) before it counts as revoked. Rolling back saves an earlier value
+ * a date (grace window) before it counts as revoked (at once without one). Rolling back saves an earlier value
  * as a new version, so history only grows.
  *
  * Values are produced before the edit starts (a rotator may take a minute; the profile
@@ -123,6 +123,8 @@ export async function rotateSecret(vault: Vault, name: string, env: string, sour
         values.setValidUntil(secret.id, previous.id, validUntil, author);
         replaced = { n: previous.n, validUntil };
       } else {
+        // Revoked now: the record says a rotation ended it (a plain set leaves none: "replaced").
+        values.setValidUntil(secret.id, previous.id, author.at, author);
         replaced = { n: previous.n };
       }
     }

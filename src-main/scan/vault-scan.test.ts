@@ -52,6 +52,8 @@ describe('scanning for vault values', () => {
     // The index carries keyed hashes and lengths only.
     const indexText = JSON.stringify(values.index, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
     for (const v of [DB_PASSWORD, API_TOKEN]) for (const f of valueForms(v)) expect(indexText.includes(f.bytes.toString('latin1'))).toBe(false);
+    // Counted per secret and environment, like tooShort: 4 in app/prod, 1 in other/dev.
+    expect(values.valueCount).toBe(5);
     expect(values.tooShort).toBe(1);
 
     const outcome = await scan({ mode: { kind: 'paths', paths: ['.'] }, cwd: work, index: values.index, secrets: values.secrets });

@@ -22,7 +22,9 @@ export interface VaultValueIndex {
   readonly index: FingerprintIndexData;
   /** By the index's secret number. */
   readonly secrets: readonly VaultSecretRef[];
-  /** Secrets whose values are too short to look for. */
+  /** Current values read: one per live secret and environment (the unit of tooShort too). */
+  readonly valueCount: number;
+  /** Of those, values too short to look for. */
   readonly tooShort: number;
 }
 
@@ -44,6 +46,7 @@ export async function indexVaultValues(session: Session, onlyVaults?: readonly s
   const values: string[] = [];
   const secrets: VaultSecretRef[] = [];
   const seen = new Set<string>();
+  let valueCount = 0;
   let tooShort = 0;
   for (const vault of chosen) {
     const live = vault.meta.secrets().filter((s) => s.status === 'active');
@@ -51,6 +54,7 @@ export async function indexVaultValues(session: Session, onlyVaults?: readonly s
       for (const s of live) {
         const stored = scope.current(s.id)?.value;
         if (stored === undefined) continue;
+        valueCount++;
         // A value built from references leaks in its expanded form; a broken reference leaves the stored text.
         const expanded = await expander.expand({ vault: vault.id, env: environment.name, key: s.name }).catch(() => stored);
         for (const v of new Set([expanded, stored])) {
@@ -66,5 +70,5 @@ export async function indexVaultValues(session: Session, onlyVaults?: readonly s
       }
     }
   }
-  return { index: buildFingerprintIndex(values), secrets, tooShort };
+  return { index: buildFingerprintIndex(values), secrets, valueCount, tooShort };
 }

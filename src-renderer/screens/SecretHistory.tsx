@@ -55,6 +55,7 @@ export function SecretHistory() {
               {v.n === current ? <span className="badge badge--ok">Current</span> : null}
               {v.standing?.state === 'valid' ? <span className="badge">Valid until {new Date(v.standing.until).toLocaleDateString()}</span> : null}
               {v.standing?.state === 'revoked' ? <span className="badge">Revoked</span> : null}
+              {v.standing?.state === 'replaced' ? <span className="badge">Replaced</span> : null}
             </span>
             {v.note ? <span className="muted small">{v.note}</span> : null}
             {v.n !== current && vault?.role !== 'viewer' ? (

@@ -79,7 +79,11 @@ export interface VersionInfo {
   readonly byName: string;
   readonly note: string;
   /** What the version still means at the provider (history only). */
-  readonly standing?: { readonly state: 'current' } | { readonly state: 'valid'; readonly until: number } | { readonly state: 'revoked'; readonly since: number };
+  readonly standing?:
+    | { readonly state: 'current' }
+    | { readonly state: 'valid'; readonly until: number }
+    | { readonly state: 'revoked'; readonly since: number }
+    | { readonly state: 'replaced'; readonly since: number };
 }
 
 export interface SecretDetail extends SecretSummary {

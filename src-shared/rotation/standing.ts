@@ -1,13 +1,18 @@
 /**
  * What a version in a secret's history still means at the provider: the current value;
  * a replaced value "still valid until DATE" (a grace window, for providers with two live
- * keys); or a replaced value that is revoked (from the end of its grace window, or from
- * the moment it was replaced when there was none).
+ * keys); a value a rotation revoked (from the end of its grace window, or from the moment
+ * of the rotation when there was none); or a value merely replaced (a plain set or edit,
+ * an import): Tessera holds a newer one, and nobody said the old one was revoked.
+ *
+ * A rotation leaves a grace record for the version it replaces (valid until the rotation
+ * itself when there is no window): that record is what tells "revoked" from "replaced".
  */
 export type Standing =
   | { readonly state: 'current' }
   | { readonly state: 'valid'; readonly until: number }
-  | { readonly state: 'revoked'; readonly since: number };
+  | { readonly state: 'revoked'; readonly since: number }
+  | { readonly state: 'replaced'; readonly since: number };
 
 /** Standings for a history ordered oldest first (the last is current), at time `now`. */
 export function standings(
@@ -18,7 +23,8 @@ export function standings(
   return history.map((v, i) => {
     if (i === history.length - 1) return { state: 'current' };
     const until = validUntil(v.id);
-    if (until !== undefined && now < until) return { state: 'valid', until };
-    return { state: 'revoked', since: until ?? history[i + 1]!.at };
+    if (until === undefined) return { state: 'replaced', since: history[i + 1]!.at };
+    if (now < until) return { state: 'valid', until };
+    return { state: 'revoked', since: until };
   });
 }

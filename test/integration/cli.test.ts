@@ -231,6 +231,37 @@ describe('tessera with a keychain profile', () => {
     expect(table.stdout).toMatch(/^3 \(current\)\s+\S+Z\s+Alice$/m);
   });
 
+  it('history of a secret with no value in that environment is NOT_FOUND, as get is', async (ctx) => {
+    const p = await profile(ctx);
+    await ok(p, ['vault', 'create', 'Elsewhere', '--envs', 'dev,prod']);
+    await ok(p, ['set', 'ONLY_DEV', '--vault', 'Elsewhere', '--env', 'dev'], { input: VALUE_CASES[0]!.input });
+    for (const cmd of ['get', 'history']) {
+      const r = await tessera(p, [cmd, 'ONLY_DEV', '--vault', 'Elsewhere', '--env', 'prod']);
+      expect([r.code, r.stdout], cmd).toEqual([1, '']);
+      expect(r.stderr, cmd).toMatch(errorLine('NOT_FOUND'));
+      expect(r.stderr, cmd).toContain('ONLY_DEV has no value in prod');
+    }
+  });
+
+  it('history calls a version replaced by a plain set "replaced", and one a rotation replaced "revoked"', async (ctx) => {
+    const p = await profile(ctx);
+    await ok(p, ['vault', 'create', 'Standing', '--envs', 'dev']);
+    const args = ['KEY', '--vault', 'Standing', '--env', 'dev'];
+    await ok(p, ['set', ...args], { input: VALUE_CASES[0]!.input });
+    await ok(p, ['set', ...args], { input: VALUE_CASES[1]!.input });
+    await ok(p, ['rotate', ...args], { input: VALUE_CASES[2]!.input });
+    const versions = JSON.parse((await ok(p, ['history', ...args, '--json'])).stdout) as (VersionJson & { standing: string })[];
+    expect(versions.map((v) => [v.version, v.standing])).toEqual([
+      [1, 'replaced'],
+      [2, 'revoked'],
+      [3, 'current'],
+    ]);
+    const table = (await ok(p, ['history', ...args])).stdout;
+    expect(table).toMatch(/^1\s+\S+Z\s+Alice\s+replaced$/m);
+    expect(table).toMatch(/^2\s+\S+Z\s+Alice\s+revoked$/m);
+    expect(table).toMatch(/^3 \(current\)\s+\S+Z\s+Alice\s+rotated$/m);
+  });
+
   it('rm deletes a secret: get, history and list then know nothing of it', async (ctx) => {
     const p = await profile(ctx);
     await ok(p, ['vault', 'create', 'Removal', '--envs', 'dev,prod']);

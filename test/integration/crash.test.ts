@@ -43,11 +43,15 @@ async function ageLeftoverLocks(home: string): Promise<void> {
   }
 }
 
-/** Starts `set BIG_<round>_<i>` for i = 1…count in a bash loop; `done <i>` after each exit 0. */
+/**
+ * Starts `import` of file i (one line, BIG_<round>_<i>=value) for i = 1…count in a bash
+ * loop; `done <i>` after each exit 0. Import, not set: a value on stdin is bounded at
+ * 256 KiB, and these are made large so that a kill lands inside a write.
+ */
 function startWriter(p: CliProfile, valuesDir: string, round: number, count: number) {
   const script = [
     'for i in $(seq 1 "$COUNT"); do',
-    '  "$NODE" "$CLI" set "BIG_${ROUND}_$i" --vault "$VAULT" --env dev < "$VALUES/$i" || exit 1',
+    '  "$NODE" "$CLI" import "$VALUES/$i" --vault "$VAULT" --env dev || exit 1',
     '  echo "done $i"',
     'done',
   ].join('\n');
@@ -101,13 +105,13 @@ describe('a writer killed mid-write', () => {
     cleanups.push(() => rm(valuesDir, { recursive: true, force: true }));
     await p.ok(['vault', 'create', VAULT, '--envs', 'dev']);
 
-    const intended = new Map<string, string>(); // key → sha256 of the value given to set
+    const intended = new Map<string, string>(); // key → sha256 of the value imported
     const reportedDone = new Set<string>();
     let tornSeen = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       for (let i = 1; i <= SETS_PER_ROUND; i++) {
         const value = randomBytes(VALUE_BYTES).toString('base64');
-        await writeFile(join(valuesDir, String(i)), value);
+        await writeFile(join(valuesDir, String(i)), `BIG_${round}_${i}=${value}\n`);
         intended.set(`BIG_${round}_${i}`, sha256(value));
       }
       const writer = startWriter(p, valuesDir, round, SETS_PER_ROUND);

@@ -53,7 +53,7 @@ describe('mapKeytarError', () => {
   it('points Linux users at gnome-keyring or KeePassXC', () => {
     const e = mapKeytarError(new Error(OBSERVED.noSecretService));
     expect(e.message).toMatch(/gnome-keyring.*KeePassXC/);
-    expect(e.message).toContain('tessera init --passphrase');
+    expect(e.message).toContain('`tessera init --passphrase --no-keychain`');
   });
 
   it('maps an error it does not recognise to KEYCHAIN_UNAVAILABLE too, and scrubs the secret', () => {
@@ -139,7 +139,7 @@ describe('os-keychain in a child process', () => {
     for (const r of report) {
       expect(r, r.step).toMatchObject({ ok: false, code: 'KEYCHAIN_UNAVAILABLE' });
       expect(r.message).toMatch(meaning);
-      expect(r.message).toMatch(/tessera init --passphrase/);
+      expect(r.message).toMatch(/tessera init --passphrase --no-keychain/);
       expect(r.message).not.toContain(keyBase64);
     }
   }

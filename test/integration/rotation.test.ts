@@ -65,7 +65,8 @@ describe('tessera rotate, rollback and history', () => {
     expect(history.map((v) => [v.version, v.note, v.standing.replace(/\d.*/, 'DATE')])).toEqual([
       [1, '', 'revoked'],
       [2, 'quarterly', 'valid until DATE'],
-      [3, 'rotated: generated base62', 'revoked'],
+      // A rollback is not a rotation: the value it steps back from may still work at the provider.
+      [3, 'rotated: generated base62', 'replaced'],
       [4, 'rollback to version 1', 'current'],
     ]);
     const rollbackNowhere = await tessera(p, ['rollback', 'API_KEY', '--vault', 'Rot', '--env', 'dev', '--to', '9']);

@@ -122,7 +122,7 @@ describe('tessera scan', () => {
     const clean = await tessera(p, ['scan'], dir);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toBe('');
-    expect(clean.stderr).toMatch(/^Scanned 1 files \(0\.0 MB, 2 vault values\) in [\d.]+ s\n$/);
+    expect(clean.stderr).toMatch(/^Scanned 1 file \(0\.0 MB\) for 2 vault values in [\d.]+ s\n$/);
 
     await writeFile(join(dir, 'leak.env'), `API_KEY=${encodeURIComponent(API_KEY)}\nB64=${Buffer.from(DB_PASSWORD).toString('base64')}\n`);
     const r = await tessera(p, ['scan', '--sarif'], dir);
@@ -142,6 +142,26 @@ describe('tessera scan', () => {
     // assignment still looks like a secret to the generic rule.
     const formats = await tessera(p, ['scan', '--no-vault-values', '--json'], dir);
     expect((JSON.parse(formats.stdout) as { line: number; rule: string }[]).map((f) => [f.line, f.rule])).toEqual([[1, 'generic-secret-assignment']]);
+  });
+
+  it('the summary counts files and vault values in one unit each (a value per secret and environment)', async (ctx) => {
+    await requireKeychain(ctx);
+    const p = await createCliProfile({ name: 'Counter' });
+    try {
+      await p.ok(['vault', 'create', 'counts', '--envs', 'dev,prod']);
+      // One value in two environments, and one too short to look for: 3 values, 1 of them short.
+      for (const env of ['dev', 'prod']) await p.ok(['set', 'SAME_TOKEN', '--vault', 'counts', '--env', env], { input: 'same-token-marker-5e6f7a8b' });
+      await p.ok(['set', 'SHORT', '--vault', 'counts', '--env', 'dev'], { input: 'abc' });
+      const dir = await makeTempDir('tessera-scan-counts-');
+      await writeFile(join(dir, 'one.txt'), 'nothing\n');
+      const one = await tessera(p, ['scan'], dir);
+      expect(one.stderr).toMatch(/^Scanned 1 file \(0\.0 MB\) for 3 vault values \(1 under 8 characters not looked for\) in [\d.]+ s\n$/);
+      await writeFile(join(dir, 'two.txt'), 'nothing either\n');
+      const formats = await tessera(p, ['scan', '--no-vault-values'], dir);
+      expect(formats.stderr).toMatch(/^Scanned 2 files \(0\.0 MB, formats only\) in [\d.]+ s\n$/);
+    } finally {
+      await p.dispose();
+    }
   });
 
   it('the pre-commit hook refuses a commit holding a vault value, and lets the clean one through', async (ctx) => {
