@@ -14,6 +14,7 @@ import { openVault } from '../src-main/vaults/vaults';
 import type { Vault } from '../src-main/vaults/vault';
 import { promptHidden, type CliIO } from './io';
 import { cliAuditSink } from './audit-sink';
+import { auditOf, lazyAuditSink, recordTo } from '../src-main/audit/session-audit';
 
 export interface CliContext {
   readonly io: CliIO;
@@ -45,6 +46,8 @@ export async function unlock(ctx: CliContext): Promise<Session> {
       passphrase: () => passphraseSource(ctx),
       preferPassphrase: Boolean(ctx.env.TESSERA_PASSPHRASE_FILE),
     });
+    // What the services do for this command goes to the profile's audit log (opened on the first event).
+    recordTo(session, lazyAuditSink(() => cliAuditSink(ctx, session)));
     return session;
   } catch (e) {
     // A wrong passphrase is an audit event; the log is sealed with the key this attempt did
@@ -68,7 +71,7 @@ export async function withVault<T>(ctx: CliContext, vaultName: string, fn: (vaul
     // a change that fails its MAC or signature, or does not parse, may be.
     const suspicious = problems.filter((p) => p.code === 'TAMPERED' || p.code === 'MALFORMED');
     if (suspicious.length) {
-      const audit = await cliAuditSink(ctx, session);
+      const audit = auditOf(session);
       for (const p of suspicious) await audit.record({ action: 'tampering', vaultId: vault.id, vault: vault.name, detail: { code: p.code, file: p.file } });
     }
     return result;

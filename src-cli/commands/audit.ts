@@ -6,7 +6,6 @@ import { openAuditLog, type AuditLog } from '../../src-main/audit/audit-log';
 import { eventsToCsv, eventsToJson, parseSince } from '../../src-main/audit/query';
 import { ACCESS_ACTIONS, type AccessAction } from '../../src-shared/membership/access-log';
 import { readAccessLog, setAccessPolicy } from '../../src-main/membership/access-log';
-import { cliAuditSink } from '../audit-sink';
 import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
@@ -125,12 +124,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       const actions = o.off ? [] : o.report!.split(',').map((a) => a.trim()).filter(Boolean);
       const unknown = actions.filter((a) => !(ACCESS_ACTIONS as readonly string[]).includes(a));
       if (unknown.length) throw new TesseraError('INVALID_INPUT', `Unknown action ${unknown.join(', ')}: use ${ACCESS_ACTIONS.join(', ')}`);
-      const policy = await withVault(ctx, o.vault, async (v) => {
-        const audit = await cliAuditSink(ctx, v.session);
-        const set = await setAccessPolicy(v, actions as AccessAction[]);
-        await audit.record({ action: 'policy-changed', vaultId: v.id, vault: v.name, detail: { accessLog: [...set.actions] } });
-        return set;
-      });
+      const policy = await withVault(ctx, o.vault, (v) => setAccessPolicy(v, actions as AccessAction[]));
       ctx.io.stderr.write(policy.actions.length ? `Members' clients will report ${policy.actions.join(', ')} (from their next sync).\n` : 'The team access log is off.\n');
     });
 }

@@ -5,7 +5,7 @@ import { TesseraError } from '../../src-shared/errors';
 import { writeFileAtomic } from '../../src-main/fs/atomic-file';
 import { fillTemplate, placeholdersIn } from '../../src-main/references/template';
 import { VaultLookup } from '../../src-main/references/vault-lookup';
-import { cliAuditSink } from '../audit-sink';
+import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { readDocument } from '../io';
 
@@ -30,7 +30,7 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
       if (count > 0) {
         const session = await unlock(ctx);
         try {
-          filled = await fillTemplate(template, new VaultLookup(session, [], o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []), await cliAuditSink(ctx, session), o.in === '-' ? 'stdin' : o.in);
+          filled = await fillTemplate(template, new VaultLookup(session, [], o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []), auditOf(session), o.in === '-' ? 'stdin' : o.in);
         } finally {
           session.lock();
         }

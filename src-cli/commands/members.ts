@@ -4,14 +4,11 @@ import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import type { Exposure } from '../../src-shared/vault/types';
 import { createInvite, listMembers, type InviteRole } from '../../src-main/membership/invites';
 import { shellQuote } from '../../src-main/scan/git';
-import { approve, pendingJoinRequests, requestJoin, type JoinRequestView } from '../../src-main/membership/join';
+import { approve, requestJoin, waitingRequests, type JoinRequestView } from '../../src-main/membership/join';
 import { changeMemberAccess, removeFromVault, rotateVaultKeys } from '../../src-main/membership/remove';
 import { exposureAccess, readAccessLog, type ExposureAccess } from '../../src-main/membership/access-log';
 import type { Vault } from '../../src-main/vaults/vault';
-import { RelayClient } from '../../src-main/sync/relay-client';
 import { readSyncState } from '../../src-main/sync/sync-state';
-import { memberId } from '../../src-shared/crypto/identity';
-import { cliAuditSink } from '../audit-sink';
 import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable, promptHidden } from '../io';
 
@@ -39,12 +36,7 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       if (!(ROLES as readonly string[]).includes(o.role)) throw new TesseraError('INVALID_INPUT', `Unknown role ${o.role}: use ${ROLES.join(', ')}`);
       const ttl = parseDuration(o.expires);
       const envs = o.env.split(',').map((e) => e.trim()).filter(Boolean);
-      const invite = await withVault(ctx, o.vault, async (v) => {
-        const audit = await cliAuditSink(ctx, v.session);
-        const made = await createInvite(v, o.role as InviteRole, envs, ttl);
-        await audit.record({ action: 'invite', vaultId: v.id, vault: v.name, detail: { role: o.role, environments: envs, expiresAt: made.expiresAt } });
-        return made;
-      });
+      const invite = await withVault(ctx, o.vault, (v) => createInvite(v, o.role as InviteRole, envs, ttl));
       if (o.json) return printJson(ctx.io, { code: invite.code, inviteId: invite.inviteId, expiresAt: formatTime(invite.expiresAt) });
       ctx.io.stdout.write(`${invite.code}\n`);
       ctx.io.stderr.write(
@@ -60,16 +52,9 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (o: { vault: string; json?: boolean }) => {
       const { members, pending } = await withVault(ctx, o.vault, async (v) => {
-        const sync = await readSyncState(v.session.home, v.id);
-        let pending: { name: string; fingerprint: string; role: string }[] = [];
-        if (sync && v.session.keys.vaults.get(v.id)?.invites?.size) {
-          const client = await RelayClient.connect(sync.relay, v.session.suite, v.session.signingKey);
-          try {
-            pending = (await pendingJoinRequests(v, client)).valid.map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.invite.role }));
-          } finally {
-            client.close();
-          }
-        }
+        // Requests answer this device's invites: none issued, none to ask the relay about.
+        const asks = v.session.keys.vaults.get(v.id)?.invites?.size && (await readSyncState(v.session.home, v.id));
+        const pending = asks ? (await waitingRequests(v)).map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.role })) : [];
         return { members: listMembers(v), pending };
       });
       if (o.json) return printJson(ctx.io, { members, pending });
@@ -90,7 +75,6 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
       const session = await unlock(ctx);
       try {
         const r = await requestJoin(session, code, o.name ?? session.profile.name);
-        await (await cliAuditSink(ctx, session)).record({ action: 'join', vaultId: r.vaultId, detail: { step: 'requested' } });
         const vault = r.vaultName ? `${r.vaultName} (${r.vaultId.slice(0, 12)})` : `vault ${r.vaultId.slice(0, 12)}`;
         const next = r.vaultName ? `tessera sync --vault ${shellQuote(r.vaultName)}` : 'tessera sync';
         ctx.io.stdout.write(`Asked to join ${vault}. Read this fingerprint to the person who invited you:\n${r.fingerprint}\nOnce they approve, run: ${next}\n`);
@@ -105,22 +89,13 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--fingerprint <digits>', 'the first or last digits of their fingerprint (5 or more) as they read them to you, when MEMBER is a name')
     .action(async (who: string, o: { vault: string; fingerprint?: string }) => {
-      const r = await withVault(ctx, o.vault, async (v) => {
-        const audit = await cliAuditSink(ctx, v.session);
-        const approved = await approve(v, {
+      const r = await withVault(ctx, o.vault, (v) =>
+        approve(v, {
           who,
           ...(o.fingerprint !== undefined ? { fingerprint: o.fingerprint } : {}),
           ...(ctx.io.stdin.isTTY ? { ask: (requests: readonly JoinRequestView[]) => askFingerprint(ctx, requests) } : {}),
-        });
-        await audit.record({
-          action: 'approve',
-          vaultId: v.id,
-          vault: v.name,
-          subject: memberId(approved.identity),
-          detail: { name: approved.name, role: approved.invite.role, fingerprint: approved.fingerprint },
-        });
-        return approved;
-      });
+        }),
+      );
       ctx.io.stderr.write(`Approved ${JSON.stringify(r.name)} (${r.invite.role}) — fingerprint ${r.fingerprint}\n`);
     });
 
@@ -131,14 +106,7 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (who: string, o: { vault: string; json?: boolean }) => {
       const { exposure, access } = await withVault(ctx, o.vault, async (v) => {
-        const audit = await cliAuditSink(ctx, v.session);
         const e = await removeFromVault(v, who);
-        await audit.record({
-          action: 'remove-member',
-          vaultId: v.id,
-          vault: v.name,
-          detail: { name: e.member, fingerprint: e.fingerprint, exposedValues: e.items.length },
-        });
         return { exposure: e, access: (await accessLogOf(ctx, v))?.(e) };
       });
       if (o.json) return printJson(ctx.io, access ? { ...exposure, access } : exposure);
@@ -165,11 +133,7 @@ export function registerMemberCommands(program: Command, ctx: CliContext): void 
     .description('new keys for every scope you read (members keep history; use after a suspected leak)')
     .requiredOption('--vault <vault>', 'vault name or id')
     .action(async (o: { vault: string }) => {
-      await withVault(ctx, o.vault, async (v) => {
-        const audit = await cliAuditSink(ctx, v.session);
-        await rotateVaultKeys(v);
-        await audit.record({ action: 'rotate-keys', vaultId: v.id, vault: v.name });
-      });
+      await withVault(ctx, o.vault, (v) => rotateVaultKeys(v));
       ctx.io.stderr.write(`Rotated the keys of ${o.vault}\n`);
     });
 

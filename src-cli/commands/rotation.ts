@@ -12,7 +12,7 @@ import { rollback, rotateSecret, type RotationSource } from '../../src-main/rota
 import { localClock, schedulesOf } from '../../src-main/rotation/state';
 import { rotationStatus } from '../../src-shared/rotation/schedule';
 import type { Vault } from '../../src-main/vaults/vault';
-import { cliAuditSink } from '../audit-sink';
+import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { openVault } from '../../src-main/vaults/vaults';
 import { formatTime, printJson, promptHidden, readValueFromStdin } from '../io';
@@ -22,7 +22,7 @@ async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vaul
   const session = await unlock(ctx);
   try {
     const vault = await openVault(session, vaultName);
-    const result = await fn(vault, await cliAuditSink(ctx, session));
+    const result = await fn(vault, auditOf(session));
     for (const p of vault.problems()) {
       ctx.io.stderr.write(`warning: ${p.code} in ${p.file}: ${p.detail}${p.bytes ? ` (${p.bytes} bytes set aside)` : ''}\n`);
     }

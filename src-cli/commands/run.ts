@@ -6,7 +6,7 @@ import { projectTarget } from '../../src-main/project/project-config';
 import { childEnvironment, runChild } from '../../src-main/run/child-process';
 import { prepareRun } from '../../src-main/run/run-secrets';
 import { openVault } from '../../src-main/vaults/vaults';
-import { cliAuditSink } from '../audit-sink';
+import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 
 /**
@@ -49,7 +49,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       let secrets: { key: string; value: string }[];
       try {
         const vault = await openVault(session, target.vault);
-        const audit = await cliAuditSink(ctx, session);
+        const audit = auditOf(session);
         ({ secrets } = await prepareRun(vault, target.env, { command, audit, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], ...(only ? { only } : {}) }));
       } finally {
         // The keys are wiped before the program starts: it may run for days.

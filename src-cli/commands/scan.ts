@@ -5,7 +5,7 @@ import { formatHuman, toSarif } from '../../src-main/scan/report';
 import { recordVaultFindings, scan, type ScanMode } from '../../src-main/scan/scan-session';
 import { indexVaultValues, type VaultValueIndex } from '../../src-main/scan/vault-values';
 import type { Session } from '../../src-main/profile/profile';
-import { cliAuditSink } from '../audit-sink';
+import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { printJson } from '../io';
 
@@ -78,7 +78,7 @@ export function registerScanCommands(program: Command, ctx: CliContext): void {
           ...(workers !== undefined ? { workers } : {}),
         });
         const seconds = (Date.now() - started) / 1000;
-        if (session && values) await recordVaultFindings(session, outcome, values.secrets, await cliAuditSink(ctx, session), cwd, mode.kind);
+        if (session && values) await recordVaultFindings(session, outcome, values.secrets, auditOf(session), cwd, mode.kind);
 
         if (o.json) printJson(ctx.io, outcome.findings);
         else if (o.sarif) printJson(ctx.io, toSarif(outcome.findings, typeof TESSERA_VERSION === 'string' ? TESSERA_VERSION : 'dev'));

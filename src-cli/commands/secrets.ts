@@ -7,7 +7,6 @@ import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { expandedValue } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
-import { cliAuditSink } from '../audit-sink';
 import { formatTime, printJson, printTable, promptHidden, readValueFromStdin } from '../io';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
@@ -31,8 +30,6 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
           ...(o.description !== undefined ? { description: o.description } : {}),
           ...(o.tag.length ? { tags: o.tag } : {}),
         });
-        const fields = ['value', ...(o.description !== undefined ? ['description'] : []), ...(o.tag.length ? ['tags'] : [])];
-        await (await cliAuditSink(ctx, v.session)).record({ action: r.created ? 'secret-created' : 'secret-edited', vaultId: v.id, vault: v.name, secret: key, environment: o.env, detail: { fields } });
         ctx.io.stderr.write(`${r.created ? 'Created' : 'Updated'} ${key} in ${o.env} (version ${r.version.n})\n`);
       });
     });
@@ -46,8 +43,7 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
     .action(async (key: string, o: { vault: string; env: string; expand: boolean; allowVault?: string }) => {
       const value = await withVault(ctx, o.vault, async (vault) => {
-        const v = await expandedValue(vault, key, o.env, o.expand, o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []);
-        await (await cliAuditSink(ctx, vault.session)).record({ action: 'reveal', vaultId: vault.id, vault: vault.name, secret: key, environment: o.env, detail: { via: 'tessera get' } });
+        const v = await expandedValue(vault, key, o.env, { expand: o.expand, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], via: 'tessera get' });
         return v;
       });
       // A trailing newline only for a human at a terminal: $(...) strips it anyway, pipes get the exact bytes.
@@ -88,7 +84,6 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .action(async (key: string, o: { vault: string }) => {
       const r = await withVault(ctx, o.vault, async (vault) => {
         const removed = await removeSecret(vault, key);
-        await (await cliAuditSink(ctx, vault.session)).record({ action: 'secret-deleted', vaultId: vault.id, vault: vault.name, secret: key, detail: { purgedVersions: removed.purgedVersions } });
         return removed;
       });
       ctx.io.stderr.write(`Deleted ${key} (${r.purgedVersions} value versions purged)\n`);

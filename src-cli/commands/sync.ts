@@ -1,11 +1,10 @@
 /** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
 import type { Command } from 'commander';
-import { listVaults, openVault } from '../../src-main/vaults/vaults';
-import { checkRelayUrl, readSyncState, setVaultRelay } from '../../src-main/sync/sync-state';
+import { checkRelayUrl } from '../../src-main/sync/sync-state';
 import { syncOnce, watchVault, type SyncSummary } from '../../src-main/sync/vault-sync';
-import { isTesseraError, TesseraError } from '../../src-shared/errors';
-import { cliAuditSink } from '../audit-sink';
-import type { Vault } from '../../src-main/vaults/vault';
+import { moveVaultRelay } from '../../src-main/sync/vault-relay';
+import { vaultsToSync } from '../../src-main/sync/vaults-to-sync';
+import { TesseraError } from '../../src-shared/errors';
 import { unlock, withVault, type CliContext } from '../context';
 import { completeJoins } from '../../src-main/membership/join';
 
@@ -14,7 +13,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
     .command('relay <vault> <url>')
     .description('sync this vault through the relay at URL (ws://host:port or wss://host)')
     .action(async (name: string, url: string) => {
-      await withVault(ctx, name, (v) => setVaultRelay(v.session.home, v.id, url));
+      await withVault(ctx, name, (v) => moveVaultRelay(v, url));
       ctx.io.stderr.write(`${name} now syncs through ${checkRelayUrl(url)}\n`);
     });
 
@@ -30,9 +29,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
         const pulled = new Map<string, SyncSummary>();
         if (session.keys.joins.size) {
           const { joined, waiting } = await completeJoins(session);
-          const audit = await cliAuditSink(ctx, session);
           for (const j of joined) {
-            await audit.record({ action: 'join', vaultId: j.vaultId, ...(j.name ? { vault: j.name } : {}), detail: { step: 'approved' } });
             const id = `${j.vaultId.slice(0, 12)}…`;
             if (j.sync) pulled.set(j.vaultId, j.sync);
             if (j.name) ctx.io.stderr.write(`Joined ${j.name} (${id}): you were approved\n`);
@@ -40,28 +37,8 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           }
           if (waiting.length) ctx.io.stderr.write(`${waiting.length} join request(s) still waiting for approval\n`);
         }
-        const syncAudited = (v: Vault) =>
-          syncOnce(v).catch(async (e: unknown) => {
-            const code = isTesseraError(e) ? e.code : 'INTERNAL';
-            await (await cliAuditSink(ctx, session)).record({ action: 'sync-error', vaultId: v.id, vault: v.name, detail: { code } }).catch(() => {});
-            throw e;
-          });
-        const all = o.vault ? [] : await listVaults(session);
-        for (const v of all) if (v.error) ctx.io.stderr.write(`warning: skipping vault ${v.id.slice(0, 12)}: it could not be opened [${v.error}]\n`);
-        const names = o.vault ? [o.vault] : all.filter((v) => !v.error).map((v) => v.id);
-        const vaults: Vault[] = [];
-        for (const n of names) {
-          const v = await openVault(session, n).catch(async (e: unknown) => {
-            // The name may be one of the vaults joined but never pulled: pull them, look again.
-            const unpulled = isTesseraError(e, 'NOT_FOUND') ? (e.details.unpulled as string[] | undefined) ?? [] : [];
-            if (!unpulled.length) throw e;
-            for (const id of unpulled) pulled.set(id, await syncAudited(await openVault(session, id)));
-            return openVault(session, n);
-          });
-          if (await readSyncState(session.home, v.id)) vaults.push(v);
-          else if (o.vault) throw new TesseraError('NO_RELAY', `Vault ${v.name} has no relay: tessera vault relay ${v.name} ws://HOST:PORT`);
-        }
-        if (vaults.length === 0) throw new TesseraError('NO_RELAY', 'No vault has a relay yet: tessera vault relay VAULT ws://HOST:PORT');
+        const { vaults, unreadable } = await vaultsToSync(session, o.vault, pulled);
+        for (const [id, e] of unreadable) ctx.io.stderr.write(`warning: skipping vault ${id.slice(0, 12)}: it could not be opened [${e.code}]\n`);
         if (o.watch) {
           const stop = new AbortController();
           for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
@@ -70,7 +47,7 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           return;
         }
         for (const v of vaults) {
-          const s = pulled.get(v.id) ?? (await syncAudited(v));
+          const s = pulled.get(v.id) ?? (await syncOnce(v));
           const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
           ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
           if (s.withheldHead) {

@@ -4,8 +4,7 @@ import { TesseraError } from '../../src-shared/errors';
 import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../src-main/dotenv/dotenv-file';
 import { importEntries } from '../../src-main/vaults/secrets';
 import { projectTarget } from '../../src-main/project/project-config';
-import { expandedEntries } from '../../src-main/references/vault-lookup';
-import { cliAuditSink } from '../audit-sink';
+import { exportValues } from '../../src-main/references/vault-lookup';
 import { withVault, type CliContext } from '../context';
 import { readDocument } from '../io';
 
@@ -28,12 +27,7 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
       // Parse everything before opening the vault: a malformed line stops the import whole.
       const entries = parseDotenvFile(text);
       const r = await withVault(ctx, o.vault, async (v) => {
-        const result = await importEntries(v, o.env, entries.map((e) => ({ key: e.key, value: e.value })));
-        await (await cliAuditSink(ctx, v.session)).record({
-          action: 'import', vaultId: v.id, vault: v.name, environment: o.env, secrets: [...result.added, ...result.updated],
-          detail: { added: result.added.length, updated: result.updated.length, unchanged: result.unchanged.length, source: file === '-' ? 'stdin' : 'file' },
-        });
-        return result;
+        return importEntries(v, o.env, entries.map((e) => ({ key: e.key, value: e.value })), file === '-' ? 'stdin' : 'file');
       });
       ctx.io.stderr.write(`Imported into ${o.env}: ${r.added.length} added, ${r.updated.length} updated, ${r.unchanged.length} unchanged\n`);
     });
@@ -50,12 +44,8 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
       const { vault, env } = await projectTarget(o, process.cwd());
-      const entries = await withVault(ctx, vault, async (v) => {
-        const out = await expandedEntries(v, env, { expand: o.expand, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [] });
-        const audit = await cliAuditSink(ctx, v.session);
-        await audit.record({ action: 'export', vaultId: v.id, vault: v.name, environment: env, secrets: out.map((e) => e.key), detail: { format: o.format } });
-        return out;
-      });
+      const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
+      const entries = await withVault(ctx, vault, (v) => exportValues(v, env, { expand: o.expand, allowVaults, format: o.format }));
       ctx.io.stdout.write(format(entries));
     });
 }

@@ -6,14 +6,14 @@ import type { MemberInfo, Role, TesseraApi, VaultSummary } from '../../src-share
 import { TesseraError } from '../../src-shared/errors';
 import { currentMember, currentMembers } from '../../src-shared/membership/state';
 import { createInvite, listMembers } from '../membership/invites';
-import { approve, completeJoins, pendingJoinRequests, requestJoin } from '../membership/join';
+import { approve, completeJoins, requestJoin, waitingRequests } from '../membership/join';
 import { removeFromVault } from '../membership/remove';
-import { RelayClient } from '../sync/relay-client';
-import { readSyncState, setVaultRelay } from '../sync/sync-state';
+import { readSyncState } from '../sync/sync-state';
+import { moveVaultRelay } from '../sync/vault-relay';
 import { syncOnce } from '../sync/vault-sync';
 import type { Vault } from '../vaults/vault';
 import { createVault } from '../vaults/vaults';
-import type { DesktopContext } from './desktop';
+import type { DesktopContext } from './desktop-context';
 
 const HOUR = 3_600_000;
 
@@ -52,26 +52,17 @@ export function vaultsApi(ctx: DesktopContext): TesseraApi['vaults'] {
     },
     sync: async ({ vault: name }) => {
       const vault = await ctx.vault(name);
-      try {
-        const s = await syncOnce(vault);
-        if (s.pulled > 0) ctx.emit({ type: 'vault-changed', vault: vault.name });
-        return { sent: s.pushed, received: s.pulled };
-      } catch (e) {
-        const code = e instanceof TesseraError ? e.code : 'INTERNAL';
-        await ctx.audit.record({ action: 'sync-error', vaultId: vault.id, vault: vault.name, detail: { code } });
-        throw e;
-      }
+      const s = await syncOnce(vault);
+      if (s.pulled > 0) ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return { sent: s.pushed, received: s.pulled };
     },
     setRelay: async ({ vault: name, url }) => {
-      const vault = await ctx.vault(name);
-      const relay = await setVaultRelay(vault.session.home, vault.id, url);
-      await ctx.audit.record({ action: 'settings-changed', vaultId: vault.id, vault: vault.name, detail: { fields: ['relay'], relay } });
+      await moveVaultRelay(await ctx.vault(name), url);
     },
   };
 }
 
 export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
-  const where = (vault: Vault) => ({ vaultId: vault.id, vault: vault.name });
   const byMemberId = (vault: Vault, memberId: string) => {
     const m = listMembers(vault).find((x) => x.memberId === memberId);
     if (!m) throw new TesseraError('NOT_FOUND', 'No such member in this vault');
@@ -82,37 +73,22 @@ export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
     invite: async ({ vault: name, role, environments, ttlHours }) => {
       const vault = await ctx.vault(name);
       const invite = await createInvite(vault, role, environments, (ttlHours ?? 48) * HOUR);
-      await ctx.audit.record({ action: 'invite', ...where(vault), detail: { role, environments, expiresAt: invite.expiresAt } });
       return { code: invite.code, expiresAt: invite.expiresAt };
     },
     join: async ({ code }) => {
       const session = ctx.session();
-      const { vaultId, fingerprint } = await requestJoin(session, code, session.profile.name);
-      await ctx.audit.record({ action: 'join', vaultId, detail: { step: 'requested' } });
+      const { fingerprint } = await requestJoin(session, code, session.profile.name);
       return { fingerprint };
     },
     completeJoins: async () => {
       // Each joined vault was pulled once already (or will be by its next sync).
       const { joined, waiting } = await completeJoins(ctx.session());
       ctx.forgetVaults();
-      for (const j of joined) {
-        await ctx.audit.record({ action: 'join', vaultId: j.vaultId, ...(j.name ? { vault: j.name } : {}), detail: { step: 'approved' } });
-        ctx.emit({ type: 'vault-changed', vault: j.name || j.vaultId });
-      }
+      for (const j of joined) ctx.emit({ type: 'vault-changed', vault: j.name || j.vaultId });
       return { joined: joined.map((j) => j.name || j.vaultId), waiting: waiting.length };
     },
     pending: async ({ vault: name }) => {
-      const vault = await ctx.vault(name);
-      const sync = await readSyncState(vault.session.home, vault.id);
-      if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay: set one in its settings`);
-      const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
-      try {
-        const { valid } = await pendingJoinRequests(vault, client);
-        const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
-        return valid.map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.invite.role as Role, environments: r.invite.envScopes.map((s) => envName.get(s) ?? s.slice(0, 8)) }));
-      } finally {
-        client.close();
-      }
+      return (await waitingRequests(await ctx.vault(name))).map((r) => ({ ...r, role: r.role as Role }));
     },
     approve: async ({ vault: vaultName, name, fingerprint }) => {
       const vault = await ctx.vault(vaultName);
@@ -121,15 +97,13 @@ export function membersApi(ctx: DesktopContext): TesseraApi['members'] {
       const approved = await approve(vault, { who: name, fingerprint });
       const member = listMembers(vault).find((m) => m.fingerprint === approved.fingerprint);
       if (!member) throw new TesseraError('NOT_FOUND', 'The approved member is missing from the membership log: sync and look again');
-      await ctx.audit.record({ action: 'approve', ...where(vault), subject: member.memberId, detail: { role: member.role, environments: member.environments } });
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return memberInfo(member);
     },
     remove: async ({ vault: name, memberId }) => {
       const vault = await ctx.vault(name);
       const target = byMemberId(vault, memberId);
-      const exposure = await removeFromVault(vault, target.fingerprint);
-      await ctx.audit.record({ action: 'remove-member', ...where(vault), subject: memberId, detail: { exposedValues: exposure.items.length } });
+      await removeFromVault(vault, target.fingerprint);
       ctx.emit({ type: 'vault-changed', vault: vault.name });
     },
   };

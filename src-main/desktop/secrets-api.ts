@@ -9,9 +9,9 @@ import { localClock, rotationStates, secretRotationState } from '../rotation/sta
 import { TesseraError } from '../../src-shared/errors';
 import type { SecretMeta } from '../../src-shared/vault/types';
 import { parseDotenvFile } from '../dotenv/dotenv-file';
-import { getValue, importEntries, listSecrets, removeSecret, setSecret } from '../vaults/secrets';
+import { getValue, importEntries, listSecrets, removeSecret, revealValue, setSecret, updateSecret } from '../vaults/secrets';
 import type { Vault } from '../vaults/vault';
-import type { DesktopContext } from './desktop';
+import type { DesktopContext } from './desktop-context';
 
 function versionInfo(vault: Vault, v: VersionMeta): VersionInfo {
   return { n: v.n, at: v.at, by: v.by, byName: vault.meta.memberName(v.by) ?? '', note: v.note };
@@ -68,36 +68,26 @@ async function previewImport(vault: Vault, environment: string, text: string): P
 }
 
 export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
-  const where = (vault: Vault) => ({ vaultId: vault.id, vault: vault.name });
   return {
     list: async ({ vault }) => summaries(await ctx.vault(vault)),
     get: async ({ vault, name }) => detailOf(await ctx.vault(vault), name),
     reveal: async ({ vault: name, name: secret, environment }) => {
-      const vault = await ctx.vault(name);
-      const v = await getValue(vault, secret, environment);
-      await ctx.audit.record({ action: 'reveal', ...where(vault), secret, environment });
+      const v = await revealValue(await ctx.vault(name), secret, environment);
       return { value: v.value };
     },
     set: async ({ vault: vaultName, name, environment, value, description, tags, note }) => {
       const vault = await ctx.vault(vaultName);
-      const result = await setSecret(vault, name, environment, value, {
+      await setSecret(vault, name, environment, value, {
         ...(description !== undefined ? { description } : {}),
         ...(tags !== undefined ? { tags } : {}),
         ...(note !== undefined ? { note } : {}),
       });
-      const fields = ['value', ...(description !== undefined ? ['description'] : []), ...(tags !== undefined ? ['tags'] : [])];
-      await ctx.audit.record({ action: result.created ? 'secret-created' : 'secret-edited', ...where(vault), secret: name, environment, detail: { fields } });
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return summaryOf(vault, name);
     },
     update: async ({ vault: vaultName, name, description, tags }) => {
       const vault = await ctx.vault(vaultName);
-      const secret = vault.meta.secretByName(name);
-      if (!secret) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
-      vault.assertMayWrite(vault.metaScopeId, 'secrets');
-      const fields = { ...(description !== undefined ? { description } : {}), ...(tags !== undefined ? { tags } : {}) };
-      await vault.edit((author) => vault.meta.updateSecret(secret.id, fields, author));
-      await ctx.audit.record({ action: 'secret-edited', ...where(vault), secret: name, detail: { fields: Object.keys(fields) } });
+      await updateSecret(vault, name, { ...(description !== undefined ? { description } : {}), ...(tags !== undefined ? { tags } : {}) });
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return summaryOf(vault, name);
     },
@@ -108,23 +98,13 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
     },
     remove: async ({ vault: vaultName, name }) => {
       const vault = await ctx.vault(vaultName);
-      const { purgedVersions } = await removeSecret(vault, name);
-      await ctx.audit.record({ action: 'secret-deleted', ...where(vault), secret: name, detail: { purgedVersions } });
+      await removeSecret(vault, name);
       ctx.emit({ type: 'vault-changed', vault: vault.name });
     },
     importPreview: async ({ vault, environment, text }) => previewImport(await ctx.vault(vault), environment, text),
     importApply: async ({ vault: vaultName, environment, text }) => {
       const vault = await ctx.vault(vaultName);
-      const result = await importEntries(vault, environment, parseDotenvFile(text));
-      await ctx.audit.record({
-        action: 'import',
-        ...where(vault),
-        environment,
-        // Every key compared, the unchanged ones too: the result tells the user which
-        // values matched, so the record says whose.
-        secrets: [...result.added, ...result.updated, ...result.unchanged],
-        detail: { added: result.added.length, updated: result.updated.length, unchanged: result.unchanged.length, source: 'desktop' },
-      });
+      const result = await importEntries(vault, environment, parseDotenvFile(text), 'desktop');
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return result;
     },

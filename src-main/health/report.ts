@@ -15,14 +15,13 @@
  * one. Only active secrets are reported (retired ones are out of use by definition).
  */
 import type { HealthAction, HealthFinding } from '../../src-shared/api/types';
-import { TesseraError } from '../../src-shared/errors';
 import { dateOfDay, RotationClock, rotationStatus } from '../../src-shared/rotation/schedule';
 import type { SecretMeta } from '../../src-shared/vault/types';
 import type { Session } from '../profile/profile';
 import { parseGenerateSpec } from '../rotation/generate';
 import { localTimeZone, schedulesOf } from '../rotation/state';
-import { Vault, vaultIds, type EnvironmentScope } from '../vaults/vault';
-import { openVault } from '../vaults/vaults';
+import type { EnvironmentScope, Vault } from '../vaults/vault';
+import { vaultDirectory } from '../vaults/vault-directory';
 import { findReuse, reuseKey, valueTag, type TaggedValue } from './reuse';
 import { kindOf, weaknessOf } from './strength';
 
@@ -71,30 +70,13 @@ interface Place {
   readonly scopes: EnvironmentScope[];
 }
 
-/** The vault called `nameOrId` (or with that id prefix), as openVault finds it; undefined when not exactly one. */
-function pick(vaults: readonly Vault[], nameOrId: string): Vault | undefined {
-  const found = vaults.filter((v) => v.name === nameOrId || (nameOrId.length >= 6 && v.id.startsWith(nameOrId.toLowerCase())));
-  return found.length === 1 ? found[0] : undefined;
-}
-
-async function openAll(session: Session): Promise<Vault[]> {
-  const out: Vault[] = [];
-  for (const id of await vaultIds(session)) {
-    try {
-      out.push(await Vault.open(session, id));
-    } catch (e) {
-      if (!(e instanceof TesseraError)) throw e;
-      // A vault that does not open is reported by `vault list`; health covers the others.
-    }
-  }
-  return out;
-}
-
 export async function healthReport(session: Session, opts: HealthOptions): Promise<HealthFinding[]> {
   const clock = new RotationClock(opts.now, opts.timeZone ?? localTimeZone());
   const date = (t: number) => dateOfDay(clock.dayOf(t));
-  const vaults = opts.vaults ?? (await openAll(session));
-  const selectedId = opts.vault !== undefined ? pick(vaults, opts.vault)?.id ?? (await openVault(session, opts.vault)).id : undefined;
+  // A vault that does not open is reported by `vault list`; health covers the others.
+  const directory = vaultDirectory(session);
+  const vaults = opts.vaults ?? (await directory.openAll()).vaults;
+  const selectedId = opts.vault !== undefined ? (await directory.find(opts.vault)).id : undefined;
   const findings: HealthFinding[] = [];
   const tagged: TaggedValue[] = [];
   const key = reuseKey(session);
@@ -144,7 +126,11 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
   for (const group of findReuse(tagged)) {
     for (const t of group) {
       if (selectedId !== undefined && t.vaultId !== selectedId) continue;
-      const others = group.filter((o) => o !== t).map((o) => `${o.secret}${o.vaultId !== t.vaultId ? ` (vault ${o.vault})` : ''} in ${o.environment}`);
+      // The same vault's first: what the reader can act on without switching vaults.
+      const others = group
+        .filter((o) => o !== t)
+        .sort((a, b) => Number(a.vaultId !== t.vaultId) - Number(b.vaultId !== t.vaultId))
+        .map((o) => `${o.secret}${o.vaultId !== t.vaultId ? ` (vault ${o.vault})` : ''} in ${o.environment}`);
       findings.push({
         kind: 'reused',
         vault: t.vault,

@@ -21,12 +21,12 @@ import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
 import { profilePaths } from '../profile/paths';
 import type { Session } from '../profile/profile';
 import { RelayClient } from '../sync/relay-client';
-import { readSyncState } from '../sync/sync-state';
 import type { Vault } from '../vaults/vault';
 import { membershipOf } from './invites';
+import { withVaultMembership } from '../sync/vault-relay';
+import { auditOf } from '../audit/session-audit';
 import { admit } from '../vaults/admission';
 import type { VaultLog } from './vault-log';
-import { pullLog } from './log-sync';
 
 /** A report as owners and admins see it: who, from which device, did what, when. */
 export interface AccessEntry extends AccessReport {
@@ -52,18 +52,9 @@ interface ScopeRead {
   readonly myHead: { counter: number; hash: Uint8Array<ArrayBufferLike> };
 }
 
-async function connect<T>(vault: Vault, fn: (client: RelayClient, state: MembershipState) => Promise<T>, timeoutMs?: number): Promise<T> {
-  const sync = await readSyncState(vault.session.home, vault.id);
-  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
-  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey, { timeoutMs });
-  try {
-    // Take the newest membership (and metadata keys) first: the scope's key follows the metadata epoch.
-    const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
-    vault.setMembership(log);
-    return await fn(client, log.state);
-  } finally {
-    client.close();
-  }
+// The newest membership (and metadata keys) first: the scope's key follows the metadata epoch.
+function connect<T>(vault: Vault, fn: (client: RelayClient, state: MembershipState) => Promise<T>, timeoutMs?: number): Promise<T> {
+  return withVaultMembership(vault, (client, log) => fn(client, log.state), timeoutMs !== undefined ? { timeoutMs } : {});
 }
 
 function metaKey(session: Session, vaultId: string, state: MembershipState, epoch: number): Uint8Array {
@@ -189,7 +180,9 @@ export async function setAccessPolicy(vault: Vault, actions: readonly AccessActi
     assertReader(vault, state, 'set the access-log policy');
     const { myHead } = await readScope(vault, client, state);
     await append(vault, client, state, myHead, encodePolicy({ actions }));
-    return { actions: [...new Set(actions)] };
+    const policy = { actions: [...new Set(actions)] };
+    await auditOf(vault.session).record({ action: 'policy-changed', vaultId: vault.id, vault: vault.name, detail: { accessLog: policy.actions } });
+    return policy;
   });
 }
 

@@ -10,6 +10,7 @@ import { encodeInviteCode } from '../../src-shared/membership/invite';
 import { memberName } from '../../src-shared/membership/keys';
 import { currentMember, currentMembers, mayManage } from '../../src-shared/membership/state';
 import { readSyncState } from '../sync/sync-state';
+import { auditOf } from '../audit/session-audit';
 import type { Vault } from '../vaults/vault';
 
 export type InviteRole = Exclude<Role, 'owner'>;
@@ -49,6 +50,7 @@ export async function createInvite(vault: Vault, role: InviteRole, environments:
     k.vaults.set(vault.id, { ...v, invites: new Map([...(v.invites ?? []), [toHex(inviteId), invite]]) });
   });
   const code = encodeInviteCode({ relay: sync.relay, vaultId: fromHex(vault.id), inviteId, secret, genesisHash: state.genesisHash, vaultName: vault.name });
+  await auditOf(vault.session).record({ action: 'invite', vaultId: vault.id, vault: vault.name, detail: { role, environments: [...environments], expiresAt: invite.expiresAt } });
   return { code, inviteId: toHex(inviteId), expiresAt: invite.expiresAt };
 }
 

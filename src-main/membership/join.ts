@@ -7,7 +7,7 @@
  * sealed in the metadata scope: until that arrives the joiner cannot call it by name).
  */
 import { fromBase64Url, fromHex, toHex } from '../../src-shared/crypto/bytes';
-import { fingerprint, formatFingerprint, type PublicIdentity } from '../../src-shared/crypto/identity';
+import { fingerprint, formatFingerprint, memberId, type PublicIdentity } from '../../src-shared/crypto/identity';
 import { TesseraError, isTesseraError } from '../../src-shared/errors';
 import { addMember } from '../../src-shared/membership/builders';
 import { verifyChain } from '../../src-shared/membership/chain';
@@ -18,12 +18,14 @@ import type { PendingInvite } from '../profile/keyring';
 import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { RelayClient } from '../sync/relay-client';
-import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
+import { checkRelayUrl, writeSyncState } from '../sync/sync-state';
+import { withVaultMembership, withVaultRelay } from '../sync/vault-relay';
+import { auditOf } from '../audit/session-audit';
 import { syncOnce, type SyncSummary } from '../sync/vault-sync';
-import { Vault } from '../vaults/vault';
+import type { Vault } from '../vaults/vault';
+import { vaultDirectory } from '../vaults/vault-directory';
 import { chooseRequest, type ApprovalChoice } from './approval';
-import { membershipOf } from './invites';
-import { pullLog, pushEntry, saveLog } from './log-sync';
+import { pushEntry, saveLog } from './log-sync';
 
 const myIdentity = (session: Session): PublicIdentity => ({
   signPublicKey: fromBase64Url(session.profile.identity.signPublicKey),
@@ -43,6 +45,7 @@ export async function requestJoin(session: Session, code: string, name: string):
   } finally {
     client.close();
   }
+  await auditOf(session).record({ action: 'join', vaultId, ...(invite.vaultName ? { vault: invite.vaultName } : {}), detail: { step: 'requested' } });
   await withProfileLock(session.home, () =>
     session.updateKeyring((k) => {
       k.joins.set(vaultId, { relay: invite.relay, inviteId: toHex(invite.inviteId), genesisHash: toHex(invite.genesisHash), requestedAt: Date.now(), ...(invite.vaultName ? { vaultName: invite.vaultName } : {}) });
@@ -98,14 +101,16 @@ export async function completeJoins(session: Session): Promise<{ joined: Complet
       await session.updateKeyring((k) => void k.joins.delete(vaultId));
     });
     await writeSyncState(session.home, vaultId, { relay: join.relay, scopes: new Map() });
-    joined.push(await firstPull(session, vaultId));
+    const done = await firstPull(session, vaultId);
+    await auditOf(session).record({ action: 'join', vaultId, ...(done.name ? { vault: done.name } : {}), detail: { step: 'approved' } });
+    joined.push(done);
   }
   return { joined, waiting };
 }
 
 /** The pull that brings a just-joined vault's metadata (its name) and what else it may read. */
 async function firstPull(session: Session, vaultId: string): Promise<CompletedJoin> {
-  const vault = await Vault.open(session, vaultId);
+  const vault = await vaultDirectory(session).byId(vaultId);
   try {
     const sync = await syncOnce(vault);
     return { vaultId, name: vault.name, sync };
@@ -151,11 +156,7 @@ export async function pendingJoinRequests(vault: Vault, client: RelayClient): Pr
  * fingerprint digits, or a name with digits given or asked for. Nothing is appended otherwise.
  */
 export async function approve(vault: Vault, choice: ApprovalChoice<JoinRequestView>): Promise<JoinRequestView> {
-  const sync = await readSyncState(vault.session.home, vault.id);
-  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
-  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
-  try {
-    const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
+  const approved = await withVaultMembership(vault, async (client, log) => {
     const { valid } = await pendingJoinRequests(vault, client);
     const r = await chooseRequest(valid, choice, vault.name);
     const held = vault.session.keys.vaults.get(vault.id)!.scopes;
@@ -176,7 +177,34 @@ export async function approve(vault: Vault, choice: ApprovalChoice<JoinRequestVi
       }),
     );
     return r;
-  } finally {
-    client.close();
-  }
+  });
+  const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
+  await auditOf(vault.session).record({
+    action: 'approve',
+    vaultId: vault.id,
+    vault: vault.name,
+    subject: memberId(approved.identity),
+    detail: {
+      name: approved.name,
+      role: approved.invite.role,
+      environments: approved.invite.envScopes.map((s) => envName.get(s) ?? s.slice(0, 8)),
+      fingerprint: approved.fingerprint,
+    },
+  });
+  return approved;
+}
+
+export interface WaitingRequest {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly role: PendingInvite['role'];
+  /** Environment names the invite grants. */
+  readonly environments: string[];
+}
+
+/** The join requests waiting for this profile's approval (those answering one of its live invites). */
+export async function waitingRequests(vault: Vault): Promise<WaitingRequest[]> {
+  const { valid } = await withVaultRelay(vault, (client) => pendingJoinRequests(vault, client));
+  const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
+  return valid.map((r) => ({ name: r.name, fingerprint: r.fingerprint, role: r.invite.role, environments: r.invite.envScopes.map((s) => envName.get(s) ?? s.slice(0, 8)) }));
 }

@@ -8,7 +8,7 @@
  */
 import { fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { ZERO_HASH } from '../../src-shared/envelope/envelope';
-import { fingerprint, formatFingerprint } from '../../src-shared/crypto/identity';
+import { fingerprint, formatFingerprint, memberId } from '../../src-shared/crypto/identity';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import { changeMember, removeMember, rotateKeys, type BuiltEntry } from '../../src-shared/membership/builders';
 import type { Role } from '../../src-shared/membership/entry';
@@ -16,12 +16,13 @@ import type { MembershipState } from '../../src-shared/membership/state';
 import { memberName } from '../../src-shared/membership/keys';
 import { currentMembers, readableScopes, type Member } from '../../src-shared/membership/state';
 import type { Exposure } from '../../src-shared/vault/types';
-import { RelayClient } from '../sync/relay-client';
 import { readSyncState } from '../sync/sync-state';
 import { syncOnce } from '../sync/vault-sync';
 import type { Vault } from '../vaults/vault';
 import { membershipOf, pickPerson } from './invites';
-import { pullLog, pushEntry } from './log-sync';
+import { pushEntry } from './log-sync';
+import { withVaultMembership } from '../sync/vault-relay';
+import { auditOf } from '../audit/session-audit';
 
 function findMember(vault: Vault, who: string): { member: Member; name: string; fingerprint: string } {
   const { state } = membershipOf(vault);
@@ -57,6 +58,13 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
   const exposure: Exposure = { member: target.name, fingerprint: target.fingerprint, removedAt: Date.now(), removedBy: vault.session.memberId, items };
   await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
   await freshSnapshots(vault);
+  await auditOf(vault.session).record({
+    action: 'remove-member',
+    vaultId: vault.id,
+    vault: vault.name,
+    subject: memberId(target.member.identity),
+    detail: { name: target.name, fingerprint: target.fingerprint, exposedValues: items.length },
+  });
   return exposure;
 }
 
@@ -89,16 +97,10 @@ async function removeWithPins(vault: Vault, member: Member): Promise<void> {
 
 /** Pulls the log, builds one entry on its head, appends it through the relay, takes the keys. */
 async function appendToLog(vault: Vault, build: (state: MembershipState, held: Map<string, Map<number, Uint8Array>>) => BuiltEntry): Promise<void> {
-  const sync = await readSyncState(vault.session.home, vault.id);
-  if (!sync) throw new TesseraError('NO_RELAY', `Vault ${vault.name} has no relay`);
-  const client = await RelayClient.connect(sync.relay, vault.session.suite, vault.session.signingKey);
-  try {
-    const log = await pullLog(vault.session, client, vault.id, membershipOf(vault));
+  await withVaultMembership(vault, async (client, log) => {
     const built = build(log.state, vault.session.keys.vaults.get(vault.id)!.scopes);
     vault.setMembership(await pushEntry(vault.session, client, vault.id, log, built.bytes, built.state));
-  } finally {
-    client.close();
-  }
+  });
 }
 
 /** Re-seals every scope's state under the newest keys, locally and on the relay. */
@@ -121,6 +123,7 @@ export async function changeMemberAccess(vault: Vault, who: string, role: Role, 
     changeMember(vault.session.suite, state, vault.session.signingKey, held, { member: target.member.identity.signPublicKey, role, envScopes }),
   );
   if (narrowed) await freshSnapshots(vault);
+  await auditOf(vault.session).record({ action: 'member-changed', vaultId: vault.id, vault: vault.name, subject: memberId(target.member.identity), detail: { name: target.name, role, environments: [...environments], rekeyed: narrowed } });
   return { name: target.name, rekeyed: narrowed };
 }
 
@@ -128,4 +131,5 @@ export async function changeMemberAccess(vault: Vault, who: string, role: Role, 
 export async function rotateVaultKeys(vault: Vault): Promise<void> {
   await appendToLog(vault, (state, held) => rotateKeys(vault.session.suite, state, vault.session.signingKey, held));
   await freshSnapshots(vault);
+  await auditOf(vault.session).record({ action: 'rotate-keys', vaultId: vault.id, vault: vault.name });
 }

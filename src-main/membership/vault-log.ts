@@ -6,10 +6,10 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import * as encoding from 'lib0/encoding';
-import { fromHex } from '../../src-shared/crypto/bytes';
+import { equalBytes, fromHex } from '../../src-shared/crypto/bytes';
 import { ByteReader } from '../../src-shared/envelope/reader';
 import { TesseraError } from '../../src-shared/errors';
-import { verifyChain } from '../../src-shared/membership/chain';
+import { applyEntry, verifyChain } from '../../src-shared/membership/chain';
 import { entryHash } from '../../src-shared/membership/entry';
 import type { MembershipState } from '../../src-shared/membership/state';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
@@ -61,6 +61,23 @@ export async function readVaultLog(session: Session, vaultId: string): Promise<V
   if (!raw) throw new TesseraError('TAMPERED', 'The membership log of this vault is missing', { reason: 'MISSING_LOG' });
   const entries = decodeLog(raw);
   return { entries, state: verifyChain(session.suite, fromHex(pinned), entries) };
+}
+
+/**
+ * The log as another process may have extended it since `log` was read (a `tessera approve`
+ * while the app is open): the entries past ours are verified on our state; a file that is
+ * not an extension of ours is verified whole, from the pinned genesis.
+ */
+export async function readNewerVaultLog(session: Session, vaultId: string, log: VaultLog): Promise<VaultLog> {
+  const raw = await readFileIfExists(file(session.home, vaultId));
+  if (!raw) return log;
+  const entries = decodeLog(raw);
+  if (entries.length <= log.entries.length) return log;
+  const head = log.entries.length - 1;
+  if (!equalBytes(entries[head]!, log.entries[head]!)) return (await readVaultLog(session, vaultId)) ?? log;
+  let state = log.state;
+  for (const e of entries.slice(log.entries.length)) state = applyEntry(session.suite, state, e);
+  return { entries, state };
 }
 
 /** Saves a log that extends what is stored (the caller verified it). */

@@ -19,6 +19,11 @@ export interface VaultKeys {
   readonly genesisHash?: string;
   /** Invites this device issued and that are not used yet, by invite id (hex). */
   readonly invites?: Map<string, PendingInvite>;
+  /**
+   * The vault's name when last opened here: the index that lets a lookup by name open one
+   * vault, not all (names are sealed in each vault's metadata). A hint: checked on open.
+   */
+  readonly name?: string;
 }
 
 /** An invite's secret and what its holder will get (the secret is why it lives here). */
@@ -59,7 +64,7 @@ interface SealedKeyringFile {
 
 interface KeyringJson {
   identity: { signSeed: string; boxSecret: string };
-  vaults: Record<string, { metaScope: string; genesisHash?: string; scopes: Record<string, Record<string, string>>; invites?: Record<string, InviteJson> }>;
+  vaults: Record<string, { metaScope: string; genesisHash?: string; name?: string; scopes: Record<string, Record<string, string>>; invites?: Record<string, InviteJson> }>;
   joins?: Record<string, PendingJoin>;
 }
 
@@ -73,7 +78,7 @@ function toJson(k: KeyringData): KeyringJson {
     const invites = v.invites?.size
       ? { invites: Object.fromEntries([...v.invites].map(([id, i]) => [id, { ...i, secret: toBase64Url(i.secret) }])) }
       : {};
-    vaults[vaultId] = { metaScope: v.metaScope, scopes, ...(v.genesisHash ? { genesisHash: v.genesisHash } : {}), ...invites };
+    vaults[vaultId] = { metaScope: v.metaScope, scopes, ...(v.genesisHash ? { genesisHash: v.genesisHash } : {}), ...(v.name ? { name: v.name } : {}), ...invites };
   }
   const joins = k.joins.size ? { joins: Object.fromEntries(k.joins) } : {};
   return { identity: { signSeed: toBase64Url(k.signSeed), boxSecret: toBase64Url(k.boxSecret) }, vaults, ...joins };
@@ -97,6 +102,7 @@ function fromJson(j: KeyringJson): KeyringData {
       metaScope: String(v.metaScope),
       scopes,
       ...(typeof v.genesisHash === 'string' ? { genesisHash: v.genesisHash } : {}),
+      ...(typeof v.name === 'string' ? { name: v.name } : {}),
       ...(invites.size ? { invites } : {}),
     });
   }

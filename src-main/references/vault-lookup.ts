@@ -12,7 +12,8 @@
 import { TesseraError } from '../../src-shared/errors';
 import type { Session } from '../profile/profile';
 import type { Vault } from '../vaults/vault';
-import { getValue } from '../vaults/secrets';
+import { getValue, recordReveal } from '../vaults/secrets';
+import { auditOf } from '../audit/session-audit';
 import { openVault } from '../vaults/vaults';
 import { ReferenceExpander, type SecretRef, type StoredValue, type ValueLookup } from './expand';
 import { toHex } from '../../src-shared/crypto/bytes';
@@ -127,10 +128,18 @@ export async function expandedEntries(
 }
 
 /** One secret's current value, its references expanded unless `expand` is false (for `tessera get`). */
-export async function expandedValue(vault: Vault, key: string, env: string, expand = true, allowVaults: readonly string[] = []): Promise<string> {
+export async function expandedValue(
+  vault: Vault,
+  key: string,
+  env: string,
+  opts: { expand?: boolean; allowVaults?: readonly string[]; via?: string } = {},
+): Promise<string> {
+  const { expand = true, allowVaults = [] } = opts;
   const v = await getValue(vault, key, env);
-  if (!expand) return v.value;
-  return new ReferenceExpander(new VaultLookup(vault.session, [vault], allowVaults)).expandValue({ vault: vault.id, env, key }, v);
+  const value = expand ? await new ReferenceExpander(new VaultLookup(vault.session, [vault], allowVaults)).expandValue({ vault: vault.id, env, key }, v) : v.value;
+  // Handed to the user's shell: a reveal, recorded as such (once it is sure to be shown).
+  await recordReveal(vault, key, env, opts.via);
+  return value;
 }
 
 /**
@@ -139,4 +148,15 @@ export async function expandedValue(vault: Vault, key: string, env: string, expa
  */
 function readsEnvironment(m: Member, scopeId: string): boolean {
   return m.role === 'owner' || m.scopes.has(scopeId);
+}
+
+/** What leaves the vault as a file or on stdout (`tessera export`): expanded values, recorded as an export. */
+export async function exportValues(
+  vault: Vault,
+  env: string,
+  opts: { expand?: boolean; allowVaults?: readonly string[]; format: string },
+): Promise<{ key: string; value: string }[]> {
+  const out = await expandedEntries(vault, env, { ...(opts.expand !== undefined ? { expand: opts.expand } : {}), ...(opts.allowVaults ? { allowVaults: opts.allowVaults } : {}) });
+  await auditOf(vault.session).record({ action: 'export', vaultId: vault.id, vault: vault.name, environment: env, secrets: out.map((e) => e.key), detail: { format: opts.format } });
+  return out;
 }

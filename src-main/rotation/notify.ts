@@ -6,9 +6,9 @@
  */
 import type { RotationState } from '../../src-shared/api/types';
 import { becameDue } from '../../src-shared/rotation/schedule';
-import { TesseraError } from '../../src-shared/errors';
 import type { Session } from '../profile/profile';
-import { Vault, vaultIds } from '../vaults/vault';
+import type { Vault } from '../vaults/vault';
+import { vaultDirectory } from '../vaults/vault-directory';
 import { localTimeZone, schedulesOf } from './state';
 
 export interface BecameDue {
@@ -19,23 +19,11 @@ export interface BecameDue {
   readonly state: RotationState;
 }
 
-/** The profile's vaults that open; an unreadable one is reported elsewhere. */
-async function openVaults(session: Session): Promise<Vault[]> {
-  const out: Vault[] = [];
-  for (const id of await vaultIds(session)) {
-    try {
-      out.push(await Vault.open(session, id));
-    } catch (e) {
-      if (!(e instanceof TesseraError)) throw e;
-    }
-  }
-  return out;
-}
-
 /** `vaults`: the profile's vaults when the caller holds them open already (the desktop app does). */
 export async function secretsBecameDue(session: Session, previousCheck: number, now: number, timeZone = localTimeZone(), vaults?: readonly Vault[]): Promise<BecameDue[]> {
   const out: BecameDue[] = [];
-  for (const vault of vaults ?? (await openVaults(session))) {
+  // The profile's vaults that open; an unreadable one is reported elsewhere.
+  for (const vault of vaults ?? (await vaultDirectory(session).openAll()).vaults) {
     const scopes = await vault.readableEnvironments();
     const defaults = vault.meta.rotationDefaults();
     const items = vault.meta

@@ -7,7 +7,7 @@ import { TesseraError } from '../../src-shared/errors';
 import type { Session } from '../profile/profile';
 import { ReferenceExpander } from '../references/expand';
 import { VaultLookup } from '../references/vault-lookup';
-import { Vault, vaultIds } from '../vaults/vault';
+import { vaultDirectory } from '../vaults/vault-directory';
 import { buildFingerprintIndex, MIN_VALUE_LENGTH, type FingerprintIndexData } from './fingerprints';
 
 /** Which secret a fingerprint belongs to. Names only. */
@@ -29,14 +29,8 @@ export interface VaultValueIndex {
 }
 
 export async function indexVaultValues(session: Session, onlyVaults?: readonly string[]): Promise<VaultValueIndex> {
-  const vaults: Vault[] = [];
-  for (const id of await vaultIds(session)) {
-    try {
-      vaults.push(await Vault.open(session, id));
-    } catch (e) {
-      if (!(e instanceof TesseraError)) throw e; // a damaged vault should not stop a scan of the others
-    }
-  }
+  // A damaged vault does not stop a scan of the others.
+  const { vaults } = await vaultDirectory(session).openAll();
   const chosen = onlyVaults ? vaults.filter((v) => onlyVaults.some((n) => n === v.name || (n.length >= 6 && v.id.startsWith(n.toLowerCase())))) : vaults;
   if (onlyVaults) {
     const missing = onlyVaults.filter((n) => !chosen.some((v) => n === v.name || (n.length >= 6 && v.id.startsWith(n.toLowerCase()))));

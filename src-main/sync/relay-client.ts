@@ -68,7 +68,14 @@ export class RelayClient {
         }
         if (!authed) {
           if (m.type === 'challenge') {
-            const signature = suite.ed25519.sign(authMessage(m.nonce), signer.seed, signer.publicKey);
+            let signature: Uint8Array;
+            try {
+              signature = suite.ed25519.sign(authMessage(m.nonce), signer.seed, signer.publicKey);
+            } catch {
+              // The session locked (its keys wiped) while this connection was on its way.
+              fail(new TesseraError('VAULT_LOCKED', 'Tessera locked before the relay connection was made'));
+              return;
+            }
             ws.send(encodeClientMessage({ type: 'auth', publicKey: signer.publicKey, signature }));
           } else if (m.type === 'auth-ok') {
             authed = true;

@@ -8,6 +8,7 @@
  * the same change again as the next link and retries.
  */
 import { withFileLock } from '../fs/file-lock';
+import { auditOf } from '../audit/session-audit';
 import { join } from 'node:path';
 import { equalBytes, fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { ZERO_HASH, decodeEnvelope, envelopeHash } from '../../src-shared/envelope/envelope';
@@ -344,18 +345,24 @@ export async function withSyncLock<T>(vault: Vault, fn: () => Promise<T>): Promi
   return withFileLock(file, { stale: 10_000, update: 2_000, lockfilePath: `${file}.sync-lock`, wait: false }, busy, fn);
 }
 
-/** Pulls and pushes once. */
+/** Pulls and pushes once. A failure is recorded in the session's audit log (its code only). */
 export async function syncOnce(vault: Vault, opts: SyncOptions = {}): Promise<SyncSummary> {
-  return withSyncLock(vault, async () => {
-    const sync = await VaultSync.start(vault, opts);
-    try {
-      await sync.push();
-      await sync.drain();
-      return sync.summary;
-    } finally {
-      sync.close();
-    }
-  });
+  try {
+    return await withSyncLock(vault, async () => {
+      const sync = await VaultSync.start(vault, opts);
+      try {
+        await sync.push();
+        await sync.drain();
+        return sync.summary;
+      } finally {
+        sync.close();
+      }
+    });
+  } catch (e) {
+    const code = isTesseraError(e) ? e.code : 'INTERNAL';
+    await auditOf(vault.session).record({ action: 'sync-error', vaultId: vault.id, vault: vault.name, detail: { code } }).catch(() => {});
+    throw e;
+  }
 }
 
 export interface WatchOptions extends SyncOptions {

@@ -1,11 +1,16 @@
 /**
- * What a user does with secrets in one vault: set, get, list, import, export, remove,
- * history. Each call that changes something is one edit (one envelope per scope touched).
+ * What a user does with secrets in one vault: set, edit, reveal, list, import, export,
+ * remove, history. Each call that changes something is one edit (one envelope per scope
+ * touched) and records its audit event (names, never values) in the session's log, whichever
+ * front end called it.
  */
 import { TesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
-import type { SecretMeta, SecretVersion } from '../../src-shared/vault/types';
+import type { SecretFields, SecretMeta, SecretVersion } from '../../src-shared/vault/types';
+import { auditOf } from '../audit/session-audit';
 import { newId, type Vault } from './vault';
+
+const where = (vault: Vault) => ({ vaultId: vault.id, vault: vault.name });
 
 export interface SetOptions {
   description?: string;
@@ -30,7 +35,7 @@ export async function setSecret(vault: Vault, name: string, env: string, value: 
   const { environment, values } = await vault.environment(env);
   vault.assertMayWrite(environment.id, `values in ${env}`);
   if (!vault.meta.secretByName(name) || opts.description !== undefined || opts.tags !== undefined) vault.assertMayWrite(vault.metaScopeId, 'secrets');
-  return vault.edit((author) => {
+  const result = await vault.edit((author) => {
     let secret = vault.meta.secretByName(name);
     const created = !secret;
     const fields = {
@@ -42,6 +47,31 @@ export async function setSecret(vault: Vault, name: string, env: string, value: 
     const version = values.addVersion(newId(vault.session), secret.id, value, author, opts.note ?? '');
     return { secret, version, created };
   });
+  const fields = ['value', ...(opts.description !== undefined ? ['description'] : []), ...(opts.tags !== undefined ? ['tags'] : [])];
+  await auditOf(vault.session).record({ action: result.created ? 'secret-created' : 'secret-edited', ...where(vault), secret: name, environment: env, detail: { fields } });
+  return result;
+}
+
+/** Changes a secret's description and tags (its metadata, never a value). */
+export async function updateSecret(vault: Vault, name: string, change: Pick<SecretFields, 'description' | 'tags'>): Promise<SecretMeta> {
+  const secret = requireSecret(vault, name);
+  vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  const fields = { ...(change.description !== undefined ? { description: change.description } : {}), ...(change.tags !== undefined ? { tags: change.tags } : {}) };
+  const updated = await vault.edit((author) => vault.meta.updateSecret(secret.id, fields, author));
+  await auditOf(vault.session).record({ action: 'secret-edited', ...where(vault), secret: name, detail: { fields: Object.keys(fields) } });
+  return updated;
+}
+
+/** A value shown to the user (or handed to their shell): the read is recorded as a reveal. */
+export async function revealValue(vault: Vault, name: string, env: string, opts: { via?: string } = {}): Promise<SecretVersion> {
+  const v = await getValue(vault, name, env);
+  await recordReveal(vault, name, env, opts.via);
+  return v;
+}
+
+/** Records that a value was shown (`via`: how, when not the app's Reveal). */
+export function recordReveal(vault: Vault, name: string, env: string, via?: string): Promise<void> {
+  return auditOf(vault.session).record({ action: 'reveal', ...where(vault), secret: name, environment: env, ...(via ? { detail: { via } } : {}) });
 }
 
 export async function getValue(vault: Vault, name: string, env: string): Promise<SecretVersion> {
@@ -83,12 +113,14 @@ export async function removeSecret(vault: Vault, name: string): Promise<{ purged
   const scopes = await vault.readableEnvironments();
   vault.assertMayWrite(vault.metaScopeId, 'secrets');
   for (const s of scopes) vault.assertMayWrite(s.environment.id, `values in ${s.environment.name}`);
-  return vault.edit((author) => {
+  const result = await vault.edit((author) => {
     let purgedVersions = 0;
     for (const s of scopes) purgedVersions += s.values.purge(secret.id);
     vault.meta.deleteSecret(secret.id, author);
     return { purgedVersions };
   });
+  await auditOf(vault.session).record({ action: 'secret-deleted', ...where(vault), secret: name, detail: { purgedVersions: result.purgedVersions } });
+  return result;
 }
 
 export interface ImportResult {
@@ -97,13 +129,16 @@ export interface ImportResult {
   readonly unchanged: string[];
 }
 
-/** Imports all entries in one edit; a value equal to the current one adds no version. */
-export async function importEntries(vault: Vault, env: string, entries: readonly { key: string; value: string }[]): Promise<ImportResult> {
+/**
+ * Imports all entries in one edit; a value equal to the current one adds no version.
+ * `source` says where they came from, for the audit event ('file', 'stdin', 'desktop').
+ */
+export async function importEntries(vault: Vault, env: string, entries: readonly { key: string; value: string }[], source = 'file'): Promise<ImportResult> {
   entries.forEach((e) => assertSecretName(e.key));
   const { environment, values } = await vault.environment(env);
   vault.assertMayWrite(environment.id, `values in ${env}`);
   vault.assertMayWrite(vault.metaScopeId, 'secrets');
-  return vault.edit((author) => {
+  const imported = await vault.edit((author) => {
     const result: ImportResult = { added: [], updated: [], unchanged: [] };
     for (const { key, value } of entries) {
       let secret = vault.meta.secretByName(key);
@@ -122,6 +157,17 @@ export async function importEntries(vault: Vault, env: string, entries: readonly
     }
     return result;
   });
+  const { added, updated, unchanged } = imported;
+  await auditOf(vault.session).record({
+    action: 'import',
+    ...where(vault),
+    environment: env,
+    // Every key compared, the unchanged ones too: the result tells the user which values
+    // matched, so the record says whose.
+    secrets: [...added, ...updated, ...unchanged],
+    detail: { added: added.length, updated: updated.length, unchanged: unchanged.length, source },
+  });
+  return imported;
 }
 
 /** Current values of the live secrets in one environment, by name. */

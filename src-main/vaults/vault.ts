@@ -16,7 +16,7 @@ import { withProfileLock } from '../store/profile-lock';
 import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
 import { recordKeyFromDeviceKey } from '../store/verified-records';
 import { readSyncState } from '../sync/sync-state';
-import { entryHashAt, readVaultLog, type VaultLog } from '../membership/vault-log';
+import { readNewerVaultLog, readVaultLog, type VaultLog } from '../membership/vault-log';
 import { canWrite, currentMember } from '../../src-shared/membership/state';
 import { NO_LOG_HEAD, type LogHeadRef } from '../../src-shared/envelope/envelope';
 import { environmentNames } from '../../src-shared/membership/keys';
@@ -237,6 +237,8 @@ export class Vault {
 
   /** Catches up with what other processes wrote to this vault (no lock needed to read). */
   async refresh(): Promise<void> {
+    // The membership first: what the stores take in is judged by it.
+    if (this.log) this.log = await readNewerVaultLog(this.session, this.id, this.log);
     for (const s of [this.metaStore, ...this.envStores.values()]) await s.refresh();
   }
 

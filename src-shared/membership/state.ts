@@ -20,7 +20,7 @@
  */
 import { toHex } from '../crypto/bytes';
 import { memberId, type PublicIdentity } from '../crypto/identity';
-import type { LastChange, Role } from './entry';
+import type { Role } from './entry';
 
 /**
  * A member's access from one entry of the log on: what they could read and write while the
