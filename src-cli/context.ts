@@ -2,7 +2,7 @@
  * How a command gets an unlocked profile: TESSERA_HOME (or the OS default), the OS keychain,
  * then a passphrase from TESSERA_PASSPHRASE_FILE or a hidden prompt.
  */
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import type { Keychain } from '../src-main/keychain/keychain';
 import { createOsKeychain } from '../src-main/keychain/os-keychain';
 import { readPassphraseFile } from '../src-main/keychain/passphrase';

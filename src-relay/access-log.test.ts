@@ -1,7 +1,7 @@
 // The access log on the relay: every member may append to it, viewers included (who may
 // write nothing else); strangers may not; nobody may snapshot it; its epoch is the metadata's.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { fromHex } from '../src-shared/crypto/bytes';
 import { accessScopeId } from '../src-shared/membership/access-log';
 import { addMember, rotateKeys } from '../src-shared/membership/builders';

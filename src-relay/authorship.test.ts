@@ -2,7 +2,7 @@
 // relay does not have, or another entry at a head it has; a change in the old envelope format;
 // and a removal whose pins the relay has seen the member move past.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { concatBytes, fromHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, ZERO_HASH } from '../src-shared/envelope/envelope';
 import { addMember, removeMember } from '../src-shared/membership/builders';

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { Author, newIdentity, randomId, RelayTestClient, type Deliver } from '../test/helpers/relay-client';
 import type { RelayLimits } from './limits';
 import { createRelay, type Relay } from './relay';

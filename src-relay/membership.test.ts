@@ -1,7 +1,7 @@
 // The relay's rights come from the vault's signed membership log: a viewer's write is
 // refused, an editor's accepted, an entry that breaks the log's rules never appended.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { fromHex, toHex } from '../src-shared/crypto/bytes';
 import { addMember, createGenesis } from '../src-shared/membership/builders';
 import { decodeEntry, encodeEntry } from '../src-shared/membership/entry';

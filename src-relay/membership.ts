@@ -5,7 +5,7 @@
  * what, and each scope's current epoch. It cannot forge an entry: clients verify the chain
  * from the genesis their invite pinned, so all the relay could do is refuse or withhold.
  */
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { toHex } from '../src-shared/crypto/bytes';
 import { isTesseraError } from '../src-shared/errors';
 import { applyEntry, genesisState } from '../src-shared/membership/chain';

@@ -8,7 +8,7 @@
  * (writer.ts): it checks a run of pushes' chains and epochs against the heads as the earlier
  * pushes of the run leave them, and stores the accepted ones in one transaction.
  */
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { equalBytes, toHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, verifyEnvelopeAsync, ZERO_HASH, type Envelope } from '../src-shared/envelope/envelope';
 import { isTesseraError } from '../src-shared/errors';

@@ -2,7 +2,7 @@
 // does not know, and no more on disk than the quotas. Each refusal has its code, and honest
 // members of other vaults are served throughout. (Protocol abuse is in relay-abuse.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { fromHex, toHex } from '../src-shared/crypto/bytes';
 import type { RelayMessage } from '../src-shared/protocol/messages';
 import { Author, newIdentity, ownedVault, person, randomId, RelayTestClient, sharedVault, startTestRelay } from '../test/helpers/relay-client';

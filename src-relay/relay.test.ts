@@ -1,7 +1,7 @@
 // The relay's protocol against real sockets: an in-process relay on 127.0.0.1, `ws` clients,
 // real sealed and signed envelopes. Abuse and limits are in relay-abuse.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { authMessage } from '../src-shared/protocol/messages';
 import { Author, newIdentity, ownedVault, randomId, RelayTestClient, startTestRelay, type Deliver } from '../test/helpers/relay-client';
 

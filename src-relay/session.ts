@@ -12,7 +12,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { toHex } from '../src-shared/crypto/bytes';
 import { isTesseraError } from '../src-shared/errors';
 import { authMessage, CHALLENGE_BYTES, decodeClientMessage, encodeRelayMessage, type ClientMessage, type RelayErrorCode, type RelayMessage } from '../src-shared/protocol/messages';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { openMemoryStorage, openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
 import { DEFAULT_LIMITS } from './limits';
 import type { NewSnapshot, NewUpdate, Quotas, RelayStorage } from './storage';

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../src-main/crypto/node-suite';
+import { nodeSuite } from '../src-node/crypto/node-suite';
 import { toHex } from '../src-shared/crypto/bytes';
 import { envelopeHash } from '../src-shared/envelope/envelope';
 import { createGenesis } from '../src-shared/membership/builders';

@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const sourceRoots = ['src-shared', 'src-main', 'src-renderer', 'src-relay', 'src-cli'];
+const sourceRoots = ['src-shared', 'src-node', 'src-main', 'src-renderer', 'src-relay', 'src-cli'];
 const sourceFile = /\.[cm]?tsx?$/;
 
 /** Every TypeScript file under the source roots, as a root-relative POSIX path. */
@@ -84,7 +84,11 @@ type Rule = (file: string, spec: string, target: string | null) => string | null
  * Code that ships in src-shared. Its tests run only under Node (vitest) and check the shared
  * code against the Node suite and libsodium, so they may reach beyond it.
  */
-const isSharedCode = (file: string): boolean => isInside(file, 'src-shared') && !/\.test\.tsx?$/.test(file);
+const isSharedCode = (file: string): boolean => isShipped(file, 'src-shared');
+/** A file of `dir` that ships (not a test beside the code). */
+function isShipped(file: string, dir: string): boolean {
+  return isInside(file, dir) && !/\.test\.tsx?$/.test(file);
+}
 
 const rules: Rule[] = [
   (file, spec) =>
@@ -121,6 +125,20 @@ const rules: Rule[] = [
   (file, _spec, target) =>
     target !== null && isInside(target, 'src-main/electron') && !isInside(file, 'src-main/electron')
       ? 'nothing outside src-main/electron imports from it'
+      : null,
+  // Dependencies point one way: node → shared; main → node, shared; relay → node, shared;
+  // cli → main, node, shared. Tests (of the relay or the app) may reach wider.
+  (file, _spec, target) =>
+    isShipped(file, 'src-node') && target !== null && !['src-node', 'src-shared'].some((dir) => isInside(target, dir))
+      ? 'src-node imports only from itself and src-shared'
+      : null,
+  (file, _spec, target) =>
+    isShipped(file, 'src-relay') && target !== null && !['src-relay', 'src-node', 'src-shared'].some((dir) => isInside(target, dir))
+      ? 'the relay imports only src-shared and src-node'
+      : null,
+  (file, _spec, target) =>
+    isShipped(file, 'src-main') && target !== null && ['src-cli', 'src-relay', 'src-renderer'].some((dir) => isInside(target, dir))
+      ? 'src-main never imports the CLI, the relay or the renderer'
       : null,
 ];
 
@@ -192,12 +210,16 @@ describe('import boundaries', () => {
     expect(violationsIn('src-main/vaults/fake.ts', "import { app } from 'electron';")).toHaveLength(1);
     expect(violationsIn('src-main/keychain/fake.ts', "import keytar from 'keytar';")).toHaveLength(1);
     expect(violationsIn('src-cli/fake.ts', "import '../src-main/electron/main';")).toHaveLength(1);
+    expect(violationsIn('src-relay/fake.ts', "import { openVault } from '../src-main/vaults/vaults';")).toHaveLength(1);
+    expect(violationsIn('src-main/vaults/fake.ts', "import { startRelay } from '../../src-relay/relay';\nimport '../../src-cli/main';")).toHaveLength(2);
+    expect(violationsIn('src-node/crypto/fake.ts', "import { Vault } from '../../src-main/vaults/vault';")).toHaveLength(1);
   });
 
   it('allows what the design allows', () => {
     expect(violationsIn('src-main/electron/main.ts', "import { app } from 'electron';\nimport './preload';")).toEqual([]);
     expect(violationsIn('src-main/keychain/os-keychain.ts', "createRequire(import.meta.url)('keytar');")).toEqual([]);
     expect(violationsIn('src-shared/vault/fake.ts', "import * as Y from 'yjs';\nimport { x } from '../crypto/bytes';")).toEqual([]);
+    expect(violationsIn('src-relay/push.ts', "import { nodeSuite } from '../src-node/crypto/node-suite';\nimport { x } from '../src-shared/errors';")).toEqual([]);
     expect(violationsIn('src-renderer/Fake.tsx', "import { useState } from 'react';\nimport { x } from '../src-shared/errors';")).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../../test/helpers/relay-client';
 import { tempHome } from '../../test/helpers/temp-home';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { createInvite, listMembers } from '../../src-main/membership/invites';
 import { requestJoin } from '../../src-main/membership/join';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { fingerprint, formatFingerprint } from '../../src-shared/crypto/identity';
 import { fromBase64Url } from '../../src-shared/crypto/bytes';
 import { TesseraError, isTesseraError } from '../../src-shared/errors';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { assertNewPassphraseStrong } from '../../src-main/keychain/passphrase-strength';
 import { createProfile, type Session } from '../../src-main/profile/profile';
 import { passphraseSource, type CliContext } from '../context';

@@ -2,7 +2,7 @@ import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { AuditEventInput } from '../../src-shared/audit/events';
 import { tempHome } from '../../test/helpers/temp-home';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile, unlockProfile } from '../profile/profile';
 import { openAuditLog, type AuditLogOptions } from './audit-log';

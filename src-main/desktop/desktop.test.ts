@@ -7,7 +7,7 @@ import type { Method } from '../../src-shared/api/methods';
 import type { AppEvent } from '../../src-shared/api/types';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { MemoryClipboard } from './clipboard-service';
 import { Desktop } from './desktop';

@@ -7,7 +7,7 @@ import type { JoinRequestInfo, MemberInfo } from '../../src-shared/api/types';
 import { startTestRelay } from '../../test/helpers/relay-client';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { completeJoins, requestJoin } from '../membership/join';
 import { createProfile } from '../profile/profile';

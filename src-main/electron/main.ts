@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, protocol, session, shell, type IpcMainInvokeEvent } from 'electron';
 import type { AppEvent } from '../../src-shared/api/types';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { safeExternalUrl } from '../desktop/app-api';
 import { Desktop } from '../desktop/desktop';
 import { desktopAudit } from '../desktop/desktop-audit';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile } from '../profile/profile';
 import { generateValue } from '../rotation/generate';

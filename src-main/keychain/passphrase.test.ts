@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { isTesseraError, type ErrorCode, type TesseraError } from '../../src-shared/errors';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import {
   DEFAULT_SCRYPT,
   assertPassphraseWrap,

@@ -11,7 +11,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { assertBytes, fromBase64Url, toBase64Url, utf8, wipe } from '../../src-shared/crypto/bytes';
 import { KEY_BYTES, MAC_BYTES, NONCE_BYTES } from '../../src-shared/crypto/suite';
 import { TesseraError, type ErrorCode } from '../../src-shared/errors';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 
 export type ScryptParams = { N: number; r: number; p: number };
 

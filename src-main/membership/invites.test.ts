@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src-shared/crypto/bytes';
 import { decodeInviteCode } from '../../src-shared/membership/invite';
 import { tempHome } from '../../test/helpers/temp-home';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile, unlockProfile } from '../profile/profile';
 import { writeSyncState } from '../sync/sync-state';

@@ -6,7 +6,7 @@ import { addMember } from '../../src-shared/membership/builders';
 import { startTestRelay } from '../../test/helpers/relay-client';
 import { tamperingProxy } from '../../test/helpers/tampering-proxy';
 import { tempHome } from '../../test/helpers/temp-home';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile, unlockProfile } from '../profile/profile';
 import { setSecret } from '../vaults/secrets';

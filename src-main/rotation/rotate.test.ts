@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { RotationClock } from '../../src-shared/rotation/schedule';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile } from '../profile/profile';
 import { exportEntries, getValue, history, setSecret } from '../vaults/secrets';

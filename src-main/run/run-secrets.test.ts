@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile } from '../profile/profile';
 import { importEntries } from '../vaults/secrets';

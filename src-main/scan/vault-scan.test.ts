@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempHome } from '../../test/helpers/temp-home';
 import { collectingAuditSink } from '../audit/audit-sink';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile, unlockProfile } from '../profile/profile';
 import { importEntries, setSecret } from '../vaults/secrets';

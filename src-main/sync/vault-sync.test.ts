@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestRelay } from '../../test/helpers/relay-client';
 import { tamperingProxy } from '../../test/helpers/tampering-proxy';
 import { tempHome } from '../../test/helpers/temp-home';
-import { nodeSuite } from '../crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { createProfile, unlockProfile } from '../profile/profile';
 import { getValue, listSecrets, setSecret } from '../vaults/secrets';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeSuite, opensslSigner } from '../../src-main/crypto/node-suite';
+import { nodeSuite, opensslSigner } from '../../src-node/crypto/node-suite';
 import rfc8032 from '../../test/vectors/ed25519-rfc8032.json';
 import { isTesseraError } from '../errors';
 import { fromBase64Url, fromHex, toBase64Url, toHex } from './bytes';

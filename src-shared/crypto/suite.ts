@@ -1,7 +1,7 @@
 /**
  * The primitives Tessera is built on, behind one interface with two implementations:
  * tweetnacl (portable reference; runs in the renderer) and a native one for Node
- * processes (src-main/crypto/node-suite.ts). Both produce identical bytes; a test
+ * processes (src-node/crypto/node-suite.ts). Both produce identical bytes; a test
  * proves it, and another checks both against libsodium.
  *
  * - secretbox: XSalsa20-Poly1305 (NaCl crypto_secretbox), 32-byte key, 24-byte nonce.

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite, opensslSigner } from '../../src-main/crypto/node-suite';
+import { nodeSuite, opensslSigner } from '../../src-node/crypto/node-suite';
 import { isTesseraError } from '../errors';
 import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type CryptoSuite } from './suite';
 import { tweetnaclSuite } from './tweetnacl-suite';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { concatBytes, equalBytes, toBase64Url, utf8 } from '../crypto/bytes';
 import { HASH_BYTES } from '../crypto/hash';
 import { KEY_BYTES, NONCE_BYTES, SEED_BYTES, type CryptoSuite } from '../crypto/suite';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { changeMember } from './builders';
 import { accessScopeId, accessScopeKey, decodeAccessRecord, encodePolicy, encodeReport, isAccessScope } from './access-log';
 import { aliceBobCarol, append, type Person } from './fixtures';

@@ -4,7 +4,7 @@
  * refused with the specific reason, never accepted and never a crash.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { toHex } from '../crypto/bytes';
 import { isTesseraError } from '../errors';
 import { addMember, changeMember, createGenesis, removeMember, rotateKeys } from './builders';

@@ -5,7 +5,7 @@
  * environment exactly once, names bound to their scopes.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { fromHex } from '../crypto/bytes';
 import { envelopeHash, decodeEnvelope, sealEnvelope, LEGACY_ENVELOPE_VERSION, ZERO_HASH, type Envelope, type LogHeadRef } from '../envelope/envelope';
 import { isTesseraError } from '../errors';

@@ -4,7 +4,7 @@
  * UNSUPPORTED_VERSION for a newer format) rather than misreading it.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { toHex, utf8 } from '../crypto/bytes';
 import { envelopeHash, ZERO_HASH } from '../envelope/envelope';
 import { isTesseraError } from '../errors';

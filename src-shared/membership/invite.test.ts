@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite as suite } from '../../src-main/crypto/node-suite';
+import { nodeSuite as suite } from '../../src-node/crypto/node-suite';
 import { checkJoinRequest, createJoinRequest, decodeInviteCode, encodeInviteCode, readJoinRequest, type Invite } from './invite';
 
 const invite = (): Invite => ({

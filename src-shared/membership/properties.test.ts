@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { toHex } from '../crypto/bytes';
 import { isTesseraError } from '../errors';
 import { addMember, changeMember, removeMember, rotateKeys } from './builders';

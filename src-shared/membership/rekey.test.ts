@@ -4,7 +4,7 @@
  * Wraps made by the portable suite and by the Node suite open with either.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { tweetnaclSuite } from '../crypto/tweetnacl-suite';
 import { addMember, removeMember } from './builders';
 import { applyEntry } from './chain';

@@ -5,7 +5,7 @@
  * recovers from the whole log exactly the keys their access allows, and nothing else.
  */
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { toHex } from '../crypto/bytes';
 import { isTesseraError } from '../errors';
 import { addMember, changeMember, removeMember, rotateKeys } from './builders';

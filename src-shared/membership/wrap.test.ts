@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { tweetnaclSuite } from '../crypto/tweetnacl-suite';
 import { isTesseraError } from '../errors';
 import { isWeakBoxKey, SMALL_ORDER, openHistory, openName, sealHistory, sealName, unwrapKey, wrapKey, WRAPPED_KEY_BYTES, type WrapContext } from './wrap';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
 import { openAuditLog } from '../../src-main/audit/audit-log';
 import { selectEvents, type AuditFilter } from '../../src-main/audit/query';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { createProfile } from '../../src-main/profile/profile';
 

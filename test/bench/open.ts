@@ -12,7 +12,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as Y from 'yjs';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import type { Keychain } from '../../src-main/keychain/keychain';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';

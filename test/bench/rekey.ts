@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { saveLog } from '../../src-main/membership/log-sync';
 import { writeVaultLog } from '../../src-main/membership/vault-log';

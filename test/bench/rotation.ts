@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nullAuditSink } from '../../src-main/audit/audit-sink';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { healthReport } from '../../src-main/health/report';
 import { createMemoryKeychain } from '../../src-main/keychain/memory-keychain';
 import { createProfile } from '../../src-main/profile/profile';

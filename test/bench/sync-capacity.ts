@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { envelopeHash, NO_LOG_HEAD, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
 import { ValuesScope } from '../../src-shared/vault/values-scope';

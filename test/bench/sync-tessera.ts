@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as Y from 'yjs';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { RelayClient } from '../../src-main/sync/relay-client';
 import { equalBytes, toHex } from '../../src-shared/crypto/bytes';
 import { envelopeHash, NO_LOG_HEAD, openVerifiedEnvelope, sealEnvelope, ZERO_HASH, type Envelope, type SigningKey } from '../../src-shared/envelope/envelope';

@@ -22,7 +22,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { runPlain } from './sync-plain';
 import { killServersNow, percentile, phaseRange, Workload, type Plan, type SideRun } from './sync-support';
 import { relayArgs, runTessera } from './sync-tessera';

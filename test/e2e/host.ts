@@ -16,7 +16,7 @@ import { extname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppEvent } from '../../src-shared/api/types';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { MemoryClipboard } from '../../src-main/desktop/clipboard-service';
 import { Desktop } from '../../src-main/desktop/desktop';
 import { desktopAudit, type DesktopAudit } from '../../src-main/desktop/desktop-audit';

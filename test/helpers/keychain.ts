@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestContext } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { isTesseraError } from '../../src-shared/errors';
 

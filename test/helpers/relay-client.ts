@@ -4,7 +4,7 @@
  * and authors that seal real envelopes with their own hash chains.
  */
 import WebSocket from 'ws';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { toHex } from '../../src-shared/crypto/bytes';
 import type { PublicIdentity } from '../../src-shared/crypto/identity';
 import { createGenesis } from '../../src-shared/membership/builders';

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { unlockProfile } from '../../src-main/profile/profile';
 import { RelayClient } from '../../src-main/sync/relay-client';

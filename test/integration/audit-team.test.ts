@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { readAccessLog, reportAccess, setAccessPolicy } from '../../src-main/membership/access-log';
 import { accessReportingSink } from '../../src-main/membership/access-reporter';

@@ -5,7 +5,7 @@
  * served as before. The accounting lives in the database: a restarted relay refuses the same.
  */
 import { expect, it } from 'vitest';
-import { nodeSuite } from '../../src-main/crypto/node-suite';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { cliProfile, onCleanup, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay } from '../helpers/relay';
