@@ -10,6 +10,7 @@ import type { ChainHead } from '../../src-shared/envelope/snapshot';
 import { TesseraError } from '../../src-shared/errors';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
 import { profilePaths } from '../profile/paths';
+import { readPushedCounters, writePushedCounters } from '../store/unpushed';
 
 export interface ScopeSync {
   /** The relay sequence number of the last envelope applied here. */
@@ -30,7 +31,8 @@ export interface SyncState {
 interface SyncFile {
   format: 1;
   relay: string;
-  scopes: Record<string, { cursor: number; pushedLocal: number; sinceSnapshot?: number; relayHeads: Record<string, [number, string]> }>;
+  /** pushedLocal: written by versions before pushed.json (read, never written). */
+  scopes: Record<string, { cursor: number; pushedLocal?: number; sinceSnapshot?: number; relayHeads: Record<string, [number, string]> }>;
 }
 
 const path = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'sync.json');
@@ -65,11 +67,14 @@ export async function readSyncState(home: string, vaultId: string): Promise<Sync
   } catch {
     throw new TesseraError('MALFORMED', 'sync.json is damaged; set the relay again with `tessera vault relay`');
   }
+  // What was pushed lives beside sync.json, where the vault reads it (store/unpushed.ts);
+  // sync.json of earlier versions held it itself.
+  const pushed = (await readPushedCounters(home, vaultId)) ?? new Map<string, number>();
   const scopes = new Map<string, ScopeSync>();
   for (const [id, s] of Object.entries(f.scopes ?? {})) {
     const relayHeads = new Map<string, ChainHead>();
     for (const [a, [counter, hash]] of Object.entries(s.relayHeads ?? {})) relayHeads.set(a, { counter, hash: fromBase64Url(hash) });
-    scopes.set(id, { cursor: s.cursor ?? 0, pushedLocal: s.pushedLocal ?? 0, relayHeads, sinceSnapshot: s.sinceSnapshot ?? 0 });
+    scopes.set(id, { cursor: s.cursor ?? 0, pushedLocal: pushed.get(id) ?? s.pushedLocal ?? 0, relayHeads, sinceSnapshot: s.sinceSnapshot ?? 0 });
   }
   return { relay: f.relay, scopes };
 }
@@ -79,11 +84,12 @@ export async function writeSyncState(home: string, vaultId: string, state: SyncS
   for (const [id, s] of state.scopes) {
     f.scopes[id] = {
       cursor: s.cursor,
-      pushedLocal: s.pushedLocal,
       sinceSnapshot: s.sinceSnapshot,
       relayHeads: Object.fromEntries([...s.relayHeads].map(([a, h]) => [a, [h.counter, toBase64Url(h.hash)]])),
     };
   }
+  // The counters first: a vault that syncs must never look, even for a moment, as if it did not.
+  await writePushedCounters(home, vaultId, new Map([...state.scopes].map(([id, s]) => [id, s.pushedLocal])));
   await writeFileAtomic(path(home, vaultId), JSON.stringify(f, null, 1) + '\n');
 }
 

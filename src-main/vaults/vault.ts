@@ -15,7 +15,7 @@ import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-store';
 import { recordKeyFromDeviceKey } from '../store/verified-records';
-import { readSyncState } from '../sync/sync-state';
+import { readPushedCounters } from '../store/unpushed';
 import { readNewerVaultLog, readVaultLog, type VaultLog } from '../membership/vault-log';
 import { canWrite, currentMember } from '../../src-shared/membership/state';
 import { NO_LOG_HEAD, type LogHeadRef } from '../../src-shared/envelope/envelope';
@@ -98,8 +98,8 @@ export class Vault {
     const metaStore = await openScope(session, vaultId, keys.metaScope, head);
     vault = new Vault(session, vaultId, metaStore, new MetaScope(metaStore.doc), membership);
     vault.guard(metaStore, keys.metaScope);
-    const sync = await readSyncState(session.home, vaultId);
-    if (sync) vault.holdUnpushed((scopeId) => sync.scopes.get(scopeId)?.pushedLocal ?? 0);
+    const pushed = await readPushedCounters(session.home, vaultId);
+    if (pushed) vault.holdUnpushed((scopeId) => pushed.get(scopeId) ?? 0);
     return vault;
   }
 
