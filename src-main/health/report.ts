@@ -22,6 +22,7 @@ import { parseGenerateSpec } from '../rotation/generate';
 import { localTimeZone, schedulesOf } from '../rotation/state';
 import type { EnvironmentScope, Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
+import type { StoredScanFinding } from '../scan/findings-store';
 import { findReuse, reuseKey, valueTag, type TaggedValue } from './reuse';
 import { kindOf, weaknessOf } from './strength';
 
@@ -29,15 +30,8 @@ export const STALE_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /** A finding of the code scanner: where a secret's value was seen. */
-export interface Leak {
-  readonly vaultId: string;
-  readonly secret: string;
-  readonly environment?: string;
-  readonly file: string;
-  readonly line: number;
-  /** When the scan found it (ms since epoch). */
-  readonly at: number;
-}
+/** A vault value the scanner found in a file, as its sealed findings keep it. */
+export type Leak = StoredScanFinding;
 
 export interface HealthOptions {
   /** One vault (name or id); all of the profile's otherwise. Reuse is looked for across all of them either way. */

@@ -21,6 +21,7 @@ export interface StoredScanFinding {
   readonly environment?: string;
   readonly file: string;
   readonly line: number;
+  /** When the scan found it (ms since epoch). */
   readonly at: number;
 }
 
