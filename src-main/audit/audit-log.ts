@@ -29,7 +29,7 @@ import { AuditWriter, readRange } from './audit-writer';
 import { readHead } from './head';
 import { drainPending } from './pending';
 import { eventsToCsv, eventsToJson, selectEvents, type AuditFilter } from './query';
-import { auditKeysFromDeviceKey, nextRecordStart, openEventBody, recordAt, type AuditKeys } from './records';
+import { auditKeysFromDeviceKey, openEventBody, wholeRecords, type AuditKeys } from './records';
 import { verifyLog, type VerifyResult } from './verify';
 
 export interface AuditLogOptions {
@@ -140,16 +140,8 @@ export class AuditLog implements AuditSink {
     }
     if (size === this.loadedOffset) return;
     const buf = await readRange(this.paths.log, this.loadedOffset, size);
-    let pos = 0;
-    let good = 0;
-    while (pos < buf.length) {
-      const r = recordAt(buf, pos);
-      if (r.kind === 'tail') break;
-      if (r.kind === 'garbage') {
-        pos = good = nextRecordStart(buf, pos + 1);
-        continue;
-      }
-      pos = good = r.end;
+    const { records, end: good } = wholeRecords(buf);
+    for (const r of records) {
       if (r.type !== 'event') continue;
       const json = openEventBody(this.suite, this.keys.seal, r.body);
       const event = json === null ? null : parseEvent(json, r.seq);

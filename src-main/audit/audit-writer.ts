@@ -12,7 +12,7 @@ import { TesseraError } from '../../src-shared/errors';
 import { ensureDir, syncDir } from '../fs/atomic-file';
 import type { auditPaths } from './audit-paths';
 import { readHead, writeHead, type Head } from './head';
-import { checkpointMessage, checkpointRecord, genesisHash, hashBody, nextRecordStart, recordAt, sealEventRecord, type AuditKeys } from './records';
+import { checkpointMessage, checkpointRecord, genesisHash, hashBody, sealEventRecord, wholeRecords, type AuditKeys } from './records';
 
 interface Tail {
   offset: number;
@@ -61,19 +61,11 @@ export class AuditWriter {
     const from = this.tail && this.tail.offset < size ? this.tail : { offset: 0, seq: 0, lastHash: genesisHash(this.profileId) };
     const buf = size > from.offset ? await readRange(this.paths.log, from.offset, size) : new Uint8Array(0);
     let { seq, lastHash } = from;
-    let pos = 0;
-    let good = 0;
-    while (pos < buf.length) {
-      const r = recordAt(buf, pos);
-      if (r.kind === 'tail') break;
-      if (r.kind === 'garbage') {
-        pos = nextRecordStart(buf, pos + 1);
-        good = pos;
-        continue;
-      }
-      seq = r.seq + 1;
-      lastHash = hashBody(r.body);
-      pos = good = r.end;
+    const { records, end: good } = wholeRecords(buf);
+    const last = records.at(-1);
+    if (last) {
+      seq = last.seq + 1;
+      lastHash = hashBody(last.body);
     }
     if (good < buf.length) await this.setAsideTornTail(from.offset + good, buf.subarray(good));
     this.tail = { offset: from.offset + good, seq, lastHash };

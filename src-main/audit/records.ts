@@ -130,6 +130,30 @@ export function recordAt(buf: Uint8Array, pos: number): RecordAt {
   return { kind: 'record', offset: pos, end, type, body, seq, prevHash: body.subarray(8, LINK_BYTES) };
 }
 
+type WholeRecord = Extract<RecordAt, { kind: 'record' }>;
+
+/**
+ * The whole records of `buf` in order, stepping over bytes that are no record to the next
+ * record start; `end` is where the last whole record (or skipped stretch) ends, so anything
+ * after it is a partial record still being appended, or torn by a crash.
+ */
+export function wholeRecords(buf: Uint8Array): { records: WholeRecord[]; end: number } {
+  const records: WholeRecord[] = [];
+  let pos = 0;
+  let end = 0;
+  while (pos < buf.length) {
+    const r = recordAt(buf, pos);
+    if (r.kind === 'tail') break;
+    if (r.kind === 'garbage') {
+      pos = end = nextRecordStart(buf, pos + 1);
+      continue;
+    }
+    records.push(r);
+    pos = end = r.end;
+  }
+  return { records, end };
+}
+
 /** The next offset at or after `from` that could start a record. */
 export function nextRecordStart(buf: Uint8Array, from: number): number {
   for (let i = from; i < buf.length; i++) {

@@ -23,7 +23,7 @@ afterEach(async () => {
 // A process that unlocks the profile with its passphrase and records `count` events one by one.
 const WRITER = `
 import { openAuditLog } from './src-main/audit/audit-log';
-import { nodeSuite } from '../../src-node/crypto/node-suite';
+import { nodeSuite } from './src-node/crypto/node-suite';
 import { unlockProfile } from './src-main/profile/profile';
 const [home, name, count] = process.argv.slice(2);
 const { session } = await unlockProfile(nodeSuite, home, { passphrase: async () => process.env.AUDIT_TEST_PASSPHRASE });
