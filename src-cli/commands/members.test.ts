@@ -11,7 +11,7 @@ import { createInvite, listMembers } from '../../src-main/membership/invites';
 import { requestJoin } from '../../src-main/membership/join';
 import { createProfile, unlockProfile } from '../../src-main/profile/profile';
 import { writeSyncState } from '../../src-main/sync/sync-state';
-import { syncOnce } from '../../src-main/sync/vault-sync';
+import { syncOnce } from '../../src-main/sync/sync-runs';
 import { createVault, openVault } from '../../src-main/vaults/vaults';
 import type { CliContext } from '../context';
 import { main } from '../main';

@@ -1,7 +1,8 @@
 /** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
 import type { Command } from 'commander';
 import { checkRelayUrl } from '../../src-main/sync/sync-state';
-import { syncOnce, watchVault, type SyncSummary } from '../../src-main/sync/vault-sync';
+import { syncOnce, watchVault } from '../../src-main/sync/sync-runs';
+import type { SyncSummary } from '../../src-main/sync/vault-sync';
 import { moveVaultRelay } from '../../src-main/sync/vault-relay';
 import { vaultsToSync } from '../../src-main/sync/vaults-to-sync';
 import { TesseraError } from '../../src-shared/errors';

@@ -10,7 +10,7 @@ import { approve, completeJoins, requestJoin, waitingRequests } from '../members
 import { removeFromVault } from '../membership/remove';
 import { readSyncState } from '../sync/sync-state';
 import { moveVaultRelay } from '../sync/vault-relay';
-import { syncOnce } from '../sync/vault-sync';
+import { syncOnce } from '../sync/sync-runs';
 import type { Vault } from '../vaults/vault';
 import { createVault } from '../vaults/vaults';
 import type { DesktopContext } from './desktop-context';

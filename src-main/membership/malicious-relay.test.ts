@@ -13,7 +13,7 @@ import { setSecret } from '../vaults/secrets';
 import { rotateVaultKeys } from './remove';
 import { RelayClient } from '../sync/relay-client';
 import { writeSyncState } from '../sync/sync-state';
-import { syncOnce } from '../sync/vault-sync';
+import { syncOnce } from '../sync/sync-runs';
 import { createVault, openVault } from '../vaults/vaults';
 import { pullLog, pushEntry } from './log-sync';
 

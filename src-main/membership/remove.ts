@@ -17,7 +17,7 @@ import { memberName } from '../../src-shared/membership/keys';
 import { currentMembers, readableScopes, type Member } from '../../src-shared/membership/state';
 import type { Exposure } from '../../src-shared/vault/types';
 import { readSyncState } from '../sync/sync-state';
-import { syncOnce } from '../sync/vault-sync';
+import { syncOnce } from '../sync/sync-runs';
 import type { Vault } from '../vaults/vault';
 import { membershipOf, pickPerson } from './invites';
 import { pushEntry } from './log-sync';

@@ -6,8 +6,8 @@
  *   log-<S>.tse    frames of update envelopes, appended and fsynced one by one
  *   verified.json  which log prefixes this device already verified (authenticated by the device key)
  *
- * Compaction writes snap-<S+1> and starts log-<S+1>; the previous snapshot and the logs
- * after it are kept, so a damaged newest snapshot falls back to the one before it.
+ * (named in scope-files.ts). Compaction writes snap-<S+1> and starts log-<S+1>; the previous
+ * snapshot and the logs after it are kept, so a damaged newest snapshot falls back to it.
  * Writers hold the profile lock (see profile-lock.ts); readers never need it.
  */
 import { promises as fs } from 'node:fs';
@@ -22,6 +22,7 @@ import { decodeSnapshot, encodeSnapshot, type ChainHeads } from '../../src-share
 import { TesseraError } from '../../src-shared/errors';
 import { ensureDir, syncDir, writeFileAtomic } from '../fs/atomic-file';
 import { encodeFrame, scanFrames, type FrameOrigin } from './frames';
+import { listSegments, logFile, logSegmentOf, snapFile } from './scope-files';
 import { createHash } from 'node:crypto';
 import { VerifiedRecords } from './verified-records';
 import { messageOf, problemCode, type LoggedFrame, type ScopeIdentity, type ScopeKeys, type StoreProblem } from './scope-types';
@@ -32,9 +33,6 @@ export const COMPACT_AFTER = 256;
 export type { LoggedFrame, ScopeIdentity, ScopeKeys, StoreProblem } from './scope-types';
 
 const REMOTE = Symbol('tessera-store');
-const pad = (n: number) => String(n).padStart(8, '0');
-const SNAP = /^snap-(\d{8})\.tse$/;
-const LOG = /^log-(\d{8})\.tse$/;
 
 export class ScopeStore {
   readonly doc = new Y.Doc();
@@ -85,20 +83,8 @@ export class ScopeStore {
     return again;
   }
 
-
-  private async listing(): Promise<{ snaps: number[]; logs: number[] }> {
-    const names = await fs.readdir(this.dir);
-    const snaps: number[] = [];
-    const logs: number[] = [];
-    for (const n of names) {
-      const s = SNAP.exec(n);
-      if (s) snaps.push(Number(s[1]));
-      const l = LOG.exec(n);
-      if (l) logs.push(Number(l[1]));
-    }
-    snaps.sort((a, b) => b - a);
-    logs.sort((a, b) => a - b);
-    return { snaps, logs };
+  private listing(): Promise<{ snaps: number[]; logs: number[] }> {
+    return listSegments(this.dir);
   }
 
   /**
@@ -142,7 +128,7 @@ export class ScopeStore {
    * holds content that must be thrown away.
    */
   private async applySnapshot(seg: number, opts: { deferSignature?: boolean } = {}): Promise<boolean | 'forged'> {
-    const file = `snap-${pad(seg)}.tse`;
+    const file = snapFile(seg);
     try {
       const bytes = await fs.readFile(join(this.dir, file));
       const { envelope, plaintext } = openVerifiedEnvelope(this.suite, bytes, (e) => this.keyFor(e), { skipSignature: opts.deferSignature ?? false });
@@ -188,7 +174,7 @@ export class ScopeStore {
 
   /** Applies the frames of log-<seg> from where we stopped (see scanFrames for damage). */
   private async applySegment(seg: number): Promise<void> {
-    const file = `log-${pad(seg)}.tse`;
+    const file = logFile(seg);
     const buf = await fs.readFile(join(this.dir, file)).catch(() => null);
     if (!buf) return;
     const from = this.readOffsets.get(seg) ?? 0;
@@ -333,7 +319,7 @@ export class ScopeStore {
 
   private async append(envelope: Uint8Array, origin: FrameOrigin): Promise<void> {
     const seg = this.currentSegment();
-    const path = join(this.dir, `log-${pad(seg)}.tse`);
+    const path = join(this.dir, logFile(seg));
     await this.repairTail(seg);
     const frame = encodeFrame(envelope, origin);
     const fh = await fs.open(path, 'a', 0o600);
@@ -354,7 +340,7 @@ export class ScopeStore {
    * it, move those bytes aside (kept for inspection, never silently dropped) and truncate.
    */
   private async repairTail(seg: number): Promise<void> {
-    const file = `log-${pad(seg)}.tse`;
+    const file = logFile(seg);
     const path = join(this.dir, file);
     const st = await fs.stat(path).catch(() => null);
     const applied = this.readOffsets.get(seg) ?? 0;
@@ -385,7 +371,7 @@ export class ScopeStore {
     const next = Math.max(this.currentSegment(), ...snaps, ...logs) + 1;
     const retained = this.frames.filter((f) => this.retainOnCompaction(f));
     const bytes = this.sealSnapshot(signer, this.heads, 0);
-    await writeFileAtomic(join(this.dir, `snap-${pad(next)}.tse`), bytes);
+    await writeFileAtomic(join(this.dir, snapFile(next)), bytes);
     const previous = this.base;
     this.base = next;
     this.updatesSinceSnapshot = 0;
@@ -398,9 +384,9 @@ export class ScopeStore {
       this.frameDigests.set(digest(f.bytes), f.origin);
     }
     // Keep the previous snapshot and every log after it: the fallback if this one is damaged.
-    for (const s of snaps) if (s < previous) await fs.rm(join(this.dir, `snap-${pad(s)}.tse`), { force: true });
-    for (const l of logs) if (l < previous) await fs.rm(join(this.dir, `log-${pad(l)}.tse`), { force: true });
-    this.records.forget((f) => { const m = LOG.exec(f); return !m || Number(m[1]) < previous; });
+    for (const s of snaps) if (s < previous) await fs.rm(join(this.dir, snapFile(s)), { force: true });
+    for (const l of logs) if (l < previous) await fs.rm(join(this.dir, logFile(l)), { force: true });
+    this.records.forget((f) => { const seg = logSegmentOf(f); return seg === null || seg < previous; });
     await this.records.save();
     await this.listing();
   }

@@ -11,7 +11,7 @@ import { createProfile, unlockProfile } from '../profile/profile';
 import { getValue, listSecrets, setSecret } from '../vaults/secrets';
 import { createVault, openVault } from '../vaults/vaults';
 import { writeSyncState } from './sync-state';
-import { syncOnce } from './vault-sync';
+import { syncOnce } from './sync-runs';
 import { fromHex, toHex } from '../../src-shared/crypto/bytes';
 
 const relays: { close(): Promise<void> }[] = [];

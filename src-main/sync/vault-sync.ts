@@ -7,13 +7,9 @@
  * sharing its identity with another (a restored profile) may find its chain taken: it seals
  * the same change again as the next link and retries.
  */
-import { withFileLock } from '../fs/file-lock';
-import { auditOf } from '../audit/session-audit';
-import { join } from 'node:path';
 import { equalBytes, fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { ZERO_HASH, decodeEnvelope, envelopeHash } from '../../src-shared/envelope/envelope';
 import { TesseraError, isTesseraError } from '../../src-shared/errors';
-import { profilePaths } from '../profile/paths';
 import { withProfileLock } from '../store/profile-lock';
 import type { ScopeStore } from '../store/scope-store';
 import type { Vault } from '../vaults/vault';
@@ -51,8 +47,6 @@ export interface SyncSummary {
 }
 
 const CHAIN_TAKEN = new Set(['REPLAY', 'CHAIN_MISMATCH', 'COUNTER_GAP']);
-/** Refusals that pass with time (a rate, a restart, the hourly registration allowance): watch retries them. */
-const PASSING_REFUSALS = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'REGISTRATION_LIMITED']);
 /** Refusals of a signed change on its author's account (admission.ts): final, never waited for. */
 const STEP_OVER = new Set(['AUTHOR_MAY_NOT_WRITE', 'WRONG_EPOCH', 'AFTER_REMOVAL', 'RECORD_AUTHOR_MISMATCH', 'FORK']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -336,77 +330,4 @@ export class VaultSync {
     ss.cursor = Math.max(ss.cursor, d.seq);
     ss.sinceSnapshot++;
   }
-}
-
-/** Only one process syncs a vault at a time (the app and `tessera sync --watch` would race). */
-export async function withSyncLock<T>(vault: Vault, fn: () => Promise<T>): Promise<T> {
-  const file = join(profilePaths(vault.session.home).vault(vault.id), 'sync.json');
-  const busy = () => new TesseraError('SYNC_BUSY', 'Another Tessera process is syncing this vault (the app, or tessera sync --watch)');
-  return withFileLock(file, { stale: 10_000, update: 2_000, lockfilePath: `${file}.sync-lock`, wait: false }, busy, fn);
-}
-
-/** Pulls and pushes once. A failure is recorded in the session's audit log (its code only). */
-export async function syncOnce(vault: Vault, opts: SyncOptions = {}): Promise<SyncSummary> {
-  try {
-    return await withSyncLock(vault, async () => {
-      const sync = await VaultSync.start(vault, opts);
-      try {
-        await sync.push();
-        await sync.drain();
-        return sync.summary;
-      } finally {
-        sync.close();
-      }
-    });
-  } catch (e) {
-    const code = isTesseraError(e) ? e.code : 'INTERNAL';
-    await auditOf(vault.session).record({ action: 'sync-error', vaultId: vault.id, vault: vault.name, detail: { code } }).catch(() => {});
-    throw e;
-  }
-}
-
-export interface WatchOptions extends SyncOptions {
-  signal: AbortSignal;
-  /** One line per event worth telling the user (connected, pushed, unreachable…). */
-  report: (line: string) => void;
-  /** How often to look for changes made by other processes. */
-  pollMs?: number;
-}
-
-/** Syncs until `signal` aborts, reconnecting with exponential backoff and jitter. */
-export async function watchVault(vault: Vault, opts: WatchOptions): Promise<void> {
-  const { signal, report } = opts;
-  const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  const pause = (ms: number) => Promise.race([sleep(ms), aborted]);
-  await withSyncLock(vault, async () => {
-    let failures = 0;
-    while (!signal.aborted) {
-      let sync: VaultSync | null = null;
-      try {
-        sync = await VaultSync.start(vault, opts);
-        failures = 0;
-        report(`${vault.name}: connected to ${sync.summary.relay}, pulled ${sync.summary.pulled}`);
-        let open = true;
-        sync.onClose(() => (open = false));
-        while (!signal.aborted && open) {
-          const before = sync.summary.pulled;
-          const pushed = await sync.push();
-          if (pushed || sync.summary.pulled !== before) report(`${vault.name}: pushed ${pushed}, pulled ${sync.summary.pulled - before}`);
-          await pause(opts.pollMs ?? 300);
-        }
-      } catch (e) {
-        report(`${vault.name}: ${isTesseraError(e) ? e.message : 'sync failed'}`);
-        if (isTesseraError(e) && e.code === 'RELAY_REJECTED' && !PASSING_REFUSALS.has(String(e.details.relayCode))) {
-          throw e; // refused for good (not a member, say): retrying will not help
-        }
-      } finally {
-        sync?.close();
-      }
-      if (signal.aborted) break;
-      failures++;
-      const delay = Math.min(30_000, 250 * 2 ** Math.min(failures, 7)) * (0.5 + Math.random());
-      report(`${vault.name}: relay unreachable; retrying in ${(delay / 1000).toFixed(1)} s`);
-      await pause(delay);
-    }
-  });
 }

@@ -8,7 +8,8 @@ import type { Session } from '../profile/profile';
 import type { Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
 import { readSyncState } from './sync-state';
-import { syncOnce, type SyncSummary } from './vault-sync';
+import { syncOnce } from './sync-runs';
+import type { SyncSummary } from './vault-sync';
 
 export interface SyncTargets {
   readonly vaults: Vault[];
