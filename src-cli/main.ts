@@ -10,6 +10,7 @@ import { registerTransferCommands } from './commands/transfer';
 import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
+import { registerTokenCommands } from './commands/tokens';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
 import { registerHealthCommand } from './commands/health';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerSecretCommands(program, ctx);
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
+  registerTokenCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerInjectCommands(program, ctx);
   registerScanCommands(program, ctx);

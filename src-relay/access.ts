@@ -6,7 +6,7 @@
 import type { RelayErrorCode } from '../src-shared/protocol/messages';
 import type { RelayStorage, Role } from './storage';
 import { toHex } from '../src-shared/crypto/bytes';
-import { canWrite as canWriteScope, currentMember } from '../src-shared/membership/state';
+import { canWrite as canWriteScope, currentMember, isExpiredMachine } from '../src-shared/membership/state';
 import { isAccessScope } from '../src-shared/membership/access-log';
 
 const WRITERS: ReadonlySet<Role> = new Set(['owner', 'admin', 'editor']);
@@ -20,6 +20,18 @@ export class RelayFailure extends Error {
     super(message);
     this.name = 'RelayFailure';
   }
+}
+
+/**
+ * Throws NOT_A_MEMBER unless `publicKey` is a member of the vault the relay may serve, or
+ * TOKEN_EXPIRED for a machine member whose expiry (in the signed log) has passed: the relay
+ * stops serving it at once, and the next owner's or admin's sync re-keys it out.
+ */
+export async function assertMember(storage: RelayStorage, vaultId: Uint8Array, publicKey: Uint8Array, now = Date.now()): Promise<void> {
+  const state = await storage.memberships.state(vaultId);
+  const m = state && currentMember(state, publicKey);
+  if (m && isExpiredMachine(m, now)) throw new RelayFailure('TOKEN_EXPIRED', 'This machine token has expired');
+  if (!(await isMember(storage, vaultId, publicKey))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
 }
 
 export async function isMember(storage: RelayStorage, vaultId: Uint8Array, publicKey: Uint8Array): Promise<boolean> {

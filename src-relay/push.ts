@@ -13,7 +13,7 @@ import { equalBytes, toHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope, envelopeHash, verifyEnvelopeAsync, ZERO_HASH, type Envelope } from '../src-shared/envelope/envelope';
 import { isTesseraError } from '../src-shared/errors';
 import { isAccessScope } from '../src-shared/membership/access-log';
-import { canWrite, isMember, RelayFailure } from './access';
+import { assertMember, canWrite, RelayFailure } from './access';
 import { checkAuthorAtHead } from './authorship';
 import { quotaFailure } from './quota';
 import type { ChainHead, NewUpdate, Quotas, RelayStorage } from './storage';
@@ -43,7 +43,7 @@ export async function checkPush(storage: RelayStorage, pusher: Uint8Array, bytes
     throw e;
   }
   if (!(await storage.getVault(env.vaultId))) throw new RelayFailure('UNKNOWN_VAULT', 'No such vault on this relay');
-  if (!(await isMember(storage, env.vaultId, pusher))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+  await assertMember(storage, env.vaultId, pusher);
   if (!(await canWrite(storage, env.vaultId, env.author, env.scopeId))) {
     throw new RelayFailure('NO_WRITE_ACCESS', "The envelope's author may not write this scope");
   }

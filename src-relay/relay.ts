@@ -15,7 +15,7 @@ import { toHex } from '../src-shared/crypto/bytes';
 import type { Envelope } from '../src-shared/envelope/envelope';
 import { encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
 import { checkRemovalPins } from './authorship';
-import { isMember, RelayFailure } from './access';
+import { assertMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
 import { checkPush } from './push';
 import { Registrations } from './registration';
@@ -122,7 +122,7 @@ export function createRelay(options: RelayOptions): Relay {
         await registrations.register(key, session.address, m.vaultId, m.genesis);
         return { type: 'registered', requestId: m.requestId };
       case 'log-append': {
-        if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        await assertMember(storage, m.vaultId, key);
         await checkRemovalPins(storage, m.vaultId, m.entry);
         const seq = await storage.memberships.append(m.vaultId, m.entry, limits);
         // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
@@ -132,7 +132,7 @@ export function createRelay(options: RelayOptions): Relay {
       }
       case 'log-fetch': {
         // Members only: the log holds public keys and wrapped keys, and whom the vault has.
-        if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        await assertMember(storage, m.vaultId, key);
         const entries = await storage.memberships.entries(m.vaultId, m.from);
         const state = await storage.memberships.state(m.vaultId);
         return { type: 'log', requestId: m.requestId, vaultId: m.vaultId, from: m.from, entries, length: state ? state.head.seq + 1 : 0 };
@@ -144,7 +144,7 @@ export function createRelay(options: RelayOptions): Relay {
         return { type: 'joins', requestId: m.requestId, vaultId: m.vaultId, requests: await storage.memberships.joinRequests(m.vaultId, key) };
       case 'subscribe': {
         if (!(await storage.getVault(m.vaultId))) throw new RelayFailure('UNKNOWN_VAULT', 'No such vault on this relay');
-        if (!(await isMember(storage, m.vaultId, key))) throw new RelayFailure('NOT_A_MEMBER', 'Your key is not a member of this vault');
+        await assertMember(storage, m.vaultId, key);
         const sub = new Subscription(m.vaultId, m.cursors, storage, session, limits.maxBufferedBytes);
         unsubscribe(session, sub.key);
         // Registered before reading, so nothing pushed during the backfill is missed.

@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'NO_ACCESS'
   | 'MEMBERSHIP_REFUSED' // a signed membership entry breaks the log's rules (details.reason)
   | 'LOG_FORKED' // the relay showed two different membership histories
+  | 'TOKEN_INVALID' // a machine token that is damaged, incomplete or not one
+  | 'TOKEN_EXPIRED' // a machine token past the expiry its vault's log gives it
   | 'MEMBERSHIP_BEHIND' // a change names a membership entry this device lacks (the relay may be holding entries back)
   | 'DOTENV_SYNTAX'
   | 'EXPORT_UNREPRESENTABLE'

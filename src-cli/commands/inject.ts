@@ -5,6 +5,8 @@ import { TesseraError } from '../../src-shared/errors';
 import { writeFileAtomic } from '../../src-main/fs/atomic-file';
 import { fillTemplate, placeholdersIn } from '../../src-main/references/template';
 import { VaultLookup } from '../../src-main/references/vault-lookup';
+import { collectingAuditSink } from '../../src-main/audit/audit-sink';
+import { withTokenVaultIfGiven } from '../machine';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { readDocument } from '../io';
@@ -27,7 +29,15 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
       if (o.out !== undefined && resolve(o.out) === resolve(o.in)) throw new TesseraError('INVALID_INPUT', 'The output would overwrite the template');
       const count = placeholdersIn(template).length;
       let filled = template;
-      if (count > 0) {
+      const byToken = count > 0
+        ? await withTokenVaultIfGiven(ctx, async (vault) => {
+            const used = collectingAuditSink(); // what the template took, to report
+            const text = await fillTemplate(template, new VaultLookup(null, [vault]), used, o.in === '-' ? 'stdin' : o.in);
+            return { result: text, reports: used.events.map((e) => ({ action: 'export' as const, secrets: e.secrets ?? [], environment: e.environment ?? '' })) };
+          })
+        : undefined;
+      if (byToken) filled = byToken.result;
+      else if (count > 0) {
         const session = await unlock(ctx);
         try {
           filled = await fillTemplate(template, new VaultLookup(session, [], o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? []), auditOf(session), o.in === '-' ? 'stdin' : o.in);

@@ -183,7 +183,7 @@ async function accessLogOf(ctx: CliContext, v: Vault): Promise<((e: Exposure) =>
   }
 }
 
-function printExposure(ctx: CliContext, e: Exposure, access?: readonly ExposureAccess[]): void {
+export function printExposure(ctx: CliContext, e: Exposure, access?: readonly ExposureAccess[]): void {
   ctx.io.stdout.write(`${e.member} (removed ${formatTime(e.removedAt)}) could decrypt ${e.items.length} value(s); rotation due: exposed to a removed member\n`);
   if (!e.items.length) return;
   const header = ['SECRET', 'ENVIRONMENT', 'LAST ROTATED', ...(access ? ['ACCESSED (as their client reported)'] : [])];

@@ -8,6 +8,8 @@ import { prepareRun } from '../../src-main/run/run-secrets';
 import { openVault } from '../../src-main/vaults/vaults';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
+import { withTokenIfGiven } from '../machine';
+import { expandedEntries } from '../../src-main/references/vault-lookup';
 
 /**
  * `tessera run node -e …` without `--`: commander reads the program's `-e` as an option of
@@ -43,17 +45,23 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);
       only?.forEach(assertSecretName);
-      const target = await projectTarget(o, process.cwd());
-
-      const session = await unlock(ctx);
+      const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
       let secrets: { key: string; value: string }[];
-      try {
-        const vault = await openVault(session, target.vault);
-        const audit = auditOf(session);
-        ({ secrets } = await prepareRun(vault, target.env, { command, audit, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], ...(only ? { only } : {}) }));
-      } finally {
-        // The keys are wiped before the program starts: it may run for days.
-        session.lock();
+      const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
+        const entries = await expandedEntries(vault, env, only ? { only } : {});
+        return { result: entries, reports: [{ action: 'run', secrets: entries.map((e) => e.key), environment: env }] };
+      });
+      if (byToken) secrets = byToken.result;
+      else {
+        const target = await projectTarget(o, process.cwd());
+        const session = await unlock(ctx);
+        try {
+          const vault = await openVault(session, target.vault);
+          ({ secrets } = await prepareRun(vault, target.env, { command, audit: auditOf(session), allowVaults, ...(only ? { only } : {}) }));
+        } finally {
+          // The keys are wiped before the program starts: it may run for days.
+          session.lock();
+        }
       }
       const status = await runChild({
         command,

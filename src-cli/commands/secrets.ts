@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
-import { listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
+import { getValue, listSecrets, removeSecret, setSecret } from '../../src-main/vaults/secrets';
 import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { historyWithStanding } from '../../src-main/rotation/rotate';
-import { expandedValue } from '../../src-main/references/vault-lookup';
+import { expandedValue, VaultLookup } from '../../src-main/references/vault-lookup';
+import { ReferenceExpander } from '../../src-main/references/expand';
+import { withTokenIfGiven } from '../machine';
 import { withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable, promptHidden, readValueFromStdin } from '../io';
 
@@ -37,15 +39,22 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
   program
     .command('get <key>')
     .description('print a secret\'s value alone, for $(...)')
-    .requiredOption('--vault <vault>', 'vault name or id')
-    .requiredOption('--env <env>', 'environment')
+    .option('--vault <vault>', 'vault name or id (with a machine token: its vault)')
+    .option('--env <env>', 'environment (with a machine token: the one it reads, if only one)')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (key: string, o: { vault: string; env: string; expand: boolean; allowVault?: string }) => {
-      const value = await withVault(ctx, o.vault, async (vault) => {
-        const v = await expandedValue(vault, key, o.env, { expand: o.expand, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], via: 'tessera get' });
-        return v;
+    .action(async (key: string, o: { vault?: string; env?: string; expand: boolean; allowVault?: string }) => {
+      const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
+        const v = await getValue(vault, key, env);
+        const value = o.expand ? await new ReferenceExpander(new VaultLookup(null, [vault])).expandValue({ vault: vault.id, env, key }, v) : v.value;
+        return { result: value, reports: [{ action: 'reveal', secrets: [key], environment: env }] };
       });
+      if (!byToken && (o.vault === undefined || o.env === undefined)) throw new TesseraError('INVALID_INPUT', 'Say --vault and --env');
+      const value = byToken
+        ? byToken.result
+        : await withVault(ctx, o.vault!, (vault) =>
+            expandedValue(vault, key, o.env!, { expand: o.expand, allowVaults: o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [], via: 'tessera get' }),
+          );
       // A trailing newline only for a human at a terminal: $(...) strips it anyway, pipes get the exact bytes.
       ctx.io.stdout.write(value + ((ctx.io.stdout as NodeJS.WriteStream).isTTY ? '\n' : ''));
     });

@@ -1,7 +1,8 @@
 /** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
 import type { Command } from 'commander';
 import { checkRelayUrl } from '../../src-main/sync/sync-state';
-import { syncOnce, watchVault } from '../../src-main/sync/sync-runs';
+import { watchVault } from '../../src-main/sync/sync-runs';
+import { syncVault } from '../../src-main/membership/machines';
 import type { SyncSummary } from '../../src-main/sync/vault-sync';
 import { moveVaultRelay } from '../../src-main/sync/vault-relay';
 import { vaultsToSync } from '../../src-main/sync/vaults-to-sync';
@@ -48,7 +49,12 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
           return;
         }
         for (const v of vaults) {
-          const s = pulled.get(v.id) ?? (await syncOnce(v));
+          let s = pulled.get(v.id);
+          if (!s) {
+            const run = await syncVault(v);
+            s = run.summary;
+            for (const name of run.expired) ctx.io.stderr.write(`${v.name}: token ${name} had expired and was revoked (re-keyed)\n`);
+          }
           const rejected = s.rejected ? `, ${s.rejected} rejected (failed verification)` : '';
           ctx.io.stdout.write(`${v.name}: pushed ${s.pushed}, pulled ${s.pulled}${rejected} via ${s.relay}\n`);
           if (s.withheldHead) {

@@ -4,7 +4,8 @@ import { TesseraError } from '../../src-shared/errors';
 import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../src-main/dotenv/dotenv-file';
 import { importEntries } from '../../src-main/vaults/secrets';
 import { projectTarget } from '../../src-main/project/project-config';
-import { exportValues } from '../../src-main/references/vault-lookup';
+import { expandedEntries, exportValues } from '../../src-main/references/vault-lookup';
+import { withTokenIfGiven } from '../machine';
 import { withVault, type CliContext } from '../context';
 import { readDocument } from '../io';
 
@@ -43,6 +44,11 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string }) => {
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
+      const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
+        const entries = await expandedEntries(vault, env, { expand: o.expand });
+        return { result: entries, reports: [{ action: 'export', secrets: entries.map((e) => e.key), environment: env }] };
+      });
+      if (byToken) return void ctx.io.stdout.write(format(byToken.result));
       const { vault, env } = await projectTarget(o, process.cwd());
       const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
       const entries = await withVault(ctx, vault, (v) => exportValues(v, env, { expand: o.expand, allowVaults, format: o.format }));

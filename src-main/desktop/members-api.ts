@@ -10,7 +10,7 @@ import { approve, completeJoins, requestJoin, waitingRequests } from '../members
 import { removeFromVault } from '../membership/remove';
 import { readSyncState } from '../sync/sync-state';
 import { moveVaultRelay } from '../sync/vault-relay';
-import { syncOnce } from '../sync/sync-runs';
+import { syncVault } from '../membership/machines';
 import type { Vault } from '../vaults/vault';
 import { createVault } from '../vaults/vaults';
 import type { DesktopContext } from './desktop-context';
@@ -52,7 +52,7 @@ export function vaultsApi(ctx: DesktopContext): TesseraApi['vaults'] {
     },
     sync: async ({ vault: name }) => {
       const vault = await ctx.vault(name);
-      const s = await syncOnce(vault);
+      const { summary: s } = await syncVault(vault);
       if (s.pulled > 0) ctx.emit({ type: 'vault-changed', vault: vault.name });
       return { sent: s.pushed, received: s.pulled };
     },

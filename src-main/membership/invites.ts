@@ -70,7 +70,8 @@ export function listMembers(vault: Vault): MemberView[] {
   const metaKeys = keys.scopes.get(state.metaScope) ?? new Map();
   const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
   const mine = toHex(vault.session.signingKey.publicKey);
-  return currentMembers(state).map((m) => {
+  // People only: machine members (tokens) are listed by `tessera token list` (machines.ts).
+  return currentMembers(state).filter((m) => !m.machine).map((m) => {
     const fp = fingerprint(m.identity);
     return {
       name: memberName(vault.session.suite, state, m, metaKeys) ?? '(name unreadable)',

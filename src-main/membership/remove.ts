@@ -59,7 +59,8 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
   await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
   await freshSnapshots(vault);
   await auditOf(vault.session).record({
-    action: 'remove-member',
+    // A machine member's removal is its token's revocation.
+    action: target.member.machine ? 'token-revoked' : 'remove-member',
     vaultId: vault.id,
     vault: vault.name,
     subject: memberId(target.member.identity),

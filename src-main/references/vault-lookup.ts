@@ -11,7 +11,8 @@
  */
 import { TesseraError } from '../../src-shared/errors';
 import type { Session } from '../profile/profile';
-import type { Vault } from '../vaults/vault';
+import { Vault } from '../vaults/vault';
+import type { VaultView } from '../vaults/vault-view';
 import { getValue, recordReveal } from '../vaults/secrets';
 import { auditOf } from '../audit/session-audit';
 import { openVault } from '../vaults/vaults';
@@ -20,29 +21,32 @@ import { toHex } from '../../src-shared/crypto/bytes';
 import { memberByMemberId, type Member } from '../../src-shared/membership/state';
 
 export class VaultLookup implements ValueLookup {
-  private readonly byId = new Map<string, Vault>();
-  private readonly byName = new Map<string, Promise<Vault>>();
+  private readonly byId = new Map<string, VaultView>();
+  private readonly byName = new Map<string, Promise<VaultView>>();
 
   constructor(
-    private readonly session: Session,
-    opened: readonly Vault[] = [],
+    /** Where other vaults are opened from; null for a machine token, which holds one vault. */
+    private readonly session: Session | null,
+    opened: readonly VaultView[] = [],
     /** Vault names or ids that references from other vaults may read (`--allow-vault`). */
     private readonly allowVaults: readonly string[] = [],
   ) {
     for (const v of opened) this.remember(v);
   }
 
-  private remember(v: Vault): Vault {
+  private remember(v: VaultView): VaultView {
     this.byId.set(v.id, v);
     return v;
   }
 
   /** Opens (once) a vault by name or id. */
-  async vault(nameOrId: string): Promise<Vault> {
+  async vault(nameOrId: string): Promise<VaultView> {
     for (const v of this.byId.values()) if (v.name === nameOrId || v.id === nameOrId) return v;
     let p = this.byName.get(nameOrId);
     if (!p) {
-      p = openVault(this.session, nameOrId).then((v) => this.byId.get(v.id) ?? this.remember(v));
+      const session = this.session;
+      if (!session) throw new TesseraError('REFERENCE_MISSING', `A reference names vault ${JSON.stringify(nameOrId)}, which this token does not read`);
+      p = openVault(session, nameOrId).then((v) => this.byId.get(v.id) ?? this.remember(v));
       this.byName.set(nameOrId, p);
     }
     return p;
@@ -98,18 +102,18 @@ export class VaultLookup implements ValueLookup {
 
   /** Store problems of every vault opened along the way (for the CLI's warnings). */
   vaults(): Vault[] {
-    return [...this.byId.values()];
+    return [...this.byId.values()].filter((v): v is Vault => v instanceof Vault);
   }
 }
 
 /** The expanded current values of `keys` (all live secrets with a value when omitted) in one environment. */
 export async function expandedEntries(
-  vault: Vault,
+  vault: VaultView,
   env: string,
   opts: { only?: readonly string[]; lookup?: VaultLookup; expand?: boolean; allowVaults?: readonly string[] } = {},
 ): Promise<{ key: string; value: string }[]> {
   const { values } = await vault.environment(env);
-  const lookup = opts.lookup ?? new VaultLookup(vault.session, [vault], opts.allowVaults);
+  const lookup = opts.lookup ?? new VaultLookup(sessionOf(vault), [vault], opts.allowVaults);
   const expander = new ReferenceExpander(lookup);
   const wanted = opts.only ? new Set(opts.only) : null;
   const out: { key: string; value: string }[] = [];
@@ -159,4 +163,9 @@ export async function exportValues(
   const out = await expandedEntries(vault, env, { ...(opts.expand !== undefined ? { expand: opts.expand } : {}), ...(opts.allowVaults ? { allowVaults: opts.allowVaults } : {}) });
   await auditOf(vault.session).record({ action: 'export', vaultId: vault.id, vault: vault.name, environment: env, secrets: out.map((e) => e.key), detail: { format: opts.format } });
   return out;
+}
+
+/** The profile session a vault was opened with; null for a machine token's vault. */
+function sessionOf(vault: VaultView): Session | null {
+  return vault instanceof Vault ? vault.session : null;
 }

@@ -32,6 +32,9 @@ export interface RunChildOptions {
 /** Builds the child's environment: ours, then the secrets. NUL cannot be carried by execve. */
 export function childEnvironment(base: NodeJS.ProcessEnv, secrets: readonly { key: string; value: string }[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
+  // A machine token reads the vault; the program gets the values it asked for, not the token.
+  delete env.TESSERA_TOKEN;
+  delete env.TESSERA_TOKEN_FILE;
   for (const { key, value } of secrets) {
     if (value.includes('\0')) throw new TesseraError('INVALID_INPUT', `${key} holds a NUL character, which an environment variable cannot carry`, { key });
     env[key] = value;

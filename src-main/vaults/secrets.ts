@@ -9,6 +9,7 @@ import { assertSecretName } from '../../src-shared/vault/names';
 import type { SecretFields, SecretMeta, SecretVersion } from '../../src-shared/vault/types';
 import { auditOf } from '../audit/session-audit';
 import { newId, type Vault } from './vault';
+import type { VaultView } from './vault-view';
 
 const where = (vault: Vault) => ({ vaultId: vault.id, vault: vault.name });
 
@@ -24,7 +25,7 @@ export interface SetResult {
   readonly created: boolean;
 }
 
-function requireSecret(vault: Vault, name: string): SecretMeta {
+function requireSecret(vault: VaultView, name: string): SecretMeta {
   const s = vault.meta.secretByName(name);
   if (!s) throw new TesseraError('NOT_FOUND', `No secret ${name} in vault ${vault.name}`);
   return s;
@@ -74,7 +75,7 @@ export function recordReveal(vault: Vault, name: string, env: string, via?: stri
   return auditOf(vault.session).record({ action: 'reveal', ...where(vault), secret: name, environment: env, ...(via ? { detail: { via } } : {}) });
 }
 
-export async function getValue(vault: Vault, name: string, env: string): Promise<SecretVersion> {
+export async function getValue(vault: VaultView, name: string, env: string): Promise<SecretVersion> {
   const secret = requireSecret(vault, name);
   const { values } = await vault.environment(env);
   const v = values.current(secret.id);

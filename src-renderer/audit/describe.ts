@@ -25,6 +25,8 @@ export const actionLabels: Record<AuditAction, string> = {
   'remove-member': 'Removed member',
   'member-changed': 'Changed member',
   'rotate-keys': 'Rotated keys',
+  'token-created': 'Made machine token',
+  'token-revoked': 'Revoked machine token',
   'sync-error': 'Sync error',
   tampering: 'Tampering detected',
   'settings-changed': 'Changed settings',

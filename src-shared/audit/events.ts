@@ -31,6 +31,8 @@ export type AuditAction =
   | 'remove-member'
   | 'member-changed'
   | 'rotate-keys'
+  | 'token-created'
+  | 'token-revoked'
   | 'sync-error'
   | 'tampering'
   | 'settings-changed'

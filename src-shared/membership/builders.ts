@@ -67,6 +67,8 @@ export interface AddInput {
   readonly envScopes: readonly string[];
   /** The invite this member answered, so the joiner can check the add names their keys. */
   readonly inviteId?: Uint8Array;
+  /** A machine member (a token), and when it expires (null: never). */
+  readonly machine?: { readonly expiresAt: number | null };
   readonly at?: number;
 }
 
@@ -82,6 +84,7 @@ export function addMember(suite: CryptoSuite, state: MembershipState, signer: Si
     envScopes: input.envScopes.map(fromHex),
     grants: currentGrants(suite, state, keys, [state.metaScope, ...input.envScopes], input.identity.boxPublicKey),
     ...(input.inviteId ? { inviteId: input.inviteId } : {}),
+    ...(input.machine ? { machine: input.machine } : {}),
   };
   return finish(suite, state, signer, body, new Map(), input.at);
 }

@@ -129,6 +129,9 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
         refuse('DUPLICATE', 'Another member has that box key', seq);
       }
       checkRoleChange(state, author.role, undefined, body.role, seq);
+      // A machine reads (a deploy) or, for rotation jobs, writes: it never manages members.
+      if (body.machine && body.role !== 'viewer' && body.role !== 'editor') refuse('NOT_ALLOWED', 'A machine member is a viewer or an editor', seq);
+      if (body.machine && body.inviteId) refuse('NOT_ALLOWED', 'A machine member answers no invite', seq);
       const scopes = envScopesFor(state, body.role, body.envScopes, seq);
       mayRead(scopes);
       const member: Member = {
@@ -139,6 +142,7 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
         nameEpoch: state.epochs.get(state.metaScope)!,
         addedAt: entry.at,
         addedSeq: entry.seq,
+        ...(body.machine ? { machine: { expiresAt: body.machine.expiresAt, addedBy: toHex(entry.author) } } : {}),
         history: [], // withHistory adds the span
       };
       const members = new Map(state.members).set(key, member);

@@ -13,6 +13,7 @@
  *   u8  kind (1 genesis, 2 add, 3 change, 4 remove, 5 rotate, 6 environments), then its body:
  *     genesis  creator identity 64 | sealed name | meta scope id 16 | environment scope ids | grants
  *     add      member identity 64 | sealed name | role u8 | environment scope ids | grants | invite
+ *              | machine (version 2)
  *     change   member sign key 32 | role u8 | environment scope ids | grants | rotation
  *     remove   member sign key 32 | rotation | last changes (version 2)
  *     rotate   rotation
@@ -26,6 +27,8 @@
  *   rotation       var count | (scope id 16 | new epoch var | history 104 |
  *                               var count | (recipient box key 32 | wrapped 136) each) each
  *   invite         u8 0, or u8 1 | invite id 16
+ *   machine        u8 0 (a person), or u8 1 | expires var (ms since the epoch; 0: never): a
+ *                  machine member (a CI job, a server) holding its keys in a token
  *   last changes   var count | (scope id 16 | counter var | envelope hash 32) each: the removed
  *                  member's last change in every scope the remover reads, as it saw them
  *                  (counter 0 and zeros: none)
@@ -107,6 +110,8 @@ export type EntryBody =
       readonly envScopes: readonly Uint8Array[];
       readonly grants: readonly WrappedKey[];
       readonly inviteId?: Uint8Array;
+      /** Set for a machine member (a token): when it stops being served, if ever. */
+      readonly machine?: { readonly expiresAt: number | null };
     }
   | {
       readonly kind: 'change';
@@ -217,6 +222,12 @@ function writeBody(e: encoding.Encoder, body: EntryBody): void {
       writeGrants(e, body.grants);
       encoding.writeUint8(e, body.inviteId ? 1 : 0);
       if (body.inviteId) writeFixed(e, body.inviteId, ID_BYTES);
+      encoding.writeUint8(e, body.machine ? 1 : 0);
+      if (body.machine) {
+        const expires = body.machine.expiresAt ?? 0;
+        if (!isCount(expires)) throw new TesseraError('INVALID_INPUT', 'A machine’s expiry is a time');
+        encoding.writeVarUint(e, expires);
+      }
       return;
     case 'change':
       writeFixed(e, body.member, PUBLIC_KEY_BYTES);
@@ -337,7 +348,15 @@ function readBody(r: ByteReader, version: number): EntryBody {
       const grants = readGrants(r);
       const flag = r.u8();
       if (flag > 1) r.fail('bad invite flag');
-      return flag === 1 ? { kind, member, sealedName, role, envScopes, grants, inviteId: r.fixed(ID_BYTES) } : { kind, member, sealedName, role, envScopes, grants };
+      const inviteId = flag === 1 ? r.fixed(ID_BYTES) : undefined;
+      const machineFlag = version === LEGACY_ENTRY_VERSION ? 0 : r.u8();
+      if (machineFlag > 1) r.fail('bad machine flag');
+      const expires = machineFlag === 1 ? r.varUint() : 0;
+      return {
+        kind, member, sealedName, role, envScopes, grants,
+        ...(inviteId ? { inviteId } : {}),
+        ...(machineFlag === 1 ? { machine: { expiresAt: expires === 0 ? null : expires } } : {}),
+      };
     }
     case 'change':
       return { kind, member: r.fixed(PUBLIC_KEY_BYTES), role: readRole(r), envScopes: readScopes(r), grants: readGrants(r), rotation: readRotation(r) };

@@ -46,6 +46,8 @@ export interface Member {
   readonly addedAt: number;
   readonly addedSeq: number;
   readonly removed?: { readonly at: number; readonly seq: number };
+  /** A machine member (a CI job, a server, holding its keys in a token): who made it, and when it expires. */
+  readonly machine?: { readonly expiresAt: number | null; readonly addedBy: string };
   /** Every change of this member's access, oldest first (chain.ts keeps it). */
   readonly history: readonly AccessSpan[];
 }
@@ -154,6 +156,11 @@ export function epochAt(state: Pick<MembershipState, 'epochHistory'>, scopeId: s
     epoch = e.epoch;
   }
   return epoch;
+}
+
+/** Whether `m` is a machine member whose expiry (in the signed log) has passed at `now`. */
+export function isExpiredMachine(m: Member, now: number): boolean {
+  return m.machine?.expiresAt != null && now >= m.machine.expiresAt;
 }
 
 /** "an owner", "a viewer": for messages. */

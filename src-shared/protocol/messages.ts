@@ -50,6 +50,7 @@ export type RelayErrorCode =
   | 'TOO_MANY_CONNECTIONS'
   | 'SHUTTING_DOWN'
   | 'MEMBERSHIP_REFUSED' // a membership entry that does not extend the log by its rules
+  | 'TOKEN_EXPIRED' // a machine member whose expiry has passed: no longer served
   | 'UNKNOWN_LOG_HEAD' // an envelope names a membership head this relay does not have
   | 'LAST_CHANGE_MOVED' // a removal pins a member's last change that the relay has seen them move past
   | 'QUOTA_EXCEEDED' // storing it would take the vault or its author past the relay's quota
