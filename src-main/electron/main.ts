@@ -7,6 +7,7 @@ import { app, BrowserWindow, ipcMain, Menu, net, Notification, powerMonitor, pro
 import type { AppEvent } from '../../src-shared/api/types';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { safeExternalUrl } from '../desktop/app-api';
+import { CHANNELS } from '../../src-shared/api/methods';
 import { Desktop } from '../desktop/desktop';
 import { desktopAudit } from '../desktop/desktop-audit';
 import { dispatch } from '../desktop/dispatch';
@@ -83,7 +84,7 @@ desktop.onEvent((event) => {
 });
 
 function serveApi(): void {
-  ipcMain.handle('tessera:invoke', (event, method: unknown, payload: unknown) => {
+  ipcMain.handle(CHANNELS.invoke, (event, method: unknown, payload: unknown) => {
     if (!isTrustedSender(event)) return { ok: false, error: { code: 'FORBIDDEN', message: 'This page may not use Tessera' } };
     // Unexpected failures are logged by kind only: their messages could quote data.
     return dispatch(desktop, method, payload, (e) => console.error('Tessera: internal error in', method, (e as Error)?.name));
@@ -146,7 +147,7 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   const forward = (event: AppEvent) => {
-    if (!win.isDestroyed()) win.webContents.send('tessera:event', event);
+    if (!win.isDestroyed()) win.webContents.send(CHANNELS.event, event);
   };
   const unsubscribe = desktop.onEvent(forward);
   win.on('closed', unsubscribe);

@@ -5,10 +5,11 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { bridgeErrorMessage, createApiClient, type Reply } from '../../src-shared/api/transport';
 import type { AppEvent } from '../../src-shared/api/types';
+import { CHANNELS } from '../../src-shared/api/methods';
 
 const tessera = createApiClient(
   async (method, payload) => {
-    const reply = (await ipcRenderer.invoke('tessera:invoke', method, payload)) as Reply;
+    const reply = (await ipcRenderer.invoke(CHANNELS.invoke, method, payload)) as Reply;
     // Only an Error's message survives the context bridge: fold the code into it
     // (the renderer's api module unfolds it with toApiError).
     if (!reply.ok) throw new Error(bridgeErrorMessage(reply.error.code, reply.error.message));
@@ -16,8 +17,8 @@ const tessera = createApiClient(
   },
   (listener) => {
     const forward = (_e: IpcRendererEvent, event: AppEvent) => listener(event);
-    ipcRenderer.on('tessera:event', forward);
-    return () => void ipcRenderer.removeListener('tessera:event', forward);
+    ipcRenderer.on(CHANNELS.event, forward);
+    return () => void ipcRenderer.removeListener(CHANNELS.event, forward);
   },
 );
 

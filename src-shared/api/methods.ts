@@ -5,6 +5,9 @@
  */
 import type { Domain, TesseraApi } from './types';
 
+/** The IPC channels between preload and main: calls (invoke) and events pushed to the page. */
+export const CHANNELS = { invoke: 'tessera:invoke', event: 'tessera:event' } as const;
+
 export const API_METHODS = {
   session: ['status', 'setup', 'unlock', 'lock', 'touch'],
   vaults: ['list', 'create', 'sync', 'setRelay'],

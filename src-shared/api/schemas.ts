@@ -25,7 +25,7 @@ const auditQuery = {
 const generateSpec = z.strictObject({
   format: z.enum(['base62', 'hex', 'base64url', 'uuid', 'passphrase', 'custom']),
   length: z.number().int().min(4).max(1024).optional(),
-  sets: z.array(z.enum(['lower', 'upper', 'digits', 'symbols'])).min(1).max(4).optional(),
+  sets: z.array(z.enum(['lower', 'upper', 'digits', 'symbols'])).min(1).max(4).readonly().optional(),
 });
 
 export const requestSchemas = {

@@ -7,8 +7,10 @@
  * tests, by a test host over a loopback WebSocket; both validate every request against
  * schemas.ts and answer errors with a code (ApiError).
  */
+import type { z } from 'zod';
 import type { AuditEvent } from '../audit/events';
 import type { ErrorCode } from '../errors';
+import type { requestSchemas } from './schemas';
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 export type Theme = 'system' | 'light' | 'dark';
@@ -184,13 +186,8 @@ export type HealthAction =
   /** Show the secret. */
   | { readonly kind: 'open' };
 
-export interface GenerateSpec {
-  readonly format: 'base62' | 'hex' | 'base64url' | 'uuid' | 'passphrase' | 'custom';
-  /** Characters (or words, for passphrase); ignored for uuid. */
-  readonly length?: number;
-  /** For custom: which character sets to draw from. */
-  readonly sets?: readonly ('lower' | 'upper' | 'digits' | 'symbols')[];
-}
+/** How to generate a value (the rotate call's `generate`, as its schema admits it). */
+export type GenerateSpec = NonNullable<Req<'secrets', 'rotate'>['generate']>;
 
 export interface Alert {
   readonly id: string;
@@ -211,79 +208,86 @@ export type AppEvent =
   | { readonly type: 'alert'; readonly alert: Alert }
   | { readonly type: 'progress'; readonly task: string; readonly done: number; readonly total: number };
 
+/**
+ * A request as its schema admits it (schemas.ts): the schema is the one definition, so the
+ * type the UI sends and what main accepts cannot drift. A type-only import: zod stays out of
+ * the renderer's bundle.
+ */
+type Req<D extends keyof typeof requestSchemas, M extends keyof (typeof requestSchemas)[D]> = z.input<(typeof requestSchemas)[D][M]>;
+
 /** Every call the UI can make. Each domain is one object on `window.tessera`. */
 export interface TesseraApi {
   readonly session: {
     status(): Promise<SessionStatus>;
     /** First run: creates the profile; stores the device key in the OS keychain and/or wraps it with a passphrase. */
-    setup(req: { name: string; useKeychain: boolean; passphrase?: string }): Promise<ProfileSummary>;
-    unlock(req: { method: 'keychain' | 'passphrase'; passphrase?: string }): Promise<ProfileSummary>;
+    setup(req: Req<'session', 'setup'>): Promise<ProfileSummary>;
+    unlock(req: Req<'session', 'unlock'>): Promise<ProfileSummary>;
     lock(): Promise<void>;
     /** The user did something: restarts the idle timer. */
     touch(): Promise<void>;
   };
   readonly vaults: {
     list(): Promise<VaultSummary[]>;
-    create(req: { name: string; environments?: string[] }): Promise<VaultSummary>;
-    sync(req: { vault: string }): Promise<SyncResult>;
-    setRelay(req: { vault: string; url: string }): Promise<void>;
+    create(req: Req<'vaults', 'create'>): Promise<VaultSummary>;
+    sync(req: Req<'vaults', 'sync'>): Promise<SyncResult>;
+    setRelay(req: Req<'vaults', 'setRelay'>): Promise<void>;
   };
   readonly secrets: {
-    list(req: { vault: string }): Promise<SecretSummary[]>;
-    get(req: { vault: string; name: string }): Promise<SecretDetail>;
+    list(req: Req<'secrets', 'list'>): Promise<SecretSummary[]>;
+    get(req: Req<'secrets', 'get'>): Promise<SecretDetail>;
     /** The one call that returns a value to the UI; audited. */
-    reveal(req: { vault: string; name: string; environment: string }): Promise<{ value: string }>;
-    set(req: { vault: string; name: string; environment: string; value: string; description?: string; tags?: string[]; note?: string }): Promise<SecretSummary>;
-    update(req: { vault: string; name: string; description?: string; tags?: string[] }): Promise<SecretSummary>;
-    history(req: { vault: string; name: string; environment: string }): Promise<VersionInfo[]>;
-    remove(req: { vault: string; name: string }): Promise<void>;
-    importPreview(req: { vault: string; environment: string; text: string }): Promise<ImportPreview>;
-    importApply(req: { vault: string; environment: string; text: string }): Promise<ImportResult>;
+    reveal(req: Req<'secrets', 'reveal'>): Promise<{ value: string }>;
+    set(req: Req<'secrets', 'set'>): Promise<SecretSummary>;
+    update(req: Req<'secrets', 'update'>): Promise<SecretSummary>;
+    history(req: Req<'secrets', 'history'>): Promise<VersionInfo[]>;
+    remove(req: Req<'secrets', 'remove'>): Promise<void>;
+    importPreview(req: Req<'secrets', 'importPreview'>): Promise<ImportPreview>;
+    importApply(req: Req<'secrets', 'importApply'>): Promise<ImportResult>;
     /** A new value, typed or generated in main (the generated value is not returned: reveal it). */
-    rotate(req: { vault: string; name: string; environment: string; value?: string; generate?: GenerateSpec; graceDays?: number; note?: string }): Promise<VersionInfo>;
+    rotate(req: Req<'secrets', 'rotate'>): Promise<VersionInfo>;
     /** Saves an earlier version's value as a new version. */
-    rollback(req: { vault: string; name: string; environment: string; to: number }): Promise<VersionInfo>;
-    retire(req: { vault: string; name: string }): Promise<SecretSummary>;
-    restore(req: { vault: string; name: string }): Promise<SecretSummary>;
-    setPolicy(req: { vault: string; name: string; intervalDays?: number | null; expiresAt?: number | null }): Promise<SecretDetail>;
+    rollback(req: Req<'secrets', 'rollback'>): Promise<VersionInfo>;
+    retire(req: Req<'secrets', 'retire'>): Promise<SecretSummary>;
+    restore(req: Req<'secrets', 'restore'>): Promise<SecretSummary>;
+    setPolicy(req: Req<'secrets', 'setPolicy'>): Promise<SecretDetail>;
   };
   readonly clipboard: {
-    copy(req: { vault: string; name: string; environment: string }): Promise<ClipboardStatus>;
+    copy(req: Req<'clipboard', 'copy'>): Promise<ClipboardStatus>;
     clear(): Promise<void>;
     status(): Promise<ClipboardStatus>;
   };
   readonly members: {
-    list(req: { vault: string }): Promise<MemberInfo[]>;
-    invite(req: { vault: string; role: Exclude<Role, 'owner'>; environments: string[]; ttlHours?: number }): Promise<InviteCreated>;
+    list(req: Req<'members', 'list'>): Promise<MemberInfo[]>;
+    invite(req: Req<'members', 'invite'>): Promise<InviteCreated>;
     /** Sends a join request for an invite code; the vault arrives once an admin approves. */
-    join(req: { code: string }): Promise<{ fingerprint: string }>;
+    join(req: Req<'members', 'join'>): Promise<{ fingerprint: string }>;
     /** Picks up vaults whose join requests were approved. */
     completeJoins(): Promise<{ joined: string[]; waiting: number }>;
-    pending(req: { vault: string }): Promise<JoinRequestInfo[]>;
+    pending(req: Req<'members', 'pending'>): Promise<JoinRequestInfo[]>;
     /**
      * Approves the request from `name` whose fingerprint is exactly `fingerprint` (all 12
      * groups, as shown and confirmed by the user); FINGERPRINT_MISMATCH when there is none.
      */
-    approve(req: { vault: string; name: string; fingerprint: string }): Promise<MemberInfo>;
-    remove(req: { vault: string; memberId: string }): Promise<void>;
+    approve(req: Req<'members', 'approve'>): Promise<MemberInfo>;
+    remove(req: Req<'members', 'remove'>): Promise<void>;
   };
   readonly audit: {
-    list(req: AuditQuery): Promise<AuditEvent[]>;
+    list(req: Req<'audit', 'list'>): Promise<AuditEvent[]>;
     alerts(): Promise<Alert[]>;
     /** CSV or JSON text of the events the query selects, for the user to save. */
-    export(req: AuditQuery & { format: 'csv' | 'json' }): Promise<{ text: string }>;
+    export(req: Req<'audit', 'export'>): Promise<{ text: string }>;
   };
   readonly health: {
-    report(req: { vault?: string }): Promise<HealthFinding[]>;
+    report(req: Req<'health', 'report'>): Promise<HealthFinding[]>;
   };
   readonly settings: {
     get(): Promise<Settings>;
-    set(req: Partial<Settings>): Promise<Settings>;
+    set(req: Req<'settings', 'set'>): Promise<Settings>;
   };
   readonly app: {
     version(): Promise<string>;
     /** Opens an http(s) URL in the system browser; anything else is refused. */
-    openExternal(req: { url: string }): Promise<void>;
+    openExternal(req: Req<'app', 'openExternal'>): Promise<void>;
   };
 }
 
