@@ -11,6 +11,7 @@ import { useSession } from '../stores/session';
 import { useUi } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
 import { clock, day, when } from '../time';
+import { Choice } from '../components/Choice';
 
 const LIMIT = 2000;
 
@@ -146,48 +147,10 @@ export function Activity() {
           Search activity
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
         </label>
-        <label>
-          Vault
-          <select value={vault} onChange={(e) => setVault(e.target.value)}>
-            <option value="">All vaults</option>
-            {vaults.map((v) => (
-              <option key={v.id} value={v.id}>
-                {v.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Secret
-          <select value={secret} onChange={(e) => setSecret(e.target.value)}>
-            <option value="">Any secret</option>
-            {secrets.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Member
-          <select value={member} onChange={(e) => setMember(e.target.value)}>
-            <option value="">Anyone</option>
-            {members.map((m) => (
-              <option key={m} value={m}>
-                {who(m)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Action
-          <select value={action} onChange={(e) => setAction(e.target.value)}>
-            <option value="">Any action</option>
-            {Object.entries(actionLabels).map(([id, label]) => (
-              <option key={id} value={id}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Vault" value={vault} onChange={setVault} any="All vaults" options={vaults.map((v) => [v.id, v.name] as const)} />
+        <Choice label="Secret" value={secret} onChange={setSecret} any="Any secret" options={secrets} />
+        <Choice label="Member" value={member} onChange={setMember} any="Anyone" options={members.map((m) => [m, who(m)] as const)} />
+        <Choice label="Action" value={action} onChange={setAction} any="Any action" options={Object.entries(actionLabels)} />
       </div>
       <ErrorNote error={error} />
       {events === null && !error ? <Spinner label="Loading activity…" /> : null}

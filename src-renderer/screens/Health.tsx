@@ -7,6 +7,7 @@ import { useSecrets } from '../stores/secrets';
 import { useUi } from '../stores/ui';
 import { useVaults } from '../stores/vaults';
 import { openSecret, selectSecret } from './Activity';
+import { Choice } from '../components/Choice';
 
 const kinds: Record<HealthFinding['kind'], string> = {
   'rotation-overdue': 'Rotation overdue',
@@ -101,17 +102,7 @@ export function Health() {
       <header className="screen__header">
         <h1 id="health-title">Health</h1>
         <div className="screen__actions">
-          <label>
-            Vault
-            <select value={vault} onChange={(e) => setVault(e.target.value)}>
-              <option value="">All vaults</option>
-              {vaults.map((v) => (
-                <option key={v.id} value={v.id}>
-                  {v.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Vault" value={vault} onChange={setVault} any="All vaults" options={vaults.map((v) => [v.id, v.name] as const)} />
           <BusyButton type="button" busy={loading} busyLabel="Checking…" onClick={() => void load()}>
             Check again
           </BusyButton>

@@ -7,6 +7,8 @@ import { Modal } from '../components/Modal';
 import { useSecrets } from '../stores/secrets';
 import { useUi } from '../stores/ui';
 import { selectedVault, useVaults } from '../stores/vaults';
+import { Choice } from '../components/Choice';
+import { DialogFooter } from '../components/DialogFooter';
 
 // A .env file is text; anything bigger than the API accepts is not one.
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -83,14 +85,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Import .env file" onClose={onClose} wide>
       <div className="stack">
-        <label>
-          Environment
-          <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
-            {readable.map((e) => (
-              <option key={e}>{e}</option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Environment" value={environment} onChange={setEnvironment} options={readable} />
         <div
           className={dragging ? 'dropzone dropzone--over' : 'dropzone'}
           onDragOver={(e) => {
@@ -132,14 +127,11 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             Imported into {environment}: {done.added.length} added, {done.updated.length} updated, {done.unchanged.length} unchanged.
           </p>
         ) : null}
-        <div className="modal__actions">
-          <button type="button" onClick={onClose}>
-            {done ? 'Done' : 'Cancel'}
-          </button>
+        <DialogFooter onCancel={onClose} cancelLabel={done ? 'Done' : 'Cancel'}>
           <BusyButton type="button" className="primary" busy={applying} busyLabel="Importing…" disabled={!preview || changes === 0} onClick={() => void apply()}>
             {preview ? `Import ${changes} ${changes === 1 ? 'secret' : 'secrets'}` : 'Import'}
           </BusyButton>
-        </div>
+        </DialogFooter>
       </div>
     </Modal>
   );

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { GenerateSpec } from '../../src-shared/api/types';
 import { BusyButton } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { DialogFooter } from '../components/DialogFooter';
 import { Modal } from '../components/Modal';
 import { useSecrets } from '../stores/secrets';
 import { useUi } from '../stores/ui';
@@ -123,20 +123,11 @@ export function RotateDialog({ onClose, name, environment, generate: proposed }:
           Note for the history
           <input value={note} onChange={(e) => setNote(e.target.value)} />
         </label>
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <ErrorNote error={actionError} />
-        <div className="modal__actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogFooter problem={problem} error={actionError} onCancel={onClose}>
           <BusyButton type="submit" className="primary" busy={busy === 'rotate'} busyLabel="Rotating…">
             Rotate
           </BusyButton>
-        </div>
+        </DialogFooter>
       </form>
     </Modal>
   );

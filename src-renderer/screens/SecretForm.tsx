@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { BusyButton } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { DialogFooter } from '../components/DialogFooter';
 import { Modal } from '../components/Modal';
 import { useSecrets } from '../stores/secrets';
 import { useUi } from '../stores/ui';
 import { selectedVault, useVaults } from '../stores/vaults';
+import { Choice } from '../components/Choice';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
@@ -44,14 +45,7 @@ export function SecretForm({ onClose, editing, environment: initialEnv }: { onCl
           Name
           <input value={name} onChange={(e) => setName(e.target.value)} readOnly={editing !== undefined} spellCheck={false} autoComplete="off" />
         </label>
-        <label>
-          Environment
-          <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
-            {readable.map((e) => (
-              <option key={e}>{e}</option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Environment" value={environment} onChange={setEnvironment} options={readable} />
         <label>
           Value
           {show ? (
@@ -76,20 +70,11 @@ export function SecretForm({ onClose, editing, environment: initialEnv }: { onCl
           Note for the history
           <input value={note} onChange={(e) => setNote(e.target.value)} placeholder="Why this change (optional)" />
         </label>
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <ErrorNote error={actionError} />
-        <div className="modal__actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogFooter problem={problem} error={actionError} onCancel={onClose}>
           <BusyButton type="submit" className="primary" busy={busy === 'save'} busyLabel="Saving…">
             Save
           </BusyButton>
-        </div>
+        </DialogFooter>
       </form>
     </Modal>
   );

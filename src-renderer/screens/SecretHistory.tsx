@@ -6,6 +6,7 @@ import { ErrorNote } from '../components/ErrorNote';
 import { useSecrets } from '../stores/secrets';
 import { selectedVault, useVaults } from '../stores/vaults';
 import { when } from '../time';
+import { Choice } from '../components/Choice';
 
 /** Every version of one environment's value: who, when, why; roll back to an earlier one. */
 export function SecretHistory() {
@@ -35,14 +36,7 @@ export function SecretHistory() {
   if (!detail) return null;
   return (
     <div className="stack">
-      <label>
-        Environment
-        <select value={environment} onChange={(e) => setEnvironment(e.target.value)}>
-          {environments.map((e) => (
-            <option key={e}>{e}</option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Environment" value={environment} onChange={setEnvironment} options={environments} />
       <ErrorNote error={error} />
       {versions === null && !error ? <Spinner label="Loading history…" /> : null}
       {versions?.length === 0 ? <p className="muted">No versions in {environment}.</p> : null}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api';
 import { BusyButton } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { DialogFooter } from '../components/DialogFooter';
 import { Fingerprint } from '../components/Fingerprint';
 import { Modal } from '../components/Modal';
 import { useVaults } from '../stores/vaults';
@@ -33,20 +33,11 @@ export function CreateVaultDialog({ onClose }: { onClose: () => void }) {
           Environments
           <input value={environments} onChange={(e) => setEnvironments(e.target.value)} />
         </label>
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <ErrorNote error={error} />
-        <div className="modal__actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
+        <DialogFooter problem={problem} error={error} onCancel={onClose}>
           <BusyButton type="submit" className="primary" busy={creating} busyLabel="Creating…">
             Create vault
           </BusyButton>
-        </div>
+        </DialogFooter>
       </form>
     </Modal>
   );
@@ -101,30 +92,22 @@ export function JoinDialog({ onClose }: { onClose: () => void }) {
             Invite code
             <textarea value={code} onChange={(e) => setCode(e.target.value)} rows={3} spellCheck={false} autoComplete="off" />
           </label>
-          <ErrorNote error={error} />
-          <div className="modal__actions">
-            <button type="button" onClick={onClose}>
-              Cancel
-            </button>
+          <DialogFooter error={error} onCancel={onClose}>
             <BusyButton type="submit" className="primary" busy={busy === 'join'} busyLabel="Sending request…" disabled={!code.trim()}>
               Join
             </BusyButton>
-          </div>
+          </DialogFooter>
         </form>
       ) : (
         <div className="stack">
           <p>Read this fingerprint to the person who invited you (by phone or in person). They approve you only if it matches what they see.</p>
           <Fingerprint value={fingerprint} label="Your fingerprint" />
           {result ? <p role="status">{result}</p> : null}
-          <ErrorNote error={error} />
-          <div className="modal__actions">
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
+          <DialogFooter error={error} onCancel={onClose} cancelLabel="Close">
             <BusyButton type="button" className="primary" busy={busy === 'check'} busyLabel="Checking…" onClick={() => void check()}>
               Check for approval
             </BusyButton>
-          </div>
+          </DialogFooter>
         </div>
       )}
     </Modal>
