@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from '../../src-shared/errors';
 import type { GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, VersionInfo } from '../../src-shared/api/types';
+import { RotationClock, rotationState as scheduleState } from '../../src-shared/rotation/schedule';
 
 export type Code = ErrorCode | 'FORBIDDEN' | 'INTERNAL';
 
@@ -46,15 +47,14 @@ export function refuse(code: Code, message: string): never {
   throw new Refusal(code, message);
 }
 
+/** The app's own rule (src-shared/rotation/schedule.ts), in UTC: the fake must not have one of its own. */
 export function rotationState(s: FakeSecret, now: number): RotationState {
-  if (s.policy.expiresAt !== undefined) {
-    if (s.policy.expiresAt <= now) return 'expired';
-    if (s.policy.expiresAt - now < 14 * DAY) return 'expiring';
-  }
-  if (s.policy.intervalDays === undefined) return 'none';
-  const due = (s.policy.lastRotatedAt ?? s.createdAt) + s.policy.intervalDays * DAY;
-  if (due <= now) return 'overdue';
-  return due - now < 7 * DAY ? 'due' : 'ok';
+  const schedule = {
+    ...(s.policy.intervalDays !== undefined ? { intervalDays: s.policy.intervalDays } : {}),
+    ...(s.policy.expiresAt !== undefined ? { expiresAt: s.policy.expiresAt } : {}),
+    lastRotatedAt: s.policy.lastRotatedAt ?? s.createdAt,
+  };
+  return scheduleState(schedule, new RotationClock(now, 'UTC'));
 }
 
 export function parseDotenv(text: string): Map<string, string> {
