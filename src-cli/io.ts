@@ -132,3 +132,16 @@ export function printTable(io: CliIO, header: string[], rows: string[][]): void 
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   io.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
 }
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+const SPAN_UNITS = { m: MINUTE, h: HOUR, d: DAY, w: 7 * DAY, y: 365 * DAY } as const;
+
+/** "30m", "24h", "7d", "2w", "1y" → milliseconds, within [min, max]; INVALID_INPUT otherwise. */
+export function parseSpan(s: string, bounds: { min: number; max: number; examples: string }): number {
+  const m = /^(\d+)([mhdwy])$/.exec(s.trim());
+  const ms = m ? Number(m[1]) * SPAN_UNITS[m[2] as keyof typeof SPAN_UNITS] : NaN;
+  if (!(ms >= bounds.min && ms <= bounds.max)) throw new TesseraError('INVALID_INPUT', `Invalid duration ${JSON.stringify(s)}: use e.g. ${bounds.examples}`);
+  return ms;
+}

@@ -10,18 +10,11 @@ import { exposureAccess, readAccessLog, type ExposureAccess } from '../../src-ma
 import type { Vault } from '../../src-main/vaults/vault';
 import { readSyncState } from '../../src-main/sync/sync-state';
 import { unlock, withVault, type CliContext } from '../context';
-import { formatTime, printJson, printTable, promptHidden } from '../io';
+import { DAY, formatTime, MINUTE, parseSpan, printJson, printTable, promptHidden } from '../io';
 
 const ROLES: readonly InviteRole[] = ['admin', 'editor', 'viewer'];
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/** "30m", "24h", "7d" → milliseconds (1 minute to 30 days). */
-export function parseDuration(s: string): number {
-  const m = /^(\d+)([mhd])$/.exec(s.trim());
-  const ms = m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : NaN;
-  if (!(ms >= UNIT_MS.m && ms <= 30 * UNIT_MS.d)) throw new TesseraError('INVALID_INPUT', `Invalid duration ${JSON.stringify(s)}: use e.g. 30m, 24h or 7d (at most 30d)`);
-  return ms;
-}
+/** An invite's life: "30m", "24h", "7d" (1 minute to 30 days). */
+export const parseDuration = (s: string): number => parseSpan(s, { min: MINUTE, max: 30 * DAY, examples: '30m, 24h or 7d (at most 30d)' });
 
 export function registerMemberCommands(program: Command, ctx: CliContext): void {
   program

@@ -43,13 +43,15 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .option('--env <env>', 'environment (with a machine token: the one it reads, if only one)')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (key: string, o: { vault?: string; env?: string; expand: boolean; allowVault?: string }) => {
+    .action(async (key: string, o: { vault?: string; env?: string; expand: boolean; allowVault?: string }, cmd: Command) => {
       const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
         const v = await getValue(vault, key, env);
         const value = o.expand ? await new ReferenceExpander(new VaultLookup(null, [vault])).expandValue({ vault: vault.id, env, key }, v) : v.value;
         return { result: value, reports: [{ action: 'reveal', secrets: [key], environment: env }] };
       });
-      if (!byToken && (o.vault === undefined || o.env === undefined)) throw new TesseraError('INVALID_INPUT', 'Say --vault and --env');
+      // Without a token they are required, as for every profile command: a usage error (exit 2).
+      if (!byToken && o.vault === undefined) cmd.error("error: required option '--vault <vault>' not specified");
+      if (!byToken && o.env === undefined) cmd.error("error: required option '--env <env>' not specified");
       const value = byToken
         ? byToken.result
         : await withVault(ctx, o.vault!, (vault) =>

@@ -3,19 +3,11 @@ import type { Command } from 'commander';
 import { createMachineToken, machinesOf, revokeMachineToken, type MachineRole } from '../../src-main/membership/machines';
 import { TesseraError } from '../../src-shared/errors';
 import { withVault, type CliContext } from '../context';
-import { formatTime, printJson, printTable } from '../io';
+import { DAY, formatTime, HOUR, parseSpan, printJson, printTable } from '../io';
 import { printExposure } from './members';
 
-const DAY = 86_400_000;
-
-/** "90d", "12h", "1y" → milliseconds (1 hour to 10 years). */
-function parseLifetime(s: string): number {
-  const m = /^(\d+)([hdwy])$/.exec(s.trim());
-  const unit = { h: 3_600_000, d: DAY, w: 7 * DAY, y: 365 * DAY } as const;
-  const ms = m ? Number(m[1]) * unit[m[2] as keyof typeof unit] : NaN;
-  if (!(ms >= unit.h && ms <= 10 * unit.y)) throw new TesseraError('INVALID_INPUT', `Invalid lifetime ${JSON.stringify(s)}: use e.g. 12h, 90d, 1y`);
-  return ms;
-}
+/** A token's life: "12h", "90d", "1y" (an hour to ten years). */
+const parseLifetime = (s: string): number => parseSpan(s, { min: HOUR, max: 10 * 365 * DAY, examples: '12h, 90d or 1y' });
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
   const token = program.command('token').description('machine tokens: end-to-end encrypted access for CI, servers and containers');

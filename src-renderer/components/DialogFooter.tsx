@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { ErrorNote } from './ErrorNote';
+import { FormErrors } from './ErrorNote';
 
 /**
  * A dialog's end, the same in every dialog: what is wrong with the form (`problem`), what the
@@ -15,12 +15,7 @@ export function DialogFooter({ problem, error, onCancel, cancelLabel = 'Cancel',
 }) {
   return (
     <>
-      {problem ? (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      <ErrorNote error={error} />
+      <FormErrors problem={problem} error={error} />
       <div className="modal__actions">
         <button type="button" onClick={onCancel}>
           {cancelLabel}

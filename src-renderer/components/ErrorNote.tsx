@@ -12,3 +12,17 @@ export function ErrorNote({ error }: { error: unknown }) {
     </div>
   );
 }
+
+/** What is wrong with a form (checked here, before any call), then what the last call answered. */
+export function FormErrors({ problem, error }: { problem?: string | null | undefined; error?: unknown }) {
+  return (
+    <>
+      {problem ? (
+        <p className="error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      <ErrorNote error={error} />
+    </>
+  );
+}

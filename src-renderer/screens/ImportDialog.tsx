@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ImportPreview, ImportResult } from '../../src-shared/api/types';
 import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { FormErrors } from '../components/ErrorNote';
 import { Modal } from '../components/Modal';
 import { useSecrets } from '../stores/secrets';
 import { useUi } from '../stores/ui';
@@ -106,12 +106,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
           </label>
           {file ? <p className="muted small">{file.name}</p> : null}
         </div>
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <ErrorNote error={error} />
+        <FormErrors problem={problem} error={error} />
         {previewing ? <Spinner label="Reading the file…" /> : null}
         {preview ? (
           <section aria-label="Import preview" className="preview">

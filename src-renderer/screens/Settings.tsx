@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Theme, VaultSummary } from '../../src-shared/api/types';
 import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { ErrorNote, FormErrors } from '../components/ErrorNote';
 import { Fingerprint } from '../components/Fingerprint';
 import { useSession } from '../stores/session';
 import { useSettings } from '../stores/settings';
@@ -103,12 +103,7 @@ function Preferences() {
           </label>
         ))}
       </fieldset>
-      {problem ? (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      ) : null}
-      <ErrorNote error={error} />
+      <FormErrors problem={problem} error={error} />
       {saved && !saving ? <p role="status">Settings saved.</p> : null}
       <BusyButton type="submit" className="primary" busy={saving} busyLabel="Saving…">
         Save

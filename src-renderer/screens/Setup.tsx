@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { BusyButton } from '../components/Busy';
-import { ErrorNote } from '../components/ErrorNote';
+import { FormErrors } from '../components/ErrorNote';
 import { errorCode } from '../errors';
 import { useSession } from '../stores/session';
 
@@ -65,12 +65,7 @@ export function Setup() {
             </label>
           </>
         ) : null}
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        <ErrorNote error={error} />
+        <FormErrors problem={problem} error={error} />
         <BusyButton type="submit" className="primary" busy={busy} busyLabel="Creating profile…">
           Create profile
         </BusyButton>
