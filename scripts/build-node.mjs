@@ -15,6 +15,7 @@ const entries = {
   'bench-rotation': 'test/bench/rotation.ts',
   'bench-scan': 'test/bench/scan.ts',
   'bench-run': 'test/bench/run.ts',
+  'bench-token': 'test/bench/token.ts',
   'bench-audit': 'test/bench/audit.ts',
 };
 const only = process.argv.slice(2);

@@ -1,0 +1,121 @@
+/**
+ * bench:token — `tessera run` on a machine with a token, against dotenvx and a profile's run.
+ *
+ * 100 variables in the production environment of a vault on a local relay process. The token
+ * side has no profile and no keychain: it connects, verifies the membership log from the
+ * pinned genesis, fetches and checks every envelope of its scopes, decrypts in memory,
+ * reports the use to the team access log, and spawns. dotenvx reads the same variables from a
+ * .env file; the profile side unlocks with the keychain and opens the vault from disk. Each
+ * runs `node -e 0` from the command a user types, alternating, after warm-up runs; medians.
+ *
+ * Making the vault needs a real keychain; with none reachable the bench runs itself again in
+ * a private D-Bus session with a throwaway gnome-keyring, as `npm run test:ci` does.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { forgetDeviceKey, keychainUnreachable } from '../helpers/keychain';
+import { startRelay } from '../helpers/relay';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TESSERA = join(ROOT, 'bin', 'tessera.cjs');
+const DOTENVX = join(ROOT, 'node_modules', '.bin', 'dotenvx');
+const VARS = Number(process.env.BENCH_VARS ?? 100);
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) reject(new Error(`${cmd} exited ${code}: ${err.trim().split('\n')[0] ?? ''}`));
+      else resolve(ms);
+    });
+  });
+}
+
+async function inPrivateKeyring(): Promise<never> {
+  const data = await mkdtemp(join(tmpdir(), 'tessera-bench-keyring-'));
+  const password = randomBytes(18).toString('hex');
+  const script = `printf %s "$KEYRING_PW" | XDG_DATA_HOME="$KEYRING_HOME" gnome-keyring-daemon --unlock --components=secrets >/dev/null && unset KEYRING_PW && exec "$0" "$@"`;
+  const r = spawnSync('dbus-run-session', ['--', 'bash', '-c', script, process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, KEYRING_PW: password, KEYRING_HOME: data, TESSERA_BENCH_IN_KEYRING: '1' },
+  });
+  await rm(data, { recursive: true, force: true });
+  if (r.error) {
+    console.error(`bench:token needs an OS keychain; starting a private one failed (${r.error.message}): install dbus and gnome-keyring`);
+    process.exit(1);
+  }
+  process.exit(r.status ?? 1);
+}
+
+async function main(): Promise<void> {
+  const unreachable = await keychainUnreachable();
+  if (unreachable !== null) {
+    if (process.env.TESSERA_BENCH_IN_KEYRING) throw new Error(`no keychain even in the private session: ${unreachable}`);
+    return inPrivateKeyring();
+  }
+  const home = await mkdtemp(join(tmpdir(), 'tessera-bench-token-'));
+  const work = await mkdtemp(join(tmpdir(), 'tessera-bench-token-work-'));
+  const relayDir = await mkdtemp(join(tmpdir(), 'tessera-bench-token-relay-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_HOME: home };
+  delete env.TESSERA_PASSPHRASE_FILE;
+  const relay = await startRelay(join(relayDir, 'relay.db'));
+  try {
+    const cli = (args: string[], input = '') => {
+      const r = spawnSync(process.execPath, [TESSERA, ...args], { env, input, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`tessera ${args[0]} failed: ${r.stderr}`);
+      return r.stdout;
+    };
+    cli(['init', '--name', 'Bench']);
+    cli(['vault', 'create', 'bench', '--envs', 'production', '--relay', relay.url]);
+    const lines = Array.from({ length: VARS }, (_, i) => `VAR_${String(i).padStart(3, '0')}=${randomBytes(24).toString('base64url')}`);
+    await writeFile(join(work, '.env'), lines.join('\n') + '\n');
+    cli(['import', join(work, '.env'), '--vault', 'bench', '--env', 'production']);
+    cli(['sync', '--vault', 'bench']);
+    const token = cli(['token', 'create', '--vault', 'bench', '--env', 'production', '--name', 'bench']).trim();
+    // The machine: no profile folder, no keychain to reach, the token in its environment.
+    const machine: NodeJS.ProcessEnv = { ...process.env, TESSERA_TOKEN: token, TESSERA_HOME: join(work, 'no-profile') };
+    delete machine.DBUS_SESSION_BUS_ADDRESS;
+
+    const sides = {
+      token: [process.execPath, [TESSERA, 'run', '--', process.execPath, '-e', '0'], machine],
+      profile: [process.execPath, [TESSERA, 'run', '--vault', 'bench', '--env', 'production', '--', process.execPath, '-e', '0'], env],
+      dotenvx: [DOTENVX, ['run', '-f', join(work, '.env'), '--quiet', '--', process.execPath, '-e', '0'], env],
+      node: [process.execPath, ['-e', '0'], env],
+    } as const;
+    type Side = keyof typeof sides;
+    const times: Record<Side, number[]> = { token: [], profile: [], dotenvx: [], node: [] };
+    for (let i = 0; i < 3; i++) for (const [cmd, args, e] of Object.values(sides)) await timed(cmd, [...args], e, work);
+    for (let i = 0; i < RUNS; i++) {
+      for (const [name, [cmd, args, e]] of Object.entries(sides) as [Side, (typeof sides)[Side]][]) times[name].push(await timed(cmd, [...args], e, work));
+    }
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<Side, number>;
+    console.log(`bench:token — ${VARS} variables, ${RUNS} runs each (alternating, after 3 warm-up rounds), median wall time of \`… -- node -e 0\``);
+    console.log(`  node -e 0 alone                               ${m.node.toFixed(1)} ms`);
+    console.log(`  dotenvx run -f .env -- node -e 0              ${m.dotenvx.toFixed(1)} ms   (baseline: reads a local file)`);
+    console.log(`  tessera run --vault … (a profile)             ${m.profile.toFixed(1)} ms   (keychain unlock, vault open from disk)`);
+    console.log(`  TESSERA_TOKEN=… tessera run -- node -e 0      ${m.token.toFixed(1)} ms   (connect, verify the log, fetch and check every envelope, report the use)`);
+    console.log(`  ratio token / dotenvx: ${(m.token / m.dotenvx).toFixed(2)}×   (target ≤ 1.5×); token / profile: ${(m.token / m.profile).toFixed(2)}×`);
+  } finally {
+    await relay.kill('SIGTERM');
+    const profile = await readFile(join(home, 'profile.json'), 'utf8').then((t) => JSON.parse(t) as { profileId?: string }, () => null);
+    if (profile?.profileId) await forgetDeviceKey(profile.profileId);
+    for (const d of [home, work, relayDir]) await rm(d, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
