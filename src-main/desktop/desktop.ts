@@ -31,6 +31,7 @@ import { membersApi, vaultsApi } from './members-api';
 import { secretsApi, clipboardApi } from './secrets-api';
 import { sessionApi } from './session-api';
 import { settingsApi } from './settings-api';
+import { tokensApi } from './tokens-api';
 import { DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface DesktopOptions {
@@ -94,6 +95,7 @@ export class Desktop implements DesktopContext {
       secrets: secretsApi(this),
       clipboard: clipboardApi(this),
       members: membersApi(this),
+      tokens: tokensApi(this),
       audit: auditApi(this),
       health: healthApi(this),
       settings: settingsApi(this),

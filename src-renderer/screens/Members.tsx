@@ -4,6 +4,7 @@ import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { Fingerprint } from '../components/Fingerprint';
+import { Tokens } from './Tokens';
 import { selectedVault, useVaults } from '../stores/vaults';
 import { when } from '../time';
 
@@ -60,6 +61,7 @@ export function Members() {
       <ul className="members">
         {members?.map((m) => <MemberRow key={m.memberId} vault={vault.id} member={m} canRemove={manage && !m.you && m.role !== 'owner'} onChange={load} />)}
       </ul>
+      {manage ? <Tokens vault={vault.id} environments={vault.environments.map((e) => e.name)} /> : null}
     </section>
   );
 }

@@ -259,3 +259,36 @@ describe('activity', () => {
     expect(await screen.findByText('Tampered envelope refused.')).toBeTruthy();
   });
 });
+
+describe('machine tokens', () => {
+  it('makes a token for the chosen environments, shows it once, and revokes one after a confirmation', async () => {
+    const f = fake();
+    f.addVault('payments');
+    renderApp();
+    const user = await goTo('Members');
+    const section = await screen.findByRole('region', { name: 'Machine tokens' });
+    expect(within(section).getByText('No tokens yet.')).toBeTruthy();
+    await user.click(within(section).getByRole('button', { name: 'New token…' }));
+    const form = within(section).getByRole('form', { name: 'Make a machine token' });
+    await user.clear(within(form).getByLabelText('Name'));
+    await user.type(within(form).getByLabelText('Name'), 'ci-deploy');
+    await user.click(within(form).getByLabelText('staging'));
+    await user.click(within(form).getByRole('button', { name: 'Make token' }));
+    const shown = (await within(section).findByLabelText('Token (shown only now)')) as HTMLTextAreaElement;
+    expect(shown.value).toMatch(/^tessera-token-1\./);
+    expect(f.callsOf('tokens.create')).toEqual([{ vault: 'v1', name: 'ci-deploy', role: 'viewer', environments: ['production', 'staging'], expiresInDays: 90 }]);
+    const row = await within(section).findByRole('listitem', { name: 'ci-deploy' });
+    expect(row.textContent).toMatch(/viewer · production, staging · made by Ada/);
+    // Done forgets it: the token is not shown again.
+    await user.click(within(form).getByRole('button', { name: 'Done' }));
+    expect(within(section).queryByLabelText('Token (shown only now)')).toBeNull();
+
+    await user.click(within(row).getByRole('button', { name: 'Revoke' }));
+    expect(f.callsOf('tokens.revoke')).toEqual([]);
+    const confirm = within(row).getByRole('group', { name: 'Confirm revoking ci-deploy' });
+    expect(confirm.textContent).toMatch(/relay refuses it/);
+    await user.click(within(confirm).getByRole('button', { name: 'Revoke ci-deploy' }));
+    expect(f.callsOf('tokens.revoke')).toEqual([{ vault: 'v1', name: 'ci-deploy' }]);
+    expect(await within(section).findByText('No tokens yet.')).toBeTruthy();
+  });
+});

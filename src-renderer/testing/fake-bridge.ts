@@ -26,6 +26,7 @@ import type {
 } from '../../src-shared/api/types';
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
 import { DAY, generate, parseDotenv, refuse, Refusal, rotationState, type Code, type FakeSecret, type FakeVault, type FakeVersion } from './fake-model';
+import { tokensCall } from './fake-tokens';
 
 export interface FakeOptions {
   /** 'none' starts at first-run setup. */
@@ -115,6 +116,7 @@ export class FakeTessera {
       secrets: new Map(),
       members: [{ memberId: this.me.memberId, name: this.profile?.name ?? 'Ada', fingerprint: this.me.fingerprint, role: 'owner', environments, you: true }],
       pending: [],
+      tokens: [],
     };
     this.vaults.set(id, vault);
     return vault;
@@ -441,6 +443,10 @@ export class FakeTessera {
         v.members = v.members.filter((m) => m.memberId !== req.memberId);
         return undefined;
       }
+      case 'tokens.list':
+      case 'tokens.create':
+      case 'tokens.revoke':
+        return tokensCall(this.vault(req.vault), method.slice('tokens.'.length) as 'list' | 'create' | 'revoke', req, this.now(), () => this.nextId++);
       case 'audit.list': {
         const q = req as unknown as { vault?: string; secret?: string; action?: string; limit?: number };
         return this.audit

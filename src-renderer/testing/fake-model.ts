@@ -3,7 +3,7 @@
  * that the UI shows (rotation state, .env lines, generated values). Tests only.
  */
 import type { ErrorCode } from '../../src-shared/errors';
-import type { GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, VersionInfo } from '../../src-shared/api/types';
+import type { GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, TokenInfo, VersionInfo } from '../../src-shared/api/types';
 import { RotationClock, rotationState as scheduleState } from '../../src-shared/rotation/schedule';
 
 export type Code = ErrorCode | 'FORBIDDEN' | 'INTERNAL';
@@ -32,6 +32,7 @@ export interface FakeVault {
   secrets: Map<string, FakeSecret>;
   members: MemberInfo[];
   pending: JoinRequestInfo[];
+  tokens: TokenInfo[];
 }
 
 export const DAY = 24 * 60 * 60 * 1000;

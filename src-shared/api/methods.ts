@@ -14,6 +14,7 @@ export const API_METHODS = {
   secrets: ['list', 'get', 'reveal', 'set', 'update', 'history', 'remove', 'importPreview', 'importApply', 'rotate', 'rollback', 'retire', 'restore', 'setPolicy'],
   clipboard: ['copy', 'clear', 'status'],
   members: ['list', 'invite', 'join', 'completeJoins', 'pending', 'approve', 'remove'],
+  tokens: ['list', 'create', 'revoke'],
   audit: ['list', 'alerts', 'export'],
   health: ['report'],
   settings: ['get', 'set'],

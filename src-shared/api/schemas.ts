@@ -95,6 +95,17 @@ export const requestSchemas = {
     approve: z.strictObject({ vault, name: z.string().max(256), fingerprint: z.string().regex(/^\d{5}( \d{5}){11}$/, 'a whole fingerprint') }),
     remove: z.strictObject({ vault, memberId: z.string().min(1).max(128) }),
   },
+  tokens: {
+    list: z.strictObject({ vault }),
+    create: z.strictObject({
+      vault,
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, dots, dashes or underscores'),
+      role: z.enum(['viewer', 'editor']),
+      environments: z.array(environment).min(1).max(32),
+      expiresInDays: z.number().int().min(1).max(3650).optional(),
+    }),
+    revoke: z.strictObject({ vault, name: z.string().min(1).max(64) }),
+  },
   audit: {
     list: z.strictObject(auditQuery),
     alerts: none,

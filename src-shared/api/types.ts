@@ -199,6 +199,18 @@ export interface Alert {
   readonly secret?: string;
 }
 
+/** A machine token of a vault (its member in the log; the token itself is shown once, at creation). */
+export interface TokenInfo {
+  readonly name: string;
+  readonly memberId: string;
+  readonly role: 'viewer' | 'editor';
+  readonly environments: string[];
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly expiresAt: number | null;
+  readonly expired: boolean;
+}
+
 /** Pushed from main to the UI. */
 export type AppEvent =
   | { readonly type: 'locked'; readonly reason: LockReason }
@@ -270,6 +282,13 @@ export interface TesseraApi {
      */
     approve(req: Req<'members', 'approve'>): Promise<MemberInfo>;
     remove(req: Req<'members', 'remove'>): Promise<void>;
+  };
+  readonly tokens: {
+    list(req: Req<'tokens', 'list'>): Promise<TokenInfo[]>;
+    /** Makes a machine member; `token` is its secret, returned this once and never again. */
+    create(req: Req<'tokens', 'create'>): Promise<{ token: string; info: TokenInfo }>;
+    /** A removal: new keys for all it could read. */
+    revoke(req: Req<'tokens', 'revoke'>): Promise<void>;
   };
   readonly audit: {
     list(req: Req<'audit', 'list'>): Promise<AuditEvent[]>;

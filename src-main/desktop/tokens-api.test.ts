@@ -1,0 +1,59 @@
+// Machine tokens through the desktop API, with a real relay in this process: the token it
+// returns reads the vault as a machine (no profile), and once revoked is refused.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Method } from '../../src-shared/api/methods';
+import type { TokenInfo } from '../../src-shared/api/types';
+import { decodeMachineToken } from '../../src-shared/membership/machine-token';
+import { startTestRelay } from '../../test/helpers/relay-client';
+import { tempHome } from '../../test/helpers/temp-home';
+import { collectingAuditSink } from '../audit/audit-sink';
+import { nodeSuite } from '../../src-node/crypto/node-suite';
+import { createMemoryKeychain } from '../keychain/memory-keychain';
+import { TokenVault } from '../machine/token-vault';
+import { MemoryClipboard } from './clipboard-service';
+import { Desktop } from './desktop';
+import { dispatch } from './dispatch';
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+describe('tokens through the desktop API', () => {
+  it('makes a token that reads its environment, lists it, and revokes it', async () => {
+    const relay = await startTestRelay();
+    closers.push(() => relay.close());
+    const audit = collectingAuditSink();
+    const desktop = new Desktop({ home: await tempHome(), suite: nodeSuite, keychain: createMemoryKeychain(), clipboard: new MemoryClipboard(), auditFor: async () => audit });
+    await desktop.start();
+    closers.push(() => desktop.lock('quit'));
+    const call = async <T = unknown>(method: Method, payload?: unknown): Promise<T> => {
+      const reply = await dispatch(desktop, method, payload);
+      if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      return reply.value as T;
+    };
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('vaults.setRelay', { vault: 'acme', url: relay.url });
+    await call('secrets.set', { vault: 'acme', name: 'API_KEY', environment: 'production', value: 'prod-value' });
+    await call('secrets.set', { vault: 'acme', name: 'API_KEY', environment: 'development', value: 'dev-value' });
+    await call('vaults.sync', { vault: 'acme' });
+
+    const { token, info } = await call<{ token: string; info: TokenInfo }>('tokens.create', { vault: 'acme', name: 'ci', role: 'viewer', environments: ['production'], expiresInDays: 30 });
+    expect(info).toMatchObject({ name: 'ci', role: 'viewer', environments: ['production'], createdBy: 'Ada', expired: false });
+    expect(await call('tokens.list', { vault: 'acme' })).toEqual([info]);
+    expect(audit.events.find((e) => e.action === 'token-created')).toMatchObject({ subject: info.memberId, detail: { name: 'ci' } });
+
+    const { vault, client } = await TokenVault.read(nodeSuite, decodeMachineToken(token));
+    client.close();
+    expect(vault.readable()).toEqual(['production']);
+    expect((await vault.environment('production')).values.current(vault.meta.secretByName('API_KEY')!.id)?.value).toBe('prod-value');
+    await expect(vault.environment('development')).rejects.toMatchObject({ code: 'NO_ACCESS' });
+
+    await call('tokens.revoke', { vault: 'acme', name: 'ci' });
+    expect(await call('tokens.list', { vault: 'acme' })).toEqual([]);
+    await expect(TokenVault.read(nodeSuite, decodeMachineToken(token))).rejects.toMatchObject({ code: 'NO_ACCESS' });
+    // A schema that admits only token names: no path, no spaces.
+    await expect(call('tokens.create', { vault: 'acme', name: '../x', role: 'viewer', environments: ['production'] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
