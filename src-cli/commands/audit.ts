@@ -8,6 +8,8 @@ import { ACCESS_ACTIONS, type AccessAction } from '../../src-shared/membership/a
 import { readAccessLog, setAccessPolicy } from '../../src-main/membership/access-log';
 import { unlock, withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
+import { machineAlerts } from '../../src-main/audit/alerts/machine-use';
+import { machineIds } from '../../src-main/membership/machines';
 
 async function withAuditLog<T>(ctx: CliContext, fn: (log: AuditLog) => Promise<T>): Promise<T> {
   const session = await unlock(ctx);
@@ -100,16 +102,20 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (_o: unknown, cmd: Command) => {
       const o = subcommandOptions<{ vault: string; json?: boolean }>(cmd, 'vault');
-      const log = await withVault(ctx, o.vault, (v) => readAccessLog(v));
-      if (o.json) return printJson(ctx.io, log);
+      const { log, alerts } = await withVault(ctx, o.vault, async (v) => {
+        const log = await readAccessLog(v);
+        return { log, alerts: machineAlerts(v.name, log.entries, machineIds(v)) };
+      });
+      if (o.json) return printJson(ctx.io, { ...log, alerts });
       ctx.io.stderr.write(
         log.policy.actions.length ? `Members report: ${log.policy.actions.join(', ')} (what honest clients report).\n` : 'The team access log is off: tessera audit policy --vault V --report reveal,copy,export,run\n',
       );
       if (log.refused) ctx.io.stderr.write(`warning: ${log.refused} report(s) failed their checks and are not shown\n`);
       if (log.entries.length === 0) return;
       printTable(ctx.io, ['TIME', 'MEMBER', 'ACTION', 'SECRETS', 'ENV', 'DEVICE'], log.entries.map((e) => [
-        formatTime(e.at), e.name ?? e.member, e.action, e.secrets.join(','), e.environment, e.device.slice(0, 12),
+        formatTime(e.at), e.name ?? e.member, e.action, e.secrets.join(','), e.environment, e.device.slice(0, 40),
       ]));
+      for (const a of alerts) ctx.io.stderr.write(`alert: ${formatTime(a.at)} ${a.message}\n`);
     });
 
   audit

@@ -152,3 +152,8 @@ export async function syncVault(vault: Vault): Promise<{ summary: SyncSummary; e
   const expired = summary.withheldHead ? [] : await removeExpiredMachines(vault);
   return { summary, expired };
 }
+
+/** Member ids of every machine the vault ever had (revoked ones too: their reports stay). */
+export function machineIds(vault: Vault): Set<string> {
+  return new Set([...membershipOf(vault).state.members.values()].filter((m) => m.machine).map((m) => memberId(m.identity)));
+}
