@@ -11,16 +11,19 @@ import { TesseraError } from '../src-shared/errors';
 import type { CliContext } from './context';
 
 /** Runs `fn` over the token's vault when the environment gives a token; undefined otherwise (the command uses the profile). */
-export async function withTokenVaultIfGiven<T>(ctx: CliContext, fn: (vault: TokenVault) => Promise<MachineUse<T>>): Promise<{ result: T } | undefined> {
+export async function withTokenVaultIfGiven<T>(ctx: CliContext, fn: (vault: TokenVault) => Promise<MachineUse<T>>, cache?: string): Promise<{ result: T } | undefined> {
   const token = await tokenFromEnvironment(ctx.env);
   if (!token) return undefined;
-  return { result: await withMachineVault(nodeSuite, token, ctx.env, fn) };
+  return { result: await withMachineVault(nodeSuite, token, ctx.env, fn, cache !== undefined ? { cache } : {}) };
 }
+
+/** The option every command a token runs takes. */
+export const CACHE_OPTION = ['--cache <dir>', 'with a machine token: keep what it fetched in DIR (sealed under the token) for the next run'] as const;
 
 /** As withTokenVaultIfGiven, for a command about one environment (checked against the vault and environments the token reads). */
 export function withTokenIfGiven<T>(
   ctx: CliContext,
-  flags: { vault?: string; env?: string },
+  flags: { vault?: string; env?: string; cache?: string },
   fn: (vault: TokenVault, env: string) => Promise<MachineUse<T>>,
 ): Promise<{ result: T } | undefined> {
   return withTokenVaultIfGiven(ctx, async (vault) => {
@@ -34,5 +37,5 @@ export function withTokenIfGiven<T>(
     if (env === undefined) throw new TesseraError('INVALID_INPUT', `Say --env: this token reads ${readable.join(', ')}`);
     if (!readable.includes(env)) throw new TesseraError('NO_ACCESS', `This token does not read ${env} (it reads: ${readable.join(', ')})`);
     return fn(vault, env);
-  });
+  }, flags.cache);
 }

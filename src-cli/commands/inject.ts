@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../../src-main/fs/atomic-file';
 import { fillTemplate, placeholdersIn } from '../../src-main/references/template';
 import { VaultLookup } from '../../src-main/references/vault-lookup';
 import { collectingAuditSink } from '../../src-main/audit/audit-sink';
-import { withTokenVaultIfGiven } from '../machine';
+import { CACHE_OPTION, withTokenVaultIfGiven } from '../machine';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { readDocument } from '../io';
@@ -17,8 +17,9 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
     .description('fill {{ tessera://vault/env/KEY }} placeholders in a template; the output file gets mode 0600')
     .requiredOption('-i, --in <template>', 'the template (- for stdin)')
     .option('-o, --out <file>', 'where to write the result (default: stdout)')
+    .option(...CACHE_OPTION)
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (o: { in: string; out?: string; allowVault?: string }) => {
+    .action(async (o: { in: string; out?: string; allowVault?: string; cache?: string }) => {
       let template: string;
       try {
         template = await readDocument(ctx.io.stdin, o.in);
@@ -34,7 +35,7 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
             const used = collectingAuditSink(); // what the template took, to report
             const text = await fillTemplate(template, new VaultLookup(null, [vault]), used, o.in === '-' ? 'stdin' : o.in);
             return { result: text, reports: used.events.map((e) => ({ action: 'export' as const, secrets: e.secrets ?? [], environment: e.environment ?? '' })) };
-          })
+          }, o.cache)
         : undefined;
       if (byToken) filled = byToken.result;
       else if (count > 0) {

@@ -8,7 +8,7 @@ import { prepareRun } from '../../src-main/run/run-secrets';
 import { openVault } from '../../src-main/vaults/vaults';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
-import { withTokenIfGiven } from '../machine';
+import { CACHE_OPTION, withTokenIfGiven } from '../machine';
 import { expandedEntries } from '../../src-main/references/vault-lookup';
 
 /**
@@ -39,8 +39,9 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--env <env>', 'environment (default: from .tessera.json)')
     .option('--only <keys>', 'only these secrets, comma-separated')
     .option('--no-masking', 'do not conceal secret values in the command\'s output')
+    .option(...CACHE_OPTION)
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean; allowVault?: string }) => {
+    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean; allowVault?: string; cache?: string }) => {
       const [command, ...args] = argv as [string, ...string[]];
       if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);

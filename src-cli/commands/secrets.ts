@@ -7,7 +7,7 @@ import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { historyWithStanding } from '../../src-main/rotation/rotate';
 import { expandedValue, VaultLookup } from '../../src-main/references/vault-lookup';
 import { ReferenceExpander } from '../../src-main/references/expand';
-import { withTokenIfGiven } from '../machine';
+import { CACHE_OPTION, withTokenIfGiven } from '../machine';
 import { withVault, type CliContext } from '../context';
 import { formatTime, printJson, printTable, promptHidden, readValueFromStdin } from '../io';
 
@@ -43,7 +43,8 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
     .option('--env <env>', 'environment (with a machine token: the one it reads, if only one)')
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (key: string, o: { vault?: string; env?: string; expand: boolean; allowVault?: string }, cmd: Command) => {
+    .option(...CACHE_OPTION)
+    .action(async (key: string, o: { vault?: string; env?: string; expand: boolean; allowVault?: string; cache?: string }, cmd: Command) => {
       const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
         const v = await getValue(vault, key, env);
         const value = o.expand ? await new ReferenceExpander(new VaultLookup(null, [vault])).expandValue({ vault: vault.id, env, key }, v) : v.value;

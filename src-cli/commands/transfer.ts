@@ -5,7 +5,7 @@ import { formatDotenv, formatJson, formatShell, parseDotenvFile } from '../../sr
 import { importEntries } from '../../src-main/vaults/secrets';
 import { projectTarget } from '../../src-main/project/project-config';
 import { expandedEntries, exportValues } from '../../src-main/references/vault-lookup';
-import { withTokenIfGiven } from '../machine';
+import { CACHE_OPTION, withTokenIfGiven } from '../machine';
 import { withVault, type CliContext } from '../context';
 import { readDocument } from '../io';
 
@@ -39,9 +39,10 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .option('--vault <vault>', 'vault name or id (default: from .tessera.json)')
     .option('--env <env>', 'environment (default: from .tessera.json)')
     .option('--format <format>', 'dotenv | json | shell', 'dotenv')
+    .option(...CACHE_OPTION)
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string }) => {
+    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string; cache?: string }) => {
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
       const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {

@@ -1,5 +1,7 @@
 // Machine tokens through the desktop API, with a real relay in this process: the token it
 // returns reads the vault as a machine (no profile), and once revoked is refused.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Method } from '../../src-shared/api/methods';
 import type { TokenInfo } from '../../src-shared/api/types';
@@ -49,6 +51,26 @@ describe('tokens through the desktop API', () => {
     expect(vault.readable()).toEqual(['production']);
     expect((await vault.environment('production')).values.current(vault.meta.secretByName('API_KEY')!.id)?.value).toBe('prod-value');
     await expect(vault.environment('development')).rejects.toMatchObject({ code: 'NO_ACCESS' });
+
+    // --cache: what a run fetched is kept sealed; the next run starts from it and takes what changed.
+    const cache = await tempHome();
+    const first = await TokenVault.read(nodeSuite, decodeMachineToken(token), { cache });
+    first.client.close();
+    const [file] = await readdir(cache);
+    const sealed = await readFile(join(cache, file!));
+    expect(sealed.includes(Buffer.from('prod-value'))).toBe(false);
+    await call('secrets.set', { vault: 'acme', name: 'API_KEY', environment: 'production', value: 'prod-value-2' });
+    await call('vaults.sync', { vault: 'acme' });
+    const second = await TokenVault.read(nodeSuite, decodeMachineToken(token), { cache });
+    second.client.close();
+    const current = async (v: TokenVault) => (await v.environment('production')).values.current(v.meta.secretByName('API_KEY')!.id)?.value;
+    expect(await current(second.vault)).toBe('prod-value-2');
+    // A cache altered on disk does not open: everything is fetched again, and it still reads right.
+    sealed[sealed.length - 1]! ^= 1;
+    await writeFile(join(cache, file!), sealed);
+    const third = await TokenVault.read(nodeSuite, decodeMachineToken(token), { cache });
+    third.client.close();
+    expect(await current(third.vault)).toBe('prod-value-2');
 
     await call('tokens.revoke', { vault: 'acme', name: 'ci' });
     expect(await call('tokens.list', { vault: 'acme' })).toEqual([]);

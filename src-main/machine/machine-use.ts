@@ -59,8 +59,14 @@ export interface MachineUse<T> {
  * Reads the token's vault, runs `fn` over it, reports the use, and closes. Nothing is written
  * to disk. A report that cannot be sent fails the command: a token's use is never silent.
  */
-export async function withMachineVault<T>(suite: CryptoSuite, token: MachineToken, env: NodeJS.ProcessEnv, fn: (vault: TokenVault) => Promise<MachineUse<T>>): Promise<T> {
-  const { vault, client } = await TokenVault.read(suite, token);
+export async function withMachineVault<T>(
+  suite: CryptoSuite,
+  token: MachineToken,
+  env: NodeJS.ProcessEnv,
+  fn: (vault: TokenVault) => Promise<MachineUse<T>>,
+  opts: { cache?: string } = {},
+): Promise<T> {
+  const { vault, client } = await TokenVault.read(suite, token, opts.cache !== undefined ? { cache: opts.cache } : {});
   try {
     const use = await fn(vault);
     const run = ciRunOf(env);

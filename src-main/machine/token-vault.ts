@@ -23,11 +23,14 @@ import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import type { VaultLog } from '../membership/vault-log';
 import { RelayClient, type Delivery } from '../sync/relay-client';
 import { admit } from '../vaults/admission';
+import { readTokenCache, writeTokenCache } from './token-cache';
 import type { EnvironmentScope } from '../vaults/vault';
 import type { VaultView } from '../vaults/vault-view';
 
 export interface TokenVaultOptions {
   readonly timeoutMs?: number;
+  /** A folder to keep what was fetched in, sealed under the token (token-cache.ts), for the next run. */
+  readonly cache?: string;
 }
 
 /** What a machine holds while it reads: its keys and the connection, for reporting its use. */
@@ -128,21 +131,33 @@ export class TokenVault implements VaultView {
       if (!member?.machine) throw new TesseraError('NO_ACCESS', 'This token is not a member of its vault any more (revoked)');
       const keys = keysFor(suite, state, entries, { signPublicKey: signingKey.publicKey, boxSecretKey: token.boxSecret });
       const readable = [state.metaScope, ...state.envScopes.filter((s) => member.scopes.has(s))];
-      const delivered = await backfill(client, token.vaultId, readable);
+      const cached = opts.cache ? await readTokenCache(suite, opts.cache, token) : null;
+      const since = new Map(readable.map((s) => [s, cached?.scopes.get(s)?.cursor ?? 0]));
+      const delivered = await backfill(client, token.vaultId, readable, since);
       let rejected = 0;
       const docs = new Map<string, Y.Doc>();
+      const reached = new Map<string, { cursor: number; state: Uint8Array }>();
       for (const scope of readable) {
         const doc = new Y.Doc();
+        const from = cached?.scopes.get(scope);
+        if (from) Y.applyUpdate(doc, from.state); // checked when it was fetched; sealed since
+        let cursor = from?.cursor ?? 0;
+        let clean = true;
         for (const d of (delivered.get(scope) ?? []).sort((a, b) => a.seq - b.seq)) {
           try {
             applyDelivery(suite, log, keys, scope, doc, d);
+            if (clean) cursor = Math.max(cursor, d.seq);
           } catch (e) {
             if (!isTesseraError(e)) throw e;
             rejected++; // a relay can drop or alter, never forge: what fails its checks stays out
+            clean = false; // and the cache never moves past it
           }
         }
         docs.set(scope, doc);
+        if (clean) reached.set(scope, { cursor, state: Y.encodeStateAsUpdate(doc) });
+        else if (from) reached.set(scope, from);
       }
+      if (opts.cache) await writeTokenCache(suite, opts.cache, token, { scopes: reached });
       const meta = new MetaScope(docs.get(state.metaScope)!);
       const metaKeys = keys.get(state.metaScope) ?? new Map();
       const bound = environmentNames(suite, state, metaKeys);
@@ -172,14 +187,14 @@ async function fetchLog(client: RelayClient, vaultId: Uint8Array): Promise<Uint8
 }
 
 /** Everything the relay holds of `scopes` (a snapshot first where it covers more), plus the machine's own access-log chain. */
-async function backfill(client: RelayClient, vaultId: Uint8Array, scopes: readonly string[]): Promise<Map<string, Delivery[]>> {
+async function backfill(client: RelayClient, vaultId: Uint8Array, scopes: readonly string[], since: ReadonlyMap<string, number>): Promise<Map<string, Delivery[]>> {
   const out = new Map<string, Delivery[]>();
   client.onDelivery((d) => {
     const scope = toHex(d.scopeId);
     if (!out.has(scope)) out.set(scope, []);
     out.get(scope)!.push(d);
   });
-  const cursors = [...scopes.map((s) => ({ scopeId: fromHex(s), since: 0 })), { scopeId: accessScopeId(vaultId), since: 0 }];
+  const cursors = [...scopes.map((s) => ({ scopeId: fromHex(s), since: since.get(s) ?? 0 })), { scopeId: accessScopeId(vaultId), since: 0 }];
   await client.request({ type: 'subscribe', vaultId, cursors }, 'synced');
   return out;
 }
