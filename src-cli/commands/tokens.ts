@@ -1,6 +1,6 @@
 /** `tessera token create|list|revoke`: machine members that read a vault with a token (CI, servers). */
 import type { Command } from 'commander';
-import { createMachineToken, machinesOf, revokeMachineToken, type MachineRole } from '../../src-main/membership/machines';
+import { createMachineToken, machinesWithLastUse, revokeMachineToken, type MachineRole } from '../../src-main/membership/machines';
 import { TesseraError } from '../../src-shared/errors';
 import { withVault, type CliContext } from '../context';
 import { DAY, formatTime, HOUR, parseSpan, printJson, printTable } from '../io';
@@ -39,11 +39,12 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--vault <vault>', 'vault name or id')
     .option('--json', 'machine-readable output')
     .action(async (o: { vault: string; json?: boolean }) => {
-      const machines = await withVault(ctx, o.vault, async (v) => machinesOf(v));
+      const machines = await withVault(ctx, o.vault, (v) => machinesWithLastUse(v));
       if (o.json) return printJson(ctx.io, machines);
       if (!machines.length) return void ctx.io.stderr.write(`No tokens in ${o.vault} (tessera token create --vault ${o.vault} --env ENV)\n`);
-      printTable(ctx.io, ['NAME', 'ROLE', 'ENVIRONMENTS', 'CREATED', 'BY', 'EXPIRES'], machines.map((m) => [
+      printTable(ctx.io, ['NAME', 'ROLE', 'ENVIRONMENTS', 'CREATED', 'BY', 'EXPIRES', 'LAST USED'], machines.map((m) => [
         m.name, m.role, m.environments.join(','), formatTime(m.createdAt), m.createdBy, m.expiresAt === null ? 'never' : `${formatTime(m.expiresAt)}${m.expired ? ' (expired)' : ''}`,
+        m.lastUsedAt === undefined ? '?' : m.lastUsedAt === null ? 'never' : formatTime(m.lastUsedAt),
       ]));
     });
 

@@ -19,6 +19,7 @@ import { withVaultMembership } from '../sync/vault-relay';
 import type { Vault } from '../vaults/vault';
 import { membershipOf } from './invites';
 import { pushEntry } from './log-sync';
+import { readAccessLog } from './access-log';
 import { removeFromVault } from './remove';
 import { syncOnce } from '../sync/sync-runs';
 import type { SyncSummary } from '../sync/vault-sync';
@@ -156,4 +157,26 @@ export async function syncVault(vault: Vault): Promise<{ summary: SyncSummary; e
 /** Member ids of every machine the vault ever had (revoked ones too: their reports stay). */
 export function machineIds(vault: Vault): Set<string> {
   return new Set([...membershipOf(vault).state.members.values()].filter((m) => m.machine).map((m) => memberId(m.identity)));
+}
+
+/**
+ * The tokens with when each was last used, as the team access log knows it (tokens report
+ * every use). Reading that log takes an owner or admin and the relay; without either, the
+ * list comes without it (lastUsedAt undefined).
+ */
+export async function machinesWithLastUse(vault: Vault): Promise<(MachineView & { readonly lastUsedAt?: number | null })[]> {
+  const machines = machinesOf(vault);
+  const { state } = membershipOf(vault);
+  const role = currentMember(state, vault.session.signingKey.publicKey)?.role;
+  if (!machines.length || (role !== 'owner' && role !== 'admin') || !(await readSyncState(vault.session.home, vault.id))) return machines;
+  let entries: readonly { member: string; at: number }[];
+  try {
+    entries = (await readAccessLog(vault)).entries;
+  } catch (e) {
+    if (e instanceof TesseraError) return machines; // the relay away: the list still answers
+    throw e;
+  }
+  const last = new Map<string, number>();
+  for (const e of entries) last.set(e.member, Math.max(last.get(e.member) ?? 0, e.at));
+  return machines.map((m) => ({ ...m, lastUsedAt: last.get(m.memberId) ?? null }));
 }

@@ -77,6 +77,8 @@ describe('machine tokens', () => {
     const team = JSON.parse((await owner.ok(['audit', 'team', '--vault', VAULT, '--json'])).stdout) as { entries: { name: string; action: string; device: string; secrets: string[] }[] };
     expect(team.entries.filter((e) => e.name === 'ci-deploy').map((e) => e.action).sort()).toEqual(['export', 'reveal', 'run']);
     expect(team.entries.find((e) => e.action === 'run')!.device).toMatch(/^machine on .+ \(GITHUB_RUN_ID=4242\)$/);
+    const used = JSON.parse((await owner.ok(['token', 'list', '--vault', VAULT, '--json'])).stdout)[0].lastUsedAt;
+    expect(used).toBe(Math.max(...team.entries.filter((e) => e.name === 'ci-deploy').map((e) => (e as unknown as { at: number }).at)));
 
     // Its keys, tried on every envelope the relay holds, open production and nothing else.
     const t = decodeMachineToken(token);
