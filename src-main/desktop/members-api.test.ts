@@ -2,18 +2,13 @@
 // joiner's profile of its own: main approves only the request the user confirmed, by its
 // whole fingerprint, whatever the page sends.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Method } from '../../src-shared/api/methods';
+import { desktopOnRelay } from '../../test/helpers/desktop';
 import type { JoinRequestInfo, MemberInfo } from '../../src-shared/api/types';
-import { startTestRelay } from '../../test/helpers/relay-client';
 import { tempHome } from '../../test/helpers/temp-home';
-import { collectingAuditSink } from '../audit/audit-sink';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { completeJoins, requestJoin } from '../membership/join';
 import { createProfile } from '../profile/profile';
-import { MemoryClipboard } from './clipboard-service';
-import { Desktop } from './desktop';
-import { dispatch } from './dispatch';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -21,23 +16,8 @@ afterEach(async () => {
 });
 
 async function adaInvitesBob() {
-  const relay = await startTestRelay();
-  closers.push(() => relay.close());
-  const audit = collectingAuditSink();
-  const desktop = new Desktop({
-    home: await tempHome(),
-    suite: nodeSuite,
-    keychain: createMemoryKeychain(),
-    clipboard: new MemoryClipboard(),
-    auditFor: async () => audit,
-  });
-  await desktop.start();
-  closers.push(() => desktop.lock('quit'));
-  const call = async <T = unknown>(method: Method, payload?: unknown): Promise<T> => {
-    const reply = await dispatch(desktop, method, payload);
-    if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-    return reply.value as T;
-  };
+  const { relay, audit, call, close } = await desktopOnRelay();
+  closers.push(close);
   await call('session.setup', { name: 'Ada', useKeychain: true });
   await call('vaults.create', { name: 'acme' });
   await call('vaults.setRelay', { vault: 'acme', url: relay.url });

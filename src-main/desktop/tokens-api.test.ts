@@ -3,18 +3,12 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Method } from '../../src-shared/api/methods';
+import { desktopOnRelay } from '../../test/helpers/desktop';
 import type { TokenInfo } from '../../src-shared/api/types';
 import { decodeMachineToken } from '../../src-shared/membership/machine-token';
-import { startTestRelay } from '../../test/helpers/relay-client';
 import { tempHome } from '../../test/helpers/temp-home';
-import { collectingAuditSink } from '../audit/audit-sink';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
-import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { TokenVault } from '../machine/token-vault';
-import { MemoryClipboard } from './clipboard-service';
-import { Desktop } from './desktop';
-import { dispatch } from './dispatch';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -23,17 +17,8 @@ afterEach(async () => {
 
 describe('tokens through the desktop API', () => {
   it('makes a token that reads its environment, lists it, and revokes it', async () => {
-    const relay = await startTestRelay();
-    closers.push(() => relay.close());
-    const audit = collectingAuditSink();
-    const desktop = new Desktop({ home: await tempHome(), suite: nodeSuite, keychain: createMemoryKeychain(), clipboard: new MemoryClipboard(), auditFor: async () => audit });
-    await desktop.start();
-    closers.push(() => desktop.lock('quit'));
-    const call = async <T = unknown>(method: Method, payload?: unknown): Promise<T> => {
-      const reply = await dispatch(desktop, method, payload);
-      if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-      return reply.value as T;
-    };
+    const { relay, audit, call, close } = await desktopOnRelay();
+    closers.push(close);
     await call('session.setup', { name: 'Ada', useKeychain: true });
     await call('vaults.create', { name: 'acme' });
     await call('vaults.setRelay', { vault: 'acme', url: relay.url });

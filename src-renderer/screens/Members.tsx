@@ -3,6 +3,7 @@ import type { InviteCreated, JoinRequestInfo, MemberInfo, Role } from '../../src
 import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { Fingerprint } from '../components/Fingerprint';
 import { Tokens } from './Tokens';
 import { selectedVault, useVaults } from '../stores/vaults';
@@ -67,22 +68,6 @@ export function Members() {
 }
 
 function MemberRow({ vault, member, canRemove, onChange }: { vault: string; member: MemberInfo; canRemove: boolean; onChange: () => Promise<void> }) {
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  async function remove() {
-    setBusy(true);
-    setError(null);
-    try {
-      await api().members.remove({ vault, memberId: member.memberId });
-      await onChange();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  }
-
   return (
     <li className="member" aria-label={member.name}>
       <div>
@@ -93,26 +78,21 @@ function MemberRow({ vault, member, canRemove, onChange }: { vault: string; memb
         </span>
       </div>
       <Fingerprint value={member.fingerprint} label={`${member.name}'s fingerprint`} />
-      {canRemove && !confirming ? (
-        <button type="button" className="ghost danger" onClick={() => setConfirming(true)}>
-          Remove
-        </button>
+      {canRemove ? (
+        <ConfirmAction
+          label="Remove"
+          doing="removing"
+          name={member.name}
+          busyLabel="Removing and re-keying…"
+          onConfirm={async () => {
+            await api().members.remove({ vault, memberId: member.memberId });
+            await onChange();
+          }}
+        >
+          Remove {member.name}? Every key they held is replaced so they cannot read anything new. They keep what they already saw: rotate those secrets at their
+          providers (the Health screen lists them).
+        </ConfirmAction>
       ) : null}
-      {confirming ? (
-        <div className="confirm" role="group" aria-label={`Confirm removing ${member.name}`}>
-          <p>
-            Remove {member.name}? Every key they held is replaced so they cannot read anything new. They keep what they already saw: rotate those secrets at
-            their providers (the Health screen lists them).
-          </p>
-          <BusyButton type="button" className="danger" busy={busy} busyLabel="Removing and re-keying…" onClick={() => void remove()}>
-            Remove {member.name}
-          </BusyButton>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
-      ) : null}
-      <ErrorNote error={error} />
     </li>
   );
 }

@@ -3,6 +3,7 @@ import type { TokenInfo } from '../../src-shared/api/types';
 import { api } from '../api';
 import { BusyButton } from '../components/Busy';
 import { Choice } from '../components/Choice';
+import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { when } from '../time';
 
@@ -50,20 +51,6 @@ export function Tokens({ vault, environments }: { vault: string; environments: s
 }
 
 function TokenRow({ vault, token, onChange }: { vault: string; token: TokenInfo; onChange: () => Promise<void> }) {
-  const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  async function revoke() {
-    setBusy(true);
-    setError(null);
-    try {
-      await api().tokens.revoke({ vault, name: token.name });
-      await onChange();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  }
   return (
     <li className="member" aria-label={token.name}>
       <div>
@@ -73,25 +60,19 @@ function TokenRow({ vault, token, onChange }: { vault: string; token: TokenInfo;
           {token.expiresAt === null ? 'does not expire' : token.expired ? 'expired' : `expires ${when(token.expiresAt)}`}
         </span>
       </div>
-      {!confirming ? (
-        <button type="button" className="ghost danger" onClick={() => setConfirming(true)}>
-          Revoke
-        </button>
-      ) : (
-        <div className="confirm" role="group" aria-label={`Confirm revoking ${token.name}`}>
-          <p>
-            Revoke {token.name}? The relay refuses it from now on and every key it held is replaced, so it reads nothing new. What it already read stays read:
-            rotate those secrets at their providers.
-          </p>
-          <BusyButton type="button" className="danger" busy={busy} busyLabel="Revoking and re-keying…" onClick={() => void revoke()}>
-            Revoke {token.name}
-          </BusyButton>
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
-      )}
-      <ErrorNote error={error} />
+      <ConfirmAction
+        label="Revoke"
+        doing="revoking"
+        name={token.name}
+        busyLabel="Revoking and re-keying…"
+        onConfirm={async () => {
+          await api().tokens.revoke({ vault, name: token.name });
+          await onChange();
+        }}
+      >
+        Revoke {token.name}? The relay refuses it from now on and every key it held is replaced, so it reads nothing new. What it already read stays read: rotate
+        those secrets at their providers.
+      </ConfirmAction>
     </li>
   );
 }
