@@ -54,7 +54,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One device's sync session with the relay for one vault, over one connection. */
 export class VaultSync {
   private queue: Delivery[] = [];
-  private draining: Promise<void> | null = null;
+  /** The drain running or last run: drains go one after another, never two at once. */
+  private draining: Promise<void> = Promise.resolve();
+  /** A drain is due (a delivery landed) and has not started yet. */
+  private drainDue = false;
+  /** What the last drain started by a delivery failed with, for push() to throw. */
+  private drainFailure: unknown = null;
   private stores = new Map<string, ScopeStore>();
   /** Scopes where a delivery failed verification: their cursor stays before it. */
   private readonly holes = new Set<string>();
@@ -147,6 +152,11 @@ export class VaultSync {
 
   /** Pushes this device's changes not yet on the relay, then snapshots where due. */
   async push(): Promise<number> {
+    if (this.drainFailure !== null) {
+      const e = this.drainFailure;
+      this.drainFailure = null;
+      throw e; // taking in a delivery failed: the caller reconnects and pulls again
+    }
     await this.vault.refresh(); // changes other processes (a `tessera set`) made meanwhile
     // Someone wrote under a membership entry the relay will not show us: it may be a removal,
     // and writing under the keys we hold would hand the removed member what comes next.
@@ -206,13 +216,30 @@ export class VaultSync {
     await writeSyncState(this.vault.session.home, this.vault.id, this.state);
   }
 
-  private drainSoon(): Promise<void> {
-    this.draining ??= sleep(10).then(() => this.drain()).finally(() => (this.draining = null));
-    return this.draining;
+  /**
+   * A delivery landed: drain shortly (deliveries come in bursts), after any drain under way.
+   * The due flag clears as the drain starts, so a delivery landing while one runs (even as it
+   * saves the cursors) gets a drain of its own and never waits for a next that may not come.
+   */
+  private drainSoon(): void {
+    if (this.drainDue) return;
+    this.drainDue = true;
+    const run = () => sleep(10).then(() => ((this.drainDue = false), this.drainNow()));
+    this.draining = this.draining.then(run, run).catch((e: unknown) => {
+      this.drainFailure ??= e;
+    });
+  }
+
+  /** Applies the deliveries queued so far, after any drain under way. */
+  drain(): Promise<void> {
+    const run = () => this.drainNow();
+    const done = this.draining.then(run, run);
+    this.draining = done.catch(() => undefined);
+    return done;
   }
 
   /** Applies queued deliveries under the profile lock, then saves the cursors. */
-  async drain(): Promise<void> {
+  private async drainNow(): Promise<void> {
     if (this.queue.length === 0) return;
     await this.catchUpWithHeads();
     await withProfileLock(this.vault.session.home, async () => {

@@ -154,7 +154,8 @@ describe('sync through a relay', () => {
       await new Promise((r) => setTimeout(r, 500));
       names = JSON.parse(await b!.ok(['list', '--vault', VAULT, '--env', 'development', '--json'])).map((s: { name: string }) => s.name);
     }
-    expect(names.sort()).toEqual(Array.from({ length: N }, (_, i) => `KEY_${i}`).sort());
+    const logs = watchers.map((w, i) => `watcher ${'ab'[i]}:\n${w.log()}`).join('\n');
+    expect(names.sort(), logs).toEqual(Array.from({ length: N }, (_, i) => `KEY_${i}`).sort());
     for (const w of watchers) {
       w.child.kill('SIGINT');
       expect(await w.exited).toBe(0);
