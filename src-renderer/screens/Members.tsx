@@ -8,6 +8,7 @@ import { Fingerprint } from '../components/Fingerprint';
 import { Tokens } from './Tokens';
 import { selectedVault, useVaults } from '../stores/vaults';
 import { when } from '../time';
+import { Checks } from '../components/Checks';
 
 /** Who is in the vault, inviting someone, and approving join requests after comparing fingerprints. */
 export function Members() {
@@ -150,15 +151,7 @@ function InviteForm({ vault, environments }: { vault: string; environments: stri
           <input type="number" min={1} max={720} value={hours} onChange={(e) => setHours(e.target.value)} />
         </label>
       </div>
-      <fieldset>
-        <legend>Environments they may read</legend>
-        {environments.map((env) => (
-          <label key={env} className="check">
-            <input type="checkbox" checked={envs.includes(env)} onChange={(e) => setEnvs(e.target.checked ? [...envs, env] : envs.filter((x) => x !== env))} />
-            {env}
-          </label>
-        ))}
-      </fieldset>
+      <Checks legend="Environments they may read" options={environments} chosen={envs} onChange={setEnvs} />
       <ErrorNote error={error} />
       <BusyButton type="submit" className="primary" busy={busy} busyLabel="Creating invite…">
         Invite

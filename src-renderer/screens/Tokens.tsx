@@ -6,6 +6,7 @@ import { Choice } from '../components/Choice';
 import { ConfirmAction } from '../components/ConfirmAction';
 import { ErrorNote } from '../components/ErrorNote';
 import { when } from '../time';
+import { Checks } from '../components/Checks';
 
 /**
  * Machine tokens of a vault (CI, servers): make one (its token shown once, to copy into the
@@ -129,15 +130,7 @@ function TokenForm({ vault, environments, onMade, onClose }: { vault: string; en
           <input type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
         </label>
       </div>
-      <fieldset>
-        <legend>Environments it may read</legend>
-        {environments.map((env) => (
-          <label key={env} className="check">
-            <input type="checkbox" checked={envs.includes(env)} onChange={(e) => setEnvs(e.target.checked ? [...envs, env] : envs.filter((x) => x !== env))} />
-            {env}
-          </label>
-        ))}
-      </fieldset>
+      <Checks legend="Environments it may read" options={environments} chosen={envs} onChange={setEnvs} />
       <div className="row">
         <BusyButton type="submit" className="primary" busy={busy} busyLabel="Making the token…" disabled={envs.length === 0}>
           Make token

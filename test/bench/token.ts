@@ -11,28 +11,17 @@
  * Making the vault needs a real keychain; with none reachable the bench runs itself again in
  * a private D-Bus session with a throwaway gnome-keyring, as `npm run test:ci` does.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import { forgetDeviceKey, keychainUnreachable } from '../helpers/keychain';
-import { inPrivateKeyring, median, timed } from './command-bench';
 import { startRelay } from '../helpers/relay';
+import { DOTENVX, TESSERA, forgetProfile, medians, needKeychain, tesseraIn, writeVariables } from './command-bench';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TESSERA = join(ROOT, 'bin', 'tessera.cjs');
-const DOTENVX = join(ROOT, 'node_modules', '.bin', 'dotenvx');
 const VARS = Number(process.env.BENCH_VARS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 
 async function main(): Promise<void> {
-  const unreachable = await keychainUnreachable();
-  if (unreachable !== null) {
-    if (process.env.TESSERA_BENCH_IN_KEYRING) throw new Error(`no keychain even in the private session: ${unreachable}`);
-    return inPrivateKeyring('bench:token');
-  }
+  await needKeychain('bench:token');
   const home = await mkdtemp(join(tmpdir(), 'tessera-bench-token-'));
   const work = await mkdtemp(join(tmpdir(), 'tessera-bench-token-work-'));
   const relayDir = await mkdtemp(join(tmpdir(), 'tessera-bench-token-relay-'));
@@ -40,35 +29,27 @@ async function main(): Promise<void> {
   delete env.TESSERA_PASSPHRASE_FILE;
   const relay = await startRelay(join(relayDir, 'relay.db'));
   try {
-    const cli = (args: string[], input = '') => {
-      const r = spawnSync(process.execPath, [TESSERA, ...args], { env, input, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`tessera ${args[0]} failed: ${r.stderr}`);
-      return r.stdout;
-    };
+    const cli = tesseraIn(env);
     cli(['init', '--name', 'Bench']);
     cli(['vault', 'create', 'bench', '--envs', 'production', '--relay', relay.url]);
-    const lines = Array.from({ length: VARS }, (_, i) => `VAR_${String(i).padStart(3, '0')}=${randomBytes(24).toString('base64url')}`);
-    await writeFile(join(work, '.env'), lines.join('\n') + '\n');
-    cli(['import', join(work, '.env'), '--vault', 'bench', '--env', 'production']);
+    const dotenv = await writeVariables(work, VARS);
+    cli(['import', dotenv, '--vault', 'bench', '--env', 'production']);
     cli(['sync', '--vault', 'bench']);
     const token = cli(['token', 'create', '--vault', 'bench', '--env', 'production', '--name', 'bench']).trim();
     // The machine: no profile folder, no keychain to reach, the token in its environment.
     const machine: NodeJS.ProcessEnv = { ...process.env, TESSERA_TOKEN: token, TESSERA_HOME: join(work, 'no-profile') };
     delete machine.DBUS_SESSION_BUS_ADDRESS;
 
-    const sides = {
-      token: [process.execPath, [TESSERA, 'run', '--', process.execPath, '-e', '0'], machine],
-      profile: [process.execPath, [TESSERA, 'run', '--vault', 'bench', '--env', 'production', '--', process.execPath, '-e', '0'], env],
-      dotenvx: [DOTENVX, ['run', '-f', join(work, '.env'), '--quiet', '--', process.execPath, '-e', '0'], env],
-      node: [process.execPath, ['-e', '0'], env],
-    } as const;
-    type Side = keyof typeof sides;
-    const times: Record<Side, number[]> = { token: [], profile: [], dotenvx: [], node: [] };
-    for (let i = 0; i < 3; i++) for (const [cmd, args, e] of Object.values(sides)) await timed(cmd, [...args], e, work);
-    for (let i = 0; i < RUNS; i++) {
-      for (const [name, [cmd, args, e]] of Object.entries(sides) as [Side, (typeof sides)[Side]][]) times[name].push(await timed(cmd, [...args], e, work));
-    }
-    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<Side, number>;
+    const m = await medians(
+      {
+        token: [process.execPath, [TESSERA, 'run', '--', process.execPath, '-e', '0'], machine],
+        profile: [process.execPath, [TESSERA, 'run', '--vault', 'bench', '--env', 'production', '--', process.execPath, '-e', '0'], env],
+        dotenvx: [DOTENVX, ['run', '-f', dotenv, '--quiet', '--', process.execPath, '-e', '0'], env],
+        node: [process.execPath, ['-e', '0'], env],
+      },
+      RUNS,
+      work,
+    );
     console.log(`bench:token — ${VARS} variables, ${RUNS} runs each (alternating, after 3 warm-up rounds), median wall time of \`… -- node -e 0\``);
     console.log(`  node -e 0 alone                               ${m.node.toFixed(1)} ms`);
     console.log(`  dotenvx run -f .env -- node -e 0              ${m.dotenvx.toFixed(1)} ms   (baseline: reads a local file)`);
@@ -77,8 +58,7 @@ async function main(): Promise<void> {
     console.log(`  ratio token / dotenvx: ${(m.token / m.dotenvx).toFixed(2)}×   (target ≤ 1.5×); token / profile: ${(m.token / m.profile).toFixed(2)}×`);
   } finally {
     await relay.kill('SIGTERM');
-    const profile = await readFile(join(home, 'profile.json'), 'utf8').then((t) => JSON.parse(t) as { profileId?: string }, () => null);
-    if (profile?.profileId) await forgetDeviceKey(profile.profileId);
+    await forgetProfile(home);
     for (const d of [home, work, relayDir]) await rm(d, { recursive: true, force: true });
   }
 }
