@@ -201,6 +201,9 @@ describe('Desktop API', () => {
     // An imported key's real age: rotated 40 days ago, policy every 30 days.
     await setPolicy(await desktop.vault('acme'), 'API_KEY', { intervalDays: 30, lastRotatedAt: Date.now() - 40 * 86_400_000 }, audit);
     expect((await call<{ rotation: string }[]>('secrets.list', { vault: 'acme' }))[0]!.rotation).toBe('overdue');
+    type Detail = { rotations: { environment: string; lastRotatedAt: number; state: string; daysLeft?: number }[] };
+    const before = (await call<Detail>('secrets.get', { vault: 'acme', name: 'API_KEY' })).rotations;
+    expect(before).toEqual([expect.objectContaining({ environment: 'production', state: 'overdue', daysLeft: -10 })]);
     const findings = await call<{ kind: string; secret: string }[]>('health.report', {});
     expect(findings).toContainEqual(expect.objectContaining({ kind: 'rotation-overdue', secret: 'API_KEY' }));
 
@@ -218,6 +221,10 @@ describe('Desktop API', () => {
     const { value } = await call<{ value: string }>('secrets.reveal', { vault: 'acme', name: 'API_KEY', environment: 'production' });
     expect(value).toMatch(/^[0-9A-Za-z]{40}$/);
     expect((await call<{ rotation: string }[]>('secrets.list', { vault: 'acme' }))[0]!.rotation).toBe('ok');
+    // The detail counts from the rotation just done, as the list does: due again in 30 days.
+    const after = (await call<Detail>('secrets.get', { vault: 'acme', name: 'API_KEY' })).rotations;
+    expect(after).toEqual([expect.objectContaining({ environment: 'production', state: 'ok', daysLeft: 30 })]);
+    expect(after[0]!.lastRotatedAt).toBeGreaterThan(before[0]!.lastRotatedAt);
     expect((await call<{ kind: string }[]>('health.report', {})).filter((f) => f.kind.startsWith('rotation'))).toEqual([]);
     const history = await call<{ n: number; standing: { state: string } }[]>('secrets.history', { vault: 'acme', name: 'API_KEY', environment: 'production' });
     expect(history.map((h) => [h.n, h.standing.state])).toEqual([

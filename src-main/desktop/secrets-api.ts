@@ -5,7 +5,8 @@
 import type { ImportPreview, RotationState, SecretDetail, SecretSummary, TesseraApi, VersionInfo } from '../../src-shared/api/types';
 import { restoreSecret, retireSecret, setPolicy } from '../rotation/lifecycle';
 import { historyWithStanding, rollback, rotateSecret, type VersionMeta } from '../rotation/rotate';
-import { localClock, rotationStates, secretRotationState } from '../rotation/state';
+import { localClock, rotationStates, schedulesOf, secretRotationState } from '../rotation/state';
+import { rotationStatus } from '../../src-shared/rotation/schedule';
 import { TesseraError } from '../../src-shared/errors';
 import type { SecretMeta } from '../../src-shared/vault/types';
 import { parseDotenvFile } from '../dotenv/dotenv-file';
@@ -49,7 +50,13 @@ async function detailOf(vault: Vault, name: string): Promise<SecretDetail> {
     const v = scope.current(meta.id);
     values.push({ environment: env.name, readable: true, current: v ? versionInfo(vault, v) : null });
   }
-  return { ...summary, createdAt: meta.createdAt, createdBy: meta.createdBy, values, policy: { ...meta.rotation } };
+  const clock = localClock();
+  const rotations = schedulesOf(meta, await vault.readableEnvironments(), vault.meta.rotationDefaults()).map(({ environment, schedule }) => ({
+    environment,
+    lastRotatedAt: schedule.lastRotatedAt,
+    ...rotationStatus(schedule, clock),
+  }));
+  return { ...summary, createdAt: meta.createdAt, createdBy: meta.createdBy, values, policy: { ...meta.rotation }, rotations };
 }
 
 /**

@@ -6,10 +6,15 @@ import { useSecrets } from '../stores/secrets';
 import { selectedVault, useVaults } from '../stores/vaults';
 import { when } from '../time';
 
-const DAY = 86_400_000;
-
 function toDateInput(at: number | undefined): string {
   return at === undefined ? '' : new Date(at).toISOString().slice(0, 10);
+}
+
+function dueIn(days: number): string {
+  if (days === 0) return 'today';
+  const n = Math.abs(days);
+  const span = `${n} day${n === 1 ? '' : 's'}`;
+  return days > 0 ? `in ${span}` : `${span} overdue`;
 }
 
 /** The policy editor as a dialog, for the selected secret `name` (Health's "Change policy…"). */
@@ -32,7 +37,6 @@ export function SecretPolicy() {
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   if (!detail) return null;
-  const policy = detail.policy;
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -44,13 +48,24 @@ export function SecretPolicy() {
     setSaved(await setPolicy(detail!.name, { intervalDays: days, expiresAt }));
   }
 
-  const next = policy.intervalDays ? (policy.lastRotatedAt ?? detail.createdAt) + policy.intervalDays * DAY : undefined;
   return (
     <form className="stack" onSubmit={submit}>
       <p>
-        <RotationBadge state={detail.rotation} />{' '}
-        {policy.lastRotatedAt ? `Last rotated ${when(policy.lastRotatedAt)}.` : 'Never rotated.'} {next ? `Next rotation due ${when(next)}.` : ''}
+        <RotationBadge state={detail.rotation} />
       </p>
+      {detail.rotations.length > 0 ? (
+        <ul className="rotations" aria-label="Rotation by environment">
+          {detail.rotations.map((r) => (
+            <li key={r.environment}>
+              <strong>{r.environment}</strong>: last rotated {when(r.lastRotatedAt)}.{' '}
+              {r.dueDate !== undefined ? `Next rotation due ${r.dueDate} (${dueIn(r.daysLeft!)}).` : 'No rotation schedule.'}
+              {r.expiresDate !== undefined ? ` Expires ${r.expiresDate}.` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="muted">No value you can read yet.</p>
+      )}
       <label>
         Rotate every (days)
         <input type="number" min={1} max={3650} value={interval} onChange={(e) => setIntervalDays(e.target.value)} />

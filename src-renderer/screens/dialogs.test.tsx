@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { fireEvent, screen, within } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { fake, renderApp } from '../testing/setup';
@@ -154,6 +154,25 @@ describe('rotate', () => {
     await user.type(within(dialog).getByLabelText(/Grace period/), '7');
     await user.click(within(dialog).getByRole('button', { name: 'Rotate' }));
     expect(f.callsOf('secrets.rotate')).toEqual([{ vault: 'v1', name: 'STRIPE_KEY', environment: 'development', value: 'sk_test_new', graceDays: 7 }]);
+  });
+
+  it("counts the policy's next rotation from a rotation done in the app", async () => {
+    const { f, v } = seeded();
+    f.addSecret(v, 'OLD_KEY', { production: 'old-1' }, { policy: { intervalDays: 30, lastRotatedAt: Date.now() - 40 * 86_400_000 } });
+    const user = userEvent.setup();
+    renderApp();
+    await user.click(await screen.findByRole('option', { name: /OLD_KEY/ }));
+    await user.click(await screen.findByRole('tab', { name: 'Rotation policy' }));
+    const line = () => within(screen.getByRole('list', { name: 'Rotation by environment' })).getByRole('listitem');
+    expect(line().textContent).toMatch(/^production: last rotated .+\. Next rotation due \d{4}-\d\d-\d\d \(10 days overdue\)\.$/);
+
+    await user.click(screen.getByRole('tab', { name: 'Values' }));
+    await user.click(within(await screen.findByRole('group', { name: 'production' })).getByRole('button', { name: 'Rotate' }));
+    const dialog = screen.getByRole('dialog', { name: 'Rotate OLD_KEY (production)' });
+    await user.click(within(dialog).getByRole('button', { name: 'Rotate' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    await user.click(screen.getByRole('tab', { name: 'Rotation policy' }));
+    expect(line().textContent).toMatch(/Next rotation due \d{4}-\d\d-\d\d \(in 30 days\)\.$/);
   });
 
   it('retires and restores a secret, and saves a rotation policy', async () => {

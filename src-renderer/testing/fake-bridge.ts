@@ -25,7 +25,7 @@ import type {
   VersionInfo,
 } from '../../src-shared/api/types';
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
-import { DAY, generate, parseDotenv, refuse, Refusal, rotationState, type Code, type FakeSecret, type FakeVault, type FakeVersion } from './fake-model';
+import { DAY, generate, parseDotenv, refuse, Refusal, rotationsOf, rotationState, type Code, type FakeSecret, type FakeVault, type FakeVersion } from './fake-model';
 import { tokensCall } from './fake-tokens';
 
 export interface FakeOptions {
@@ -315,6 +315,7 @@ export class FakeTessera {
             return { environment, readable: true, current: last ? this.versionInfo(last) : null };
           }),
           policy: { ...s.policy },
+          rotations: rotationsOf(s, this.now()),
         };
         return detail;
       }
@@ -370,7 +371,6 @@ export class FakeTessera {
         const spec = req.generate as GenerateSpec | undefined;
         const value = (req.value as string | undefined) ?? (spec ? generate(spec) : refuse('INVALID_INPUT', 'give a value or a generator'));
         const info = this.addVersion(v, s, req.environment, value, (req.note as string | undefined) ?? 'rotated');
-        s.policy.lastRotatedAt = info.at;
         this.record({ action: 'secret-rotated', vaultId: v.id, vault: v.name, secret: req.name, environment: req.environment });
         return info;
       }

@@ -3,8 +3,8 @@
  * that the UI shows (rotation state, .env lines, generated values). Tests only.
  */
 import type { ErrorCode } from '../../src-shared/errors';
-import type { GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, TokenInfo, VersionInfo } from '../../src-shared/api/types';
-import { RotationClock, rotationState as scheduleState } from '../../src-shared/rotation/schedule';
+import type { EnvironmentRotation, GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, TokenInfo, VersionInfo } from '../../src-shared/api/types';
+import { RotationClock, rotationState as scheduleState, rotationStatus, worse, type Schedule } from '../../src-shared/rotation/schedule';
 
 export type Code = ErrorCode | 'FORBIDDEN' | 'INTERNAL';
 
@@ -48,14 +48,39 @@ export function refuse(code: Code, message: string): never {
   throw new Refusal(code, message);
 }
 
-/** The app's own rule (src-shared/rotation/schedule.ts), in UTC: the fake must not have one of its own. */
+/**
+ * Each environment's schedule by the app's own rule (src-shared/rotation/schedule.ts), so the
+ * fake has none of its own: a value written after the secret was made (a rotation) counts
+ * from then; before that, a fixture's recorded last rotation.
+ */
+function schedules(s: FakeSecret): [environment: string, Schedule][] {
+  const out: [string, Schedule][] = [];
+  for (const [environment, versions] of s.values) {
+    const current = versions.at(-1);
+    if (!current) continue;
+    const recorded = s.policy.lastRotatedAt;
+    out.push([
+      environment,
+      {
+        ...(s.policy.intervalDays !== undefined ? { intervalDays: s.policy.intervalDays } : {}),
+        ...(s.policy.expiresAt !== undefined ? { expiresAt: s.policy.expiresAt } : {}),
+        lastRotatedAt: recorded !== undefined && current.at <= s.createdAt ? recorded : current.at,
+      },
+    ]);
+  }
+  return out;
+}
+
+/** The list's state: the worst over the secret's environments, in UTC. */
 export function rotationState(s: FakeSecret, now: number): RotationState {
-  const schedule = {
-    ...(s.policy.intervalDays !== undefined ? { intervalDays: s.policy.intervalDays } : {}),
-    ...(s.policy.expiresAt !== undefined ? { expiresAt: s.policy.expiresAt } : {}),
-    lastRotatedAt: s.policy.lastRotatedAt ?? s.createdAt,
-  };
-  return scheduleState(schedule, new RotationClock(now, 'UTC'));
+  const clock = new RotationClock(now, 'UTC');
+  return schedules(s).reduce<RotationState>((state, [, schedule]) => worse(state, scheduleState(schedule, clock)), 'none');
+}
+
+/** The detail's per-environment schedules, in UTC. */
+export function rotationsOf(s: FakeSecret, now: number): EnvironmentRotation[] {
+  const clock = new RotationClock(now, 'UTC');
+  return schedules(s).map(([environment, schedule]) => ({ environment, lastRotatedAt: schedule.lastRotatedAt, ...rotationStatus(schedule, clock) }));
 }
 
 export function parseDotenv(text: string): Map<string, string> {

@@ -7,6 +7,7 @@
  * tests, by a test host over a loopback WebSocket; both validate every request against
  * schemas.ts and answer errors with a code (ApiError).
  */
+import type { RotationStatus } from '../rotation/schedule';
 import type { z } from 'zod';
 import type { AuditEvent } from '../audit/events';
 import type { ErrorCode } from '../errors';
@@ -92,7 +93,16 @@ export interface SecretDetail extends SecretSummary {
   readonly createdAt: number;
   readonly createdBy: string;
   readonly values: readonly EnvironmentValueInfo[];
+  /** The secret's own policy, as the editor shows it (an environment's default is not here). */
   readonly policy: { readonly intervalDays?: number; readonly expiresAt?: number; readonly lastRotatedAt?: number };
+  /** Per environment with a value this profile reads: when it was last rotated, and what is due. */
+  readonly rotations: readonly EnvironmentRotation[];
+}
+
+/** One environment's schedule, by the same rule as the list and Health (the value's age counts). */
+export interface EnvironmentRotation extends RotationStatus {
+  readonly environment: string;
+  readonly lastRotatedAt: number;
 }
 
 /**
