@@ -19,23 +19,12 @@ const electronVersion = pkg.devDependencies.electron.replace(/^[^\d]*/, '');
 // handler) see the page and the main process at once.
 const inputs = ['src-main', 'src-renderer', 'package.json'];
 
-function parseCsv(text) {
-  const rows = [];
-  for (const line of text.split('\n').slice(1)) {
-    if (!line.trim()) continue;
-    const cells = [];
-    let cur = '';
-    let quoted = false;
-    for (const ch of line) {
-      if (ch === '"') quoted = !quoted;
-      else if (ch === ',' && !quoted) (cells.push(cur), (cur = ''));
-      else cur += ch;
-    }
-    cells.push(cur);
-    const [issue, severity, confidence, filename, location, , description] = cells.map((c) => c.trim());
-    rows.push({ issue, severity, confidence, filename, line: Number(location.split(':')[0]), description });
-  }
-  return rows;
+// The runner's own result, not its CSV file: it writes that file's header and rows with two
+// unawaited fs.writeFile calls, so the file read right after the run is sometimes half
+// written or has its header over the first rows.
+function findingOf(issue) {
+  const { id, severity, confidence, file, location } = issue;
+  return { issue: id, severity: severity.name, confidence: confidence.name, filename: file, line: Number(location?.line ?? 0) };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'tessera-security-scan-'));
@@ -43,9 +32,8 @@ const findings = [];
 try {
   const staged = join(dir, 'app');
   for (const input of inputs) await cp(join(root, input), join(staged, input), { recursive: true, filter: (src) => !/\.test\.tsx?$/.test(src) });
-  const output = join(dir, 'findings.csv');
-  await run({ input: staged, output, isSarif: false, customScan: [], excludeFromScan: [], isRelative: true, isVerbose: false, electronVersionOverride: electronVersion, parserPlugins: [] }, false);
-  findings.push(...parseCsv(await readFile(output, 'utf8')));
+  const result = await run({ input: staged, output: undefined, isSarif: false, customScan: [], excludeFromScan: [], isRelative: true, isVerbose: false, electronVersionOverride: electronVersion, parserPlugins: [] }, false);
+  findings.push(...result.issues.map(findingOf));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
