@@ -11,6 +11,7 @@ import { registerVaultCommands } from './commands/vault';
 import { registerSyncCommands } from './commands/sync';
 import { registerRelayCommand } from './commands/relay';
 import { registerTokenCommands } from './commands/tokens';
+import { registerDeviceCommands } from './commands/devices';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
 import { registerHealthCommand } from './commands/health';
@@ -41,6 +42,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTransferCommands(program, ctx);
   registerMemberCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerDeviceCommands(program, ctx);
   registerRunCommands(program, ctx);
   registerInjectCommands(program, ctx);
   registerScanCommands(program, ctx);

@@ -38,7 +38,7 @@ export async function checkAuthorAtHead(storage: RelayStorage, env: Envelope): P
 }
 
 /**
- * A removal pins the member's last change in some scopes. If this relay already holds a later
+ * A removal (or a device revocation) pins the member's (device's) last change in some scopes. If this relay already holds a later
  * one there (the member pushed after the remover last synced), refuse: the remover syncs and
  * builds the removal again, so that no change accepted here is lost to the pins.
  */
@@ -49,9 +49,11 @@ export async function checkRemovalPins(storage: RelayStorage, vaultId: Uint8Arra
   } catch {
     return; // not an entry: the membership fold refuses it with its reason
   }
-  if (body.kind !== 'remove' || !body.lastChanges) return;
+  // A device revocation pins the device's last changes as a removal pins a member's.
+  const pinned = body.kind === 'remove' ? body.member : body.kind === 'device-revoke' ? body.device : undefined;
+  if (!pinned || !('lastChanges' in body) || !body.lastChanges) return;
   for (const pin of body.lastChanges) {
-    const head = await storage.chainHead(vaultId, pin.scopeId, body.member);
+    const head = await storage.chainHead(vaultId, pin.scopeId, pinned);
     const same = head ? head.counter === pin.counter && equalBytes(head.hash, pin.hash) : pin.counter === 0;
     if (!same) {
       throw new RelayFailure('LAST_CHANGE_MOVED', `The member's last change in a scope is ${head?.counter ?? 0} here, not ${pin.counter}: sync and remove again`);

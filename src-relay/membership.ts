@@ -11,7 +11,7 @@ import { isTesseraError } from '../src-shared/errors';
 import { applyEntry, genesisState } from '../src-shared/membership/chain';
 import { decodeEntry } from '../src-shared/membership/entry';
 import { readJoinRequest } from '../src-shared/membership/invite';
-import { currentMember, mayManage, type MembershipState } from '../src-shared/membership/state';
+import { currentMember, type MembershipState } from '../src-shared/membership/state';
 import { RelayFailure } from './access';
 import { LruMap } from './lru';
 import { quotaFailure } from './quota';
@@ -161,11 +161,16 @@ export class Memberships {
     await this.store.putJoinRequest(vaultId, joiner, bytes, Date.now());
   }
 
-  /** The waiting requests, for a member who may add members. */
+  /**
+   * The waiting requests, for a person who is a member: managers approve joiners, and every
+   * member links their own devices through the same requests (a new device's request answers
+   * the person's device invite). A request shows public keys and sealed bytes only; what may
+   * be appended for it is decided by the log's rules, not here.
+   */
   async joinRequests(vaultId: Uint8Array, asker: Uint8Array): Promise<Uint8Array[]> {
     const state = await this.state(vaultId);
     const me = state && currentMember(state, asker);
-    if (!me || !mayManage(me.role, 'viewer')) throw new RelayFailure('NOT_A_MEMBER', 'Only owners and admins see join requests');
+    if (!me || me.machine) throw new RelayFailure('NOT_A_MEMBER', 'Only the vault’s members see join requests');
     const joined = new Set([...state.members.keys()]);
     const requests = await this.store.joinRequests(vaultId, Date.now() - JOIN_REQUEST_TTL_MS);
     return requests.filter((b) => !joined.has(toHex(readJoinRequest(nodeSuite, b).identity.signPublicKey)));

@@ -9,6 +9,7 @@ import { vaultsToSync } from '../../src-main/sync/vaults-to-sync';
 import { TesseraError } from '../../src-shared/errors';
 import { unlock, withVault, type CliContext } from '../context';
 import { completeJoins } from '../../src-main/membership/join';
+import { completeDeviceLinks } from '../../src-main/membership/devices';
 
 export function registerSyncCommands(program: Command, ctx: CliContext, vaultCommand: Command): void {
   vaultCommand
@@ -38,6 +39,12 @@ export function registerSyncCommands(program: Command, ctx: CliContext, vaultCom
             else ctx.io.stderr.write(`Joined vault ${id}: you were approved, but pulling it failed (${j.pullError?.message ?? 'unknown'} [${j.pullError?.code ?? 'INTERNAL'}]); tessera sync tries again\n`);
           }
           if (waiting.length) ctx.io.stderr.write(`${waiting.length} join request(s) still waiting for approval\n`);
+        }
+        if ([...session.keys.joins.values()].some((j) => j.linker)) {
+          const { linked, waiting } = await completeDeviceLinks(session);
+          if (linked.length) ctx.io.stderr.write(`Linked: this device now holds ${linked.length} vault(s)\n`);
+          if (waiting) ctx.io.stderr.write('This device is still waiting for its link to be approved (tessera device approve DIGITS on your other device)\n');
+          if (waiting && session.keys.vaults.size === 0) return; // nothing else to sync yet: not an error
         }
         const { vaults, unreadable } = await vaultsToSync(session, o.vault, pulled);
         for (const [id, e] of unreadable) ctx.io.stderr.write(`warning: skipping vault ${id.slice(0, 12)}: it could not be opened [${e.code}]\n`);

@@ -8,7 +8,7 @@ import { TesseraError } from '../../src-shared/errors';
 import type { Role } from '../../src-shared/membership/entry';
 import { encodeInviteCode } from '../../src-shared/membership/invite';
 import { memberName } from '../../src-shared/membership/keys';
-import { currentMember, currentMembers, mayManage } from '../../src-shared/membership/state';
+import { currentMember, currentPeople, mayManage, personOf } from '../../src-shared/membership/state';
 import { readSyncState } from '../sync/sync-state';
 import { auditOf } from '../audit/session-audit';
 import type { Vault } from '../vaults/vault';
@@ -69,9 +69,11 @@ export function listMembers(vault: Vault): MemberView[] {
   const keys = vault.session.keys.vaults.get(vault.id)!;
   const metaKeys = keys.scopes.get(state.metaScope) ?? new Map();
   const envName = new Map(vault.environments().map((e) => [e.id, e.name]));
-  const mine = toHex(vault.session.signingKey.publicKey);
+  const me = currentMember(state, vault.session.signingKey.publicKey);
+  const mePerson = me ? personOf(me) : toHex(vault.session.signingKey.publicKey);
   // People only: machine members (tokens) are listed by `tessera token list` (machines.ts).
-  return currentMembers(state).filter((m) => !m.machine).map((m) => {
+  // People, each once (a person's devices are theirs: `tessera device list`).
+  return currentPeople(state).map((p) => p.member).filter((m) => !m.machine).map((m) => {
     const fp = fingerprint(m.identity);
     return {
       name: memberName(vault.session.suite, state, m, metaKeys) ?? '(name unreadable)',
@@ -79,7 +81,7 @@ export function listMembers(vault: Vault): MemberView[] {
       memberId: toHex(fp.subarray(0, 8)),
       role: m.role,
       environments: [...m.scopes].filter((s) => s !== state.metaScope).map((s) => envName.get(s) ?? s.slice(0, 8)),
-      you: toHex(m.identity.signPublicKey) === mine,
+      you: personOf(m) === mePerson,
     };
   });
 }

@@ -75,6 +75,7 @@ export async function completeJoins(session: Session): Promise<{ joined: Complet
   const joined: CompletedJoin[] = [];
   const waiting: string[] = [];
   for (const [vaultId, join] of session.keys.joins) {
+    if (join.linker) continue; // a device link: completeDeviceLinks
     const client = await RelayClient.connect(join.relay, session.suite, session.signingKey);
     let entries: Uint8Array[];
     try {
@@ -131,7 +132,7 @@ export interface JoinRequestView {
 }
 
 /** The join requests waiting on the relay that answer one of our live invites. */
-export async function pendingJoinRequests(vault: Vault, client: RelayClient): Promise<{ valid: JoinRequestView[]; refused: number }> {
+export async function pendingJoinRequests(vault: Vault, client: RelayClient, opts: { devices?: boolean } = {}): Promise<{ valid: JoinRequestView[]; refused: number }> {
   const answer = await client.request({ type: 'join-list', vaultId: fromHex(vault.id) }, 'joins');
   const invites = vault.session.keys.vaults.get(vault.id)?.invites ?? new Map<string, PendingInvite>();
   const valid: JoinRequestView[] = [];
@@ -142,6 +143,8 @@ export async function pendingJoinRequests(vault: Vault, client: RelayClient): Pr
       const inviteId = toHex(req.inviteId);
       const invite = invites.get(inviteId);
       if (!invite || invite.expiresAt < Date.now()) continue; // used, expired, or not ours
+      // A device link is approved as a device of this person (devices.ts), never as a member.
+      if (Boolean(invite.device) !== Boolean(opts.devices)) continue;
       const name = checkJoinRequest(vault.session.suite, req, { inviteId: req.inviteId, secret: invite.secret, vaultId: fromHex(vault.id) });
       valid.push({ name, fingerprint: formatFingerprint(fingerprint(req.identity)), identity: req.identity, inviteId, invite, bytes });
     } catch (e) {

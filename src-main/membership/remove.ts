@@ -10,11 +10,11 @@ import { fromHex, toBase64Url, toHex } from '../../src-shared/crypto/bytes';
 import { ZERO_HASH } from '../../src-shared/envelope/envelope';
 import { fingerprint, formatFingerprint, memberId } from '../../src-shared/crypto/identity';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
-import { changeMember, removeMember, rotateKeys, type BuiltEntry } from '../../src-shared/membership/builders';
+import { changeMember, removeMember, revokeDevice, rotateKeys, type BuiltEntry } from '../../src-shared/membership/builders';
 import type { Role } from '../../src-shared/membership/entry';
 import type { MembershipState } from '../../src-shared/membership/state';
 import { memberName } from '../../src-shared/membership/keys';
-import { currentMembers, readableScopes, type Member } from '../../src-shared/membership/state';
+import { currentMember, currentPeople, devicesOf, personOf, readableScopes, type Member } from '../../src-shared/membership/state';
 import type { Exposure } from '../../src-shared/vault/types';
 import { readSyncState } from '../sync/sync-state';
 import { syncOnce } from '../sync/sync-runs';
@@ -27,13 +27,15 @@ import { auditOf } from '../audit/session-audit';
 function findMember(vault: Vault, who: string): { member: Member; name: string; fingerprint: string } {
   const { state } = membershipOf(vault);
   const metaKeys = vault.session.keys.vaults.get(vault.id)!.scopes.get(state.metaScope) ?? new Map();
-  const people = currentMembers(state).map((member) => ({
+  // People, each once (a person's several devices are one member here).
+  const people = currentPeople(state).map(({ member }) => ({
     member,
     name: memberName(vault.session.suite, state, member, metaKeys) ?? '',
     fingerprint: formatFingerprint(fingerprint(member.identity)),
   }));
   const found = pickPerson(people, who, 'member', `see tessera members --vault ${vault.name}`);
-  if (toHex(found.member.identity.signPublicKey) === toHex(vault.session.signingKey.publicKey)) {
+  const me = currentMember(state, vault.session.signingKey.publicKey);
+  if (me && personOf(found.member) === personOf(me)) {
     throw new TesseraError('INVALID_INPUT', 'You cannot change your own membership this way');
   }
   return found;
@@ -53,7 +55,12 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
       if (v) items.push({ secretId: s.id, name: s.name, environment: env.environment.name, lastRotatedAt: s.rotation.lastRotatedAt ?? v.at });
     }
   }
-  await removeWithPins(vault, target.member);
+  // Each device's last changes are its own: the person's other devices are revoked first.
+  const person = personOf(target.member);
+  for (const d of devicesOf(membershipOf(vault).state, person)) {
+    if (d !== target.member) await appendWithPins(vault, d, 'revoke');
+  }
+  await appendWithPins(vault, devicesOf(membershipOf(vault).state, person)[0]!, 'remove');
   // Written and compacted under the new epoch keys: the removed member can read none of it.
   const exposure: Exposure = { member: target.name, fingerprint: target.fingerprint, removedAt: Date.now(), removedBy: vault.session.memberId, items };
   await vault.edit(() => vault.meta.recordExposure(toHex(vault.session.suite.randomBytes(8)), exposure));
@@ -75,7 +82,7 @@ export async function removeFromVault(vault: Vault, who: string): Promise<Exposu
  * so the pins are the relay's; the relay refuses a removal whose pins it has moved past (the
  * member pushed meanwhile), and then this syncs and tries again.
  */
-async function removeWithPins(vault: Vault, member: Member): Promise<void> {
+export async function appendWithPins(vault: Vault, member: Member, kind: 'remove' | 'revoke'): Promise<void> {
   const author = toBase64Url(member.identity.signPublicKey);
   for (let attempt = 1; ; attempt++) {
     await syncOnce(vault);
@@ -86,7 +93,9 @@ async function removeWithPins(vault: Vault, member: Member): Promise<void> {
     });
     try {
       await appendToLog(vault, (state, held) =>
-        removeMember(vault.session.suite, state, vault.session.signingKey, held, { member: member.identity.signPublicKey, lastChanges }),
+        kind === 'remove'
+          ? removeMember(vault.session.suite, state, vault.session.signingKey, held, { member: member.identity.signPublicKey, lastChanges })
+          : revokeDevice(vault.session.suite, state, vault.session.signingKey, held, { device: member.identity.signPublicKey, lastChanges }),
       );
       return;
     } catch (e) {
@@ -105,7 +114,7 @@ async function appendToLog(vault: Vault, build: (state: MembershipState, held: M
 }
 
 /** Re-seals every scope's state under the newest keys, locally and on the relay. */
-async function freshSnapshots(vault: Vault): Promise<void> {
+export async function freshSnapshots(vault: Vault): Promise<void> {
   await vault.compact();
   await syncOnce(vault, { snapshotEvery: 0 });
 }

@@ -34,6 +34,8 @@ export interface PendingInvite {
   readonly envScopes: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** A device link (devices.ts): answered by a device-add, never approved as a member; role and scopes unused. */
+  readonly device?: true;
 }
 
 /** A vault this profile asked to join, waiting for a manager's approval. */
@@ -44,6 +46,8 @@ export interface PendingJoin {
   readonly requestedAt: number;
   /** The vault's name as the invite gave it (the inviter's label until the metadata arrives). */
   readonly vaultName?: string;
+  /** Set when this is a device link: the sign key (hex) of the device that made the code, which must sign our entry. */
+  readonly linker?: string;
 }
 
 export interface KeyringData {

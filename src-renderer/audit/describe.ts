@@ -27,6 +27,8 @@ export const actionLabels: Record<AuditAction, string> = {
   'rotate-keys': 'Rotated keys',
   'token-created': 'Made machine token',
   'token-revoked': 'Revoked machine token',
+  'device-added': 'Added device',
+  'device-revoked': 'Revoked device',
   'sync-error': 'Sync error',
   tampering: 'Tampering detected',
   'settings-changed': 'Changed settings',

@@ -33,6 +33,8 @@ export type AuditAction =
   | 'rotate-keys'
   | 'token-created'
   | 'token-revoked'
+  | 'device-added'
+  | 'device-revoked'
   | 'sync-error'
   | 'tampering'
   | 'settings-changed'

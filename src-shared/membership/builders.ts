@@ -15,7 +15,7 @@ import { applyEntry, genesisState } from './chain';
 import { encodeEntry, type EntryBody, type EntryHeader, type LastChange, type Role, type ScopeRotation, type WrappedKey } from './entry';
 import type { ScopeKeys } from './keys';
 import { refuse } from './refusal';
-import { aRole, currentMember, currentMembers, mayManage, readableScopes, type Member, type MembershipState } from './state';
+import { aRole, currentMember, currentMembers, devicesOf, mayManage, personOf, readableScopes, type Member, type MembershipState } from './state';
 import { sealEnvironmentName, sealHistory, sealName, wrapKey } from './wrap';
 
 /** Scope id (hex) → epoch → key: the keys the author holds (keysFor, or the keyring). */
@@ -101,14 +101,17 @@ export function changeMember(suite: CryptoSuite, state: MembershipState, signer:
   const target = managed(state, signer, input.member);
   const granted = input.envScopes.filter((s) => !target.scopes.has(s));
   const narrowed = [...target.scopes].filter((s) => !input.envScopes.includes(s));
-  const after = withMember(state, input.member, { ...target, role: input.role, scopes: new Set(input.envScopes) });
+  // Every device of the person changes with them, and each gets the newly granted keys.
+  const devices = devicesOf(state, personOf(target));
+  let after = state;
+  for (const d of devices) after = withMember(after, d.identity.signPublicKey, { ...d, role: input.role, scopes: new Set(input.envScopes) });
   const { rotation, newKeys } = buildRotation(suite, after, keys, narrowed);
   const body: EntryBody = {
     kind: 'change',
     member: input.member,
     role: input.role,
     envScopes: input.envScopes.map(fromHex),
-    grants: currentGrants(suite, state, keys, granted, target.identity.boxPublicKey),
+    grants: devices.flatMap((d) => currentGrants(suite, state, keys, granted, d.identity.boxPublicKey)),
     rotation,
   };
   return finish(suite, state, signer, body, newKeys, input.at);
@@ -132,6 +135,49 @@ export function removeMember(
   const after = withMember(state, input.member, { ...target, removed: { at: 0, seq: 0 } });
   const { rotation, newKeys } = buildRotation(suite, after, keys, lost);
   return finish(suite, state, signer, { kind: 'remove', member: input.member, rotation, lastChanges: input.lastChanges ?? [] }, newKeys, input.at);
+}
+
+/**
+ * Links another device of the signer's person: the person's current keys wrapped to it, its
+ * name sealed under the meta key, and `directory` (already sealed to the device, or empty).
+ */
+export function addDevice(
+  suite: CryptoSuite,
+  state: MembershipState,
+  signer: SigningKey,
+  keys: HeldKeys,
+  input: { readonly identity: PublicIdentity; readonly name: string; readonly directory?: Uint8Array; readonly at?: number },
+): BuiltEntry {
+  const author = currentMember(state, signer.publicKey) ?? refuse('NOT_ALLOWED', 'The author is not a current member');
+  const metaEpoch = state.epochs.get(state.metaScope)!;
+  const metaCtx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch: metaEpoch };
+  const body: EntryBody = {
+    kind: 'device-add',
+    device: input.identity,
+    sealedName: sealName(suite, input.name, held(keys, state.metaScope, metaEpoch), metaCtx, input.identity.signPublicKey),
+    grants: currentGrants(suite, state, keys, [state.metaScope, ...author.scopes], input.identity.boxPublicKey),
+    directory: input.directory ?? new Uint8Array(0),
+  };
+  return finish(suite, state, signer, body, new Map(), input.at);
+}
+
+/** Cuts off one device: every scope it could read gets a new key for everyone else; its last changes are pinned. */
+export function revokeDevice(
+  suite: CryptoSuite,
+  state: MembershipState,
+  signer: SigningKey,
+  keys: HeldKeys,
+  input: { readonly device: Uint8Array; readonly lastChanges?: readonly LastChange[]; readonly at?: number },
+): BuiltEntry {
+  const author = currentMember(state, signer.publicKey) ?? refuse('NOT_ALLOWED', 'The author is not a current member');
+  const target = currentMember(state, input.device) ?? refuse('UNKNOWN_MEMBER', 'No current device has that key');
+  if (personOf(author) !== personOf(target) && !mayManage(author.role, target.role)) {
+    refuse('NOT_ALLOWED', `The author (${aRole(author.role)}) cannot revoke a device of ${aRole(target.role)}`);
+  }
+  const lost = readableScopes(state, input.device);
+  const after = withMember(state, input.device, { ...target, removed: { at: 0, seq: 0 } });
+  const { rotation, newKeys } = buildRotation(suite, after, keys, lost);
+  return finish(suite, state, signer, { kind: 'device-revoke', device: input.device, rotation, lastChanges: input.lastChanges ?? [] }, newKeys, input.at);
 }
 
 /**

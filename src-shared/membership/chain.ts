@@ -14,7 +14,7 @@ import { equalBytes, toHex } from '../crypto/bytes';
 import { ZERO_HASH } from '../envelope/envelope';
 import { entryHash, readEntry, type EntryBody, type LastChange, type MembershipEntry, type Role, type ScopeRotation, type WrappedKey } from './entry';
 import { refuse } from './refusal';
-import { aRole, currentMember, currentMembers, mayManage, mayRotate, memberByBoxKey, ownerCount, type AccessSpan, type Member, type MembershipState } from './state';
+import { aRole, currentMember, currentMembers, devicesOf, mayManage, mayRotate, memberByBoxKey, ownerCount, personOf, type AccessSpan, type Member, type MembershipState } from './state';
 import { isWeakBoxKey } from './wrap';
 import type { CryptoSuite } from '../crypto/suite';
 
@@ -89,7 +89,7 @@ function withHistory(before: MembershipState, after: MembershipState, entry: Mem
     const earlier = prev?.history ?? [];
     const body = entry.body;
     const span: AccessSpan = m.removed
-      ? { from: entry.seq, role: null, scopes: m.scopes, ...(body.kind === 'remove' && body.lastChanges ? { lastChanges: lastChangesMap(body.lastChanges) } : {}) }
+      ? { from: entry.seq, role: null, scopes: m.scopes, ...((body.kind === 'remove' || body.kind === 'device-revoke') && body.lastChanges ? { lastChanges: lastChangesMap(body.lastChanges) } : {}) }
       : { from: entry.seq, role: m.role, scopes: m.scopes };
     members.set(key, { ...m, history: [...earlier, span] });
   }
@@ -157,8 +157,11 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
       const granted = scopes.filter((s) => !target.scopes.has(s));
       const narrowed = [...target.scopes].filter((s) => !scopes.includes(s));
       mayRead([...granted, ...narrowed]);
-      checkGrants(state, body.grants, granted, target.identity.boxPublicKey, seq);
-      const members = new Map(state.members).set(key, { ...target, role: body.role, scopes: new Set(scopes) });
+      // A person's access is one: the change holds for each of their devices, each gets the keys.
+      const devices = devicesOf(state, personOf(target));
+      checkDeviceGrants(state, body.grants, granted, devices, seq);
+      const members = new Map(state.members);
+      for (const d of devices) members.set(toHex(d.identity.signPublicKey), { ...d, role: body.role, scopes: new Set(scopes) });
       return { ...state, members, epochs: rotate({ ...state, members }, body.rotation, narrowed, seq) };
     }
     case 'remove': {
@@ -166,9 +169,55 @@ function applyBody(state: MembershipState, entry: MembershipEntry, author: Membe
       const target = currentMember(state, key) ?? refuse('UNKNOWN_MEMBER', 'No current member has that key', seq);
       if (!mayManage(author.role, target.role)) refuse('NOT_ALLOWED', `${cap(aRole(author.role))} cannot remove ${aRole(target.role)}`, seq);
       if (target.role === 'owner' && ownerCount(state) === 1) refuse('LAST_OWNER', 'The last owner cannot be removed', seq);
+      // Each device's last changes are its own: a person is removed device by device, the
+      // others revoked first (device-revoke), so that every device's writes are pinned.
+      if (devicesOf(state, personOf(target)).length > 1) refuse('DEVICES_REMAIN', 'A member with several devices is removed after their other devices are revoked', seq);
       const lost = [state.metaScope, ...target.scopes];
       mayRead(lost);
       const pinned = distinctScopes((body.lastChanges ?? []).map((c) => c.scopeId), seq);
+      for (const s of pinned) if (!state.epochs.has(s)) refuse('UNKNOWN_SCOPE', 'A last change in a scope this vault does not have', seq);
+      const members = new Map(state.members).set(key, { ...target, removed: { at: entry.at, seq: entry.seq } });
+      return { ...state, members, epochs: rotate({ ...state, members }, body.rotation, lost, seq) };
+    }
+    case 'device-add': {
+      if (author.machine) refuse('NOT_ALLOWED', 'A machine member has no other devices', seq);
+      const key = toHex(body.device.signPublicKey);
+      if (state.members.has(key)) refuse('ALREADY_MEMBER', 'That key is already a member or a device', seq);
+      if (isWeakBoxKey(body.device.boxPublicKey)) refuse('WEAK_KEY', 'The new device’s box key is weak', seq);
+      if (currentMembers(state).some((m) => equalBytes(m.identity.boxPublicKey, body.device.boxPublicKey))) {
+        refuse('DUPLICATE', 'Another member has that box key', seq);
+      }
+      // The author links a device of its own person only: same role, same scopes, so a
+      // device never reads more than the person (and nobody adds devices to someone else).
+      const person = personOf(author);
+      const first = state.members.get(person)!;
+      const scopes = [...author.scopes];
+      checkGrants(state, body.grants, [state.metaScope, ...scopes], body.device.boxPublicKey, seq);
+      const metaEpoch = state.epochs.get(state.metaScope)!;
+      const device: Member = {
+        identity: body.device,
+        role: author.role,
+        scopes: new Set(scopes),
+        sealedName: first.sealedName,
+        nameEpoch: first.nameEpoch,
+        addedAt: entry.at,
+        addedSeq: entry.seq,
+        device: { person, sealedName: body.sealedName, nameEpoch: metaEpoch, addedBy: toHex(entry.author) },
+        history: [],
+      };
+      return { ...state, members: new Map(state.members).set(key, device) };
+    }
+    case 'device-revoke': {
+      const key = toHex(body.device);
+      const target = currentMember(state, key) ?? refuse('UNKNOWN_MEMBER', 'No current member has that key', seq);
+      // The person's own devices revoke each other; a manager may cut off a device of someone it manages.
+      if (personOf(author) !== personOf(target) && !mayManage(author.role, target.role)) {
+        refuse('NOT_ALLOWED', `${cap(aRole(author.role))} cannot revoke a device of ${aRole(target.role)}`, seq);
+      }
+      if (devicesOf(state, personOf(target)).length < 2) refuse('LAST_DEVICE', 'A member’s last device is removed with the member, not revoked', seq);
+      const lost = [state.metaScope, ...target.scopes];
+      mayRead(lost);
+      const pinned = distinctScopes(body.lastChanges.map((c) => c.scopeId), seq);
       for (const s of pinned) if (!state.epochs.has(s)) refuse('UNKNOWN_SCOPE', 'A last change in a scope this vault does not have', seq);
       const members = new Map(state.members).set(key, { ...target, removed: { at: entry.at, seq: entry.seq } });
       return { ...state, members, epochs: rotate({ ...state, members }, body.rotation, lost, seq) };
@@ -231,6 +280,16 @@ function checkGrants(state: Fold, grants: readonly WrappedKey[], expected: reado
     seen.add(scope);
   }
   if (seen.size !== expected.length) refuse('MISSING_WRAP', 'A scope the member may read comes without its key', seq);
+}
+
+/** Grants to a person's devices: each device gets exactly the scopes in `expected`, nothing goes elsewhere. */
+function checkDeviceGrants(state: Fold, grants: readonly WrappedKey[], expected: readonly string[], devices: readonly Member[], seq: Seq): void {
+  const boxes = new Set(devices.map((d) => toHex(d.identity.boxPublicKey)));
+  for (const g of grants) if (!boxes.has(toHex(g.recipient))) misaddressed(state, g.recipient, seq);
+  for (const d of devices) {
+    const box = d.identity.boxPublicKey;
+    checkGrants(state, grants.filter((g) => equalBytes(g.recipient, box)), expected, box, seq);
+  }
 }
 
 function misaddressed(state: Fold, recipient: Uint8Array, seq: Seq): never {

@@ -84,7 +84,7 @@ describe('membership entry format', () => {
   it('refuses other formats, kinds and roles', () => {
     const bytes = log.entries[1]!;
     const newer = bytes.slice();
-    newer[3] = ENTRY_VERSION + 1;
+    newer[3] = ENTRY_VERSION + 2; // format 3 holds the device kinds only
     expect(errorOf(() => decodeEntry(newer))).toBe('UNSUPPORTED_VERSION/');
     expect(errorOf(() => readEntry(suite, newer))).toBe('TAMPERED/MALFORMED');
     const envelope = bytes.slice();
@@ -92,7 +92,7 @@ describe('membership entry format', () => {
     expect(errorOf(() => decodeEntry(envelope))).toBe('MALFORMED/');
     const kindAt = 4 + 16 + 1 + 32 + 32 + 1; // magic+version, vault, seq (1 byte), prev, author, at (5 → 1 byte)
     expect(bytes[kindAt]).toBe(2);
-    for (const kind of [0, 6, 255]) {
+    for (const kind of [0, 6, 7, 8, 255]) { // 7 and 8, the device kinds, only in format 3
       const bad = bytes.slice();
       bad[kindAt] = kind;
       expect(errorOf(() => decodeEntry(bad))).toBe('MALFORMED/');

@@ -4,13 +4,15 @@
  * and forwards them, and every client folds the whole chain itself (state.ts).
  *
  *   3   magic "TSM"               also the signature's domain separation (envelopes are "TSE")
- *   u8  format version (2; version 1 entries, without a removal's last changes, are still read)
+ *   u8  format version (2, and 3 for the device kinds, which older clients cannot fold; version 1
+ *       entries, without a removal's last changes, are still read)
  *   16  vault id
  *   var seq                       0 for the genesis, then 1, 2, 3…
  *   32  previous hash             entryHash of entry seq-1 (zeros for the genesis)
  *   32  author Ed25519 public key
  *   var at                        ms since the epoch, the author's clock (shown, not trusted)
- *   u8  kind (1 genesis, 2 add, 3 change, 4 remove, 5 rotate, 6 environments), then its body:
+ *   u8  kind (1 genesis, 2 add, 3 change, 4 remove, 5 rotate, 6 environments, 7 device-add,
+ *       8 device-revoke), then its body:
  *     genesis  creator identity 64 | sealed name | meta scope id 16 | environment scope ids | grants
  *     add      member identity 64 | sealed name | role u8 | environment scope ids | grants | invite
  *              | machine (version 2)
@@ -18,6 +20,9 @@
  *     remove   member sign key 32 | rotation | last changes (version 2)
  *     rotate   rotation
  *     environments  var count | (scope id 16 | sealed environment name) each, in display order
+ *     device-add    device identity 64 | sealed device name | grants | sealed directory: another
+ *                   device of the author's person, with the person's role and scopes
+ *     device-revoke device sign key 32 | rotation | last changes: one device cut off, the person stays
  *   64  signature                 Ed25519 over every byte above (magic included)
  *
  *   identity       sign public key 32 | box public key 32
@@ -33,6 +38,7 @@
  *                  member's last change in every scope the remover reads, as it saw them
  *                  (counter 0 and zeros: none)
  *   role           1 owner, 2 admin, 3 editor, 4 viewer
+ *   sealed directory  var length | (empty, or a box to the new device: the person's vaults, devices.ts)
  */
 import * as encoding from 'lib0/encoding';
 import { concatBytes, equalBytes, utf8 } from '../crypto/bytes';
@@ -46,6 +52,10 @@ import { refuse } from './refusal';
 import { SEALED_HISTORY_BYTES, SEALED_NAME_MAX, SEALED_NAME_MIN, WRAPPED_KEY_BYTES } from './wrap';
 
 export const ENTRY_VERSION = 2;
+/** The device kinds are written as format 3, so that an older client says it is too old for them. */
+const DEVICE_ENTRY_VERSION = 3;
+/** Bytes of a sealed vault directory in a device-add entry (a few hundred vaults). */
+export const MAX_DIRECTORY_BYTES = 64 * 1024;
 /** Entries written before removals named the member's last changes: read, never written. */
 const LEGACY_ENTRY_VERSION = 1;
 /** Environments per vault; far above any real vault, low enough to bound a hostile entry. */
@@ -57,8 +67,9 @@ const MAGIC = utf8.encode('TSM');
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'editor', 'viewer'];
-export type EntryKind = 'genesis' | 'add' | 'change' | 'remove' | 'rotate' | 'environments';
-const KINDS: readonly EntryKind[] = ['genesis', 'add', 'change', 'remove', 'rotate', 'environments'];
+export type EntryKind = 'genesis' | 'add' | 'change' | 'remove' | 'rotate' | 'environments' | 'device-add' | 'device-revoke';
+const KINDS: readonly EntryKind[] = ['genesis', 'add', 'change', 'remove', 'rotate', 'environments', 'device-add', 'device-revoke'];
+const DEVICE_KINDS: ReadonlySet<EntryKind> = new Set(['device-add', 'device-revoke']);
 
 /** One scope key at one epoch, wrapped to one member's X25519 key (wrap.ts). */
 export interface WrappedKey {
@@ -130,7 +141,21 @@ export type EntryBody =
     }
   | { readonly kind: 'rotate'; readonly rotation: readonly ScopeRotation[] }
   /** Names the vault's environments, every one of them, in display order. */
-  | { readonly kind: 'environments'; readonly names: readonly EnvironmentName[] };
+  | { readonly kind: 'environments'; readonly names: readonly EnvironmentName[] }
+  /**
+   * Another device of the author's person: its own keys, its name sealed under the meta key,
+   * the person's scope keys wrapped to it, and (in one vault) the person's vault directory
+   * sealed to it; empty elsewhere.
+   */
+  | {
+      readonly kind: 'device-add';
+      readonly device: PublicIdentity;
+      readonly sealedName: Uint8Array;
+      readonly grants: readonly WrappedKey[];
+      readonly directory: Uint8Array;
+    }
+  /** One device cut off (a lost laptop): its scopes re-keyed, its last changes pinned. */
+  | { readonly kind: 'device-revoke'; readonly device: Uint8Array; readonly rotation: readonly ScopeRotation[]; readonly lastChanges: readonly LastChange[] };
 
 export interface EntryHeader {
   readonly vaultId: Uint8Array;
@@ -204,6 +229,16 @@ function writeRotation(e: encoding.Encoder, rotation: readonly ScopeRotation[]):
   }
 }
 
+function writeLastChanges(e: encoding.Encoder, changes: readonly LastChange[]): void {
+  encoding.writeVarUint(e, changes.length);
+  for (const c of changes) {
+    writeFixed(e, c.scopeId, ID_BYTES);
+    if (!isCount(c.counter)) throw new TesseraError('INVALID_INPUT', 'A last change has a counter');
+    encoding.writeVarUint(e, c.counter);
+    writeFixed(e, c.hash, HASH_BYTES);
+  }
+}
+
 function writeBody(e: encoding.Encoder, body: EntryBody): void {
   encoding.writeUint8(e, KINDS.indexOf(body.kind) + 1);
   switch (body.kind) {
@@ -239,13 +274,19 @@ function writeBody(e: encoding.Encoder, body: EntryBody): void {
     case 'remove':
       writeFixed(e, body.member, PUBLIC_KEY_BYTES);
       writeRotation(e, body.rotation);
-      encoding.writeVarUint(e, body.lastChanges?.length ?? 0);
-      for (const c of body.lastChanges ?? []) {
-        writeFixed(e, c.scopeId, ID_BYTES);
-        if (!isCount(c.counter)) throw new TesseraError('INVALID_INPUT', 'A last change has a counter');
-        encoding.writeVarUint(e, c.counter);
-        writeFixed(e, c.hash, HASH_BYTES);
-      }
+      writeLastChanges(e, body.lastChanges ?? []);
+      return;
+    case 'device-add':
+      writeIdentity(e, body.device);
+      encoding.writeVarUint8Array(e, body.sealedName);
+      writeGrants(e, body.grants);
+      if (body.directory.length > MAX_DIRECTORY_BYTES) throw new TesseraError('INVALID_INPUT', 'The vault directory is too large');
+      encoding.writeVarUint8Array(e, body.directory);
+      return;
+    case 'device-revoke':
+      writeFixed(e, body.device, PUBLIC_KEY_BYTES);
+      writeRotation(e, body.rotation);
+      writeLastChanges(e, body.lastChanges);
       return;
     case 'rotate':
       writeRotation(e, body.rotation);
@@ -264,7 +305,7 @@ export function encodeEntry(suite: CryptoSuite, header: Omit<EntryHeader, 'autho
   checkHeader({ ...header, author: signer.publicKey });
   const e = encoding.createEncoder();
   encoding.writeUint8Array(e, MAGIC);
-  encoding.writeUint8(e, ENTRY_VERSION);
+  encoding.writeUint8(e, DEVICE_KINDS.has(body.kind) ? DEVICE_ENTRY_VERSION : ENTRY_VERSION);
   encoding.writeUint8Array(e, header.vaultId);
   encoding.writeVarUint(e, header.seq);
   encoding.writeUint8Array(e, header.prevHash);
@@ -337,6 +378,7 @@ function readLastChanges(r: ByteReader): LastChange[] {
 function readBody(r: ByteReader, version: number): EntryBody {
   const code = r.u8();
   const kind = KINDS[code - 1] ?? r.fail(`unknown kind ${code}`);
+  if (DEVICE_KINDS.has(kind) !== (version === DEVICE_ENTRY_VERSION)) r.fail(`kind ${code} in format ${version}`);
   switch (kind) {
     case 'genesis':
       return { kind, creator: readIdentity(r), sealedName: readSealedName(r), metaScope: r.fixed(ID_BYTES), envScopes: readScopes(r), grants: readGrants(r) };
@@ -367,6 +409,14 @@ function readBody(r: ByteReader, version: number): EntryBody {
     }
     case 'rotate':
       return { kind, rotation: readRotation(r) };
+    case 'device-add': {
+      const device = readIdentity(r);
+      const sealedName = readSealedName(r);
+      const grants = readGrants(r);
+      return { kind, device, sealedName, grants, directory: r.sized(MAX_DIRECTORY_BYTES).slice() };
+    }
+    case 'device-revoke':
+      return { kind, device: r.fixed(PUBLIC_KEY_BYTES), rotation: readRotation(r), lastChanges: readLastChanges(r) };
     case 'environments': {
       const n = readCount(r, MAX_SCOPES, 'environment names');
       return { kind, names: Array.from({ length: n }, () => ({ scopeId: r.fixed(ID_BYTES), sealedName: readSealedName(r) })) };
@@ -379,7 +429,7 @@ export function decodeEntry(bytes: Uint8Array): MembershipEntry {
   const r: ByteReader = new ByteReader(bytes, 'membership entry'); // annotated so fail() narrows
   if (!equalBytes(r.fixed(MAGIC.length), MAGIC)) r.fail('not a membership entry');
   const version = r.u8();
-  if (version !== ENTRY_VERSION && version !== LEGACY_ENTRY_VERSION) {
+  if (version !== ENTRY_VERSION && version !== LEGACY_ENTRY_VERSION && version !== DEVICE_ENTRY_VERSION) {
     throw new TesseraError('UNSUPPORTED_VERSION', `Membership entry format ${version} is not supported by this version of Tessera`);
   }
   const vaultId = r.fixed(ID_BYTES);

@@ -40,6 +40,10 @@ const MAX_NAME_BYTES = 256;
 const MAX_URL_BYTES = 2048;
 
 export function encodeInviteCode(i: Invite): string {
+  return CODE_PREFIX + toBase64Url(encodePayload(i));
+}
+
+function encodePayload(i: Invite): Uint8Array {
   const e = encoding.createEncoder();
   encoding.writeVarString(e, i.relay);
   encoding.writeUint8Array(e, i.vaultId);
@@ -49,23 +53,64 @@ export function encodeInviteCode(i: Invite): string {
   const name = utf8.encode(i.vaultName);
   if (name.length > MAX_NAME_BYTES) throw new TesseraError('INVALID_INPUT', `A vault name is at most ${MAX_NAME_BYTES} bytes`);
   encoding.writeVarUint8Array(e, name);
-  return CODE_PREFIX + toBase64Url(encoding.toUint8Array(e));
+  return encoding.toUint8Array(e);
+}
+
+function readPayload(r: ByteReader, legacy: boolean): Invite {
+  const relay = utf8.decode(r.sized(MAX_URL_BYTES));
+  const fields = { relay, vaultId: r.fixed(ID_BYTES), inviteId: r.fixed(ID_BYTES), secret: r.fixed(KEY_BYTES), genesisHash: r.fixed(32) };
+  const vaultName = legacy ? '' : utf8.decode(r.sized(MAX_NAME_BYTES));
+  return { ...fields, vaultName };
 }
 
 /** Throws INVALID_INPUT for anything that is not a whole, well-formed invite code. */
 export function decodeInviteCode(code: string): Invite {
   const trimmed = code.trim();
   const legacy = trimmed.startsWith(LEGACY_CODE_PREFIX);
+  if (trimmed.startsWith(DEVICE_CODE_PREFIX)) throw new TesseraError('INVALID_INPUT', 'This is a device link code: run tessera device add CODE on the new computer');
   if (!legacy && !trimmed.startsWith(CODE_PREFIX)) throw new TesseraError('INVALID_INPUT', 'Not a Tessera invite code (it starts with tessera-invite-2.)');
   try {
     const r: ByteReader = new ByteReader(fromBase64Url(trimmed.slice(CODE_PREFIX.length)), 'invite code');
-    const relay = utf8.decode(r.sized(MAX_URL_BYTES));
-    const fields = { relay, vaultId: r.fixed(ID_BYTES), inviteId: r.fixed(ID_BYTES), secret: r.fixed(KEY_BYTES), genesisHash: r.fixed(32) };
-    const vaultName = legacy ? '' : utf8.decode(r.sized(MAX_NAME_BYTES));
+    const invite = readPayload(r, legacy);
     r.end();
-    return { ...fields, vaultName };
+    return invite;
   } catch {
     throw new TesseraError('INVALID_INPUT', 'This invite code is damaged or incomplete: ask for it again');
+  }
+}
+
+/**
+ * A device link code: an invite to one of the person's vaults (the vault the two devices
+ * meet through) plus the sign key of the device that made it, which must sign the new
+ * device's entries. Its request and approval are a join's; what the approval appends is a
+ * device-add entry in every vault the person holds.
+ */
+export interface DeviceLink extends Invite {
+  readonly linker: Uint8Array;
+}
+
+const DEVICE_CODE_PREFIX = 'tessera-device-1.';
+
+export function encodeDeviceCode(link: DeviceLink): string {
+  if (link.linker.length !== PUBLIC_KEY_BYTES) throw new TesseraError('INVALID_INPUT', 'A device link names the linking device’s sign key');
+  return DEVICE_CODE_PREFIX + toBase64Url(concatBytes(encodePayload(link), link.linker));
+}
+
+/** Throws INVALID_INPUT for anything that is not a whole, well-formed device link code. */
+export function decodeDeviceCode(code: string): DeviceLink {
+  const trimmed = code.trim();
+  if (trimmed.startsWith(CODE_PREFIX) || trimmed.startsWith(LEGACY_CODE_PREFIX)) {
+    throw new TesseraError('INVALID_INPUT', 'This is an invite to a vault: run tessera join CODE');
+  }
+  if (!trimmed.startsWith(DEVICE_CODE_PREFIX)) throw new TesseraError('INVALID_INPUT', `Not a Tessera device link code (it starts with ${DEVICE_CODE_PREFIX})`);
+  try {
+    const r: ByteReader = new ByteReader(fromBase64Url(trimmed.slice(DEVICE_CODE_PREFIX.length)), 'device link code');
+    const invite = readPayload(r, false);
+    const linker = r.fixed(PUBLIC_KEY_BYTES);
+    r.end();
+    return { ...invite, linker };
+  } catch {
+    throw new TesseraError('INVALID_INPUT', 'This device link code is damaged or incomplete: run tessera device link again');
   }
 }
 

@@ -52,8 +52,8 @@ export function keysFor(suite: CryptoSuite, state: MembershipState, entries: rea
     }
     const body = entry.body;
     const wraps: WrappedKey[] = [];
-    if (body.kind === 'genesis' || body.kind === 'add' || body.kind === 'change') wraps.push(...body.grants);
-    if (body.kind === 'change' || body.kind === 'remove' || body.kind === 'rotate') {
+    if ('grants' in body) wraps.push(...body.grants);
+    if ('rotation' in body) {
       for (const r of body.rotation) {
         const scope = toHex(r.scopeId);
         if (!history.has(scope)) history.set(scope, new Map());
@@ -93,7 +93,17 @@ export function memberName(suite: CryptoSuite, state: MembershipState, member: M
   const key = metaKeys.get(member.nameEpoch);
   if (!key) return undefined;
   const scopeId = fromHex(state.metaScope);
-  return openName(suite, member.sealedName, key, { vaultId: state.vaultId, scopeId, epoch: member.nameEpoch }, member.identity.signPublicKey);
+  // A device carries its person's name, sealed (and bound) to the person's first key.
+  const owner = member.device ? fromHex(member.device.person) : member.identity.signPublicKey;
+  return openName(suite, member.sealedName, key, { vaultId: state.vaultId, scopeId, epoch: member.nameEpoch }, owner);
+}
+
+/** A device's own name ("laptop"), or undefined for a person's first device (it has none in the log) or without that meta key. */
+export function deviceName(suite: CryptoSuite, state: MembershipState, member: Member, metaKeys: ReadonlyMap<number, Uint8Array>): string | undefined {
+  const key = member.device && metaKeys.get(member.device.nameEpoch);
+  if (!member.device || !key) return undefined;
+  const ctx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch: member.device.nameEpoch };
+  return openName(suite, member.device.sealedName, key, ctx, member.identity.signPublicKey);
 }
 
 /**

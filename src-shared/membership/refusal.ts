@@ -34,7 +34,9 @@ export type RuleReason =
   | 'BAD_EPOCH'
   | 'MISSING_WRAP' // a reader left without the key (or a grant missing)
   | 'WRONG_RECIPIENT' // a key wrapped to a member who may not read that scope
-  | 'NO_KEY'; // a builder was not given a key it needs
+  | 'NO_KEY' // a builder was not given a key it needs
+  | 'DEVICES_REMAIN' // a removal of a person whose other devices are not revoked yet
+  | 'LAST_DEVICE'; // a device revocation that would leave the person without a device
 
 export type RefusalReason = TamperReason | RuleReason;
 

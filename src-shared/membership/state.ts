@@ -48,6 +48,12 @@ export interface Member {
   readonly removed?: { readonly at: number; readonly seq: number };
   /** A machine member (a CI job, a server, holding its keys in a token): who made it, and when it expires. */
   readonly machine?: { readonly expiresAt: number | null; readonly addedBy: string };
+  /**
+   * Set for a person's second and later devices (entry kind device-add): the person (the sign
+   * key, hex, of their first device, whose name `sealedName` is), the device's own name, and
+   * the device that linked it. A person's devices share one role and one set of scopes.
+   */
+  readonly device?: { readonly person: string; readonly sealedName: Uint8Array; readonly nameEpoch: number; readonly addedBy: string };
   /** Every change of this member's access, oldest first (chain.ts keeps it). */
   readonly history: readonly AccessSpan[];
 }
@@ -121,8 +127,33 @@ export function mayRotate(author: Role): boolean {
   return author === 'owner' || author === 'admin';
 }
 
+/** The person a member key belongs to: the sign key (hex) of their first device. */
+export function personOf(member: Member): string {
+  return member.device?.person ?? toHex(member.identity.signPublicKey);
+}
+
+/** The current devices (members) of `person`, their first device first if it is still current. */
+export function devicesOf(state: Pick<MembershipState, 'members'>, person: string): Member[] {
+  return currentMembers(state).filter((m) => personOf(m) === person);
+}
+
+/** Owners counted as people: a second device of an owner is not a second owner. */
 export function ownerCount(state: Pick<MembershipState, 'members'>): number {
-  return currentMembers(state).filter((m) => m.role === 'owner').length;
+  return new Set(currentMembers(state).filter((m) => m.role === 'owner').map(personOf)).size;
+}
+
+/**
+ * The current people of the vault, each once: the member standing for them (their first
+ * device while it is current, else their oldest current device) and all their devices.
+ */
+export function currentPeople(state: Pick<MembershipState, 'members'>): { readonly member: Member; readonly devices: readonly Member[] }[] {
+  const people = new Map<string, Member[]>();
+  for (const m of currentMembers(state)) {
+    const person = personOf(m);
+    if (!people.has(person)) people.set(person, []);
+    people.get(person)!.push(m);
+  }
+  return [...people.values()].map((devices) => ({ member: devices[0]!, devices }));
 }
 
 /** The current member whose X25519 key this is: wraps are addressed by it. */

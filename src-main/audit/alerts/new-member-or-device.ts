@@ -1,4 +1,4 @@
-/** A member joined or was approved, or a known member acted from a device never seen before. */
+/** A member joined or was approved, a device was linked, or a known member acted from a device never seen before. */
 import { vaultLabel, type AlertDraft, type RuleEvaluator } from './rule';
 
 export function newMemberOrDeviceRule(): RuleEvaluator {
@@ -13,6 +13,16 @@ export function newMemberOrDeviceRule(): RuleEvaluator {
         severity: 'info',
         message: e.action === 'approve' ? `${e.subject ?? 'A new member'} was let into ${vaultLabel(e)}` : `This profile asked to join ${vaultLabel(e)}`,
         vault: e.vault ?? e.vaultId,
+      });
+    }
+    if (e.action === 'device-added') {
+      const name = typeof e.detail?.name === 'string' ? ` "${e.detail.name}"` : '';
+      alerts.push({
+        key: `linked:${e.seq}`,
+        rule: 'new-device',
+        at: e.at,
+        severity: 'warning',
+        message: e.detail?.step === 'linked' ? 'This device was linked to your vaults' : `A new device${name} was linked to your vaults: revoke it if you did not (tessera device revoke)`,
       });
     }
     const known = devices.get(e.by);
