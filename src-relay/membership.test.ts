@@ -46,6 +46,11 @@ describe('membership on the relay', () => {
     expect(await stranger.request({ type: 'log-fetch', vaultId, from: 0 })).toMatchObject({ type: 'error', code: 'NOT_A_MEMBER' });
     const log = await carolSocket.request({ type: 'log-fetch', vaultId, from: 0 });
     expect(log).toMatchObject({ type: 'log', length: 3 });
+    // Join requests: every person who is a member sees them (each links their own devices
+    // through them); someone the log does not name does not.
+    expect(await carolSocket.request({ type: 'join-list', vaultId })).toMatchObject({ type: 'joins' });
+    expect(await bobSocket.request({ type: 'join-list', vaultId })).toMatchObject({ type: 'joins' });
+    expect(await stranger.request({ type: 'join-list', vaultId })).toMatchObject({ type: 'error', code: 'NOT_A_MEMBER' });
   });
 });
 

@@ -76,8 +76,8 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
           printJson(ctx.io, secrets.map((s) => ({
             name: s.name, id: s.id, description: s.description, tags: s.tags, service: s.service, owner: s.owner,
             status: s.status, environments: s.environments, rotation: s.rotation, rotationState: states.get(s.id),
-            createdAt: formatTime(s.createdAt), createdBy: vault.meta.memberName(s.createdBy) ?? s.createdBy,
-            updatedAt: formatTime(s.updatedAt), updatedBy: vault.meta.memberName(s.updatedBy) ?? s.updatedBy,
+            createdAt: formatTime(s.createdAt), createdBy: vault.authorName(s.createdBy) ?? s.createdBy,
+            updatedAt: formatTime(s.updatedAt), updatedBy: vault.authorName(s.updatedBy) ?? s.updatedBy,
           })));
         } else if (secrets.length === 0) {
           ctx.io.stdout.write(`No secrets${o.env ? ` in ${o.env}` : ''} yet: tessera set KEY --vault ${o.vault} --env ENV\n`);
@@ -112,7 +112,7 @@ export function registerSecretCommands(program: Command, ctx: CliContext): void 
         const versions = await historyWithStanding(vault, key, o.env, Date.now());
         // As get: a secret with no value here is not found, rather than an empty table.
         if (versions.length === 0) throw new TesseraError('NOT_FOUND', `${key} has no value in ${o.env}`);
-        const who = (id: string) => vault.meta.memberName(id) ?? id;
+        const who = (id: string) => vault.authorName(id) ?? id;
         // Older versions: still valid at the provider (a rotation's grace window), revoked by a
         // rotation, or replaced by a plain set.
         const standing = (s: (typeof versions)[number]['standing']) => (s.state === 'valid' ? `valid until ${formatTime(s.until)}` : s.state === 'current' ? '' : s.state);

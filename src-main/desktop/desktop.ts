@@ -32,6 +32,7 @@ import { secretsApi, clipboardApi } from './secrets-api';
 import { sessionApi } from './session-api';
 import { settingsApi } from './settings-api';
 import { tokensApi } from './tokens-api';
+import { devicesApi } from './devices-api';
 import { DEFAULT_SETTINGS, readSettings } from './settings';
 
 export interface DesktopOptions {
@@ -96,6 +97,7 @@ export class Desktop implements DesktopContext {
       clipboard: clipboardApi(this),
       members: membersApi(this),
       tokens: tokensApi(this),
+      devices: devicesApi(this),
       audit: auditApi(this),
       health: healthApi(this),
       settings: settingsApi(this),

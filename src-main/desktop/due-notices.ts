@@ -37,7 +37,7 @@ export function namedAlert<T extends { readonly message: string }>(alert: T, me:
   const message = alert.message.replace(/\b[0-9a-f]{16}\b/g, (id) => {
     if (id === me) return 'You';
     for (const v of vaults) {
-      const name = v.meta.memberName(id);
+      const name = v.authorName(id);
       if (name) return name;
     }
     return id;

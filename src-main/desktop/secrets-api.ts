@@ -15,7 +15,7 @@ import type { Vault } from '../vaults/vault';
 import type { DesktopContext } from './desktop-context';
 
 function versionInfo(vault: Vault, v: VersionMeta): VersionInfo {
-  return { n: v.n, at: v.at, by: v.by, byName: vault.meta.memberName(v.by) ?? '', note: v.note };
+  return { n: v.n, at: v.at, by: v.by, byName: vault.authorName(v.by) ?? '', note: v.note };
 }
 
 async function summaries(vault: Vault): Promise<SecretSummary[]> {

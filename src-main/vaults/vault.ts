@@ -17,9 +17,9 @@ import { ScopeStore, type ScopeKeys, type StoreProblem } from '../store/scope-st
 import { recordKeyFromDeviceKey } from '../store/verified-records';
 import { readPushedCounters } from '../store/unpushed';
 import { readNewerVaultLog, readVaultLog, type VaultLog } from '../membership/vault-log';
-import { canWrite, currentMember } from '../../src-shared/membership/state';
+import { canWrite, currentMember, memberByMemberId } from '../../src-shared/membership/state';
 import { NO_LOG_HEAD, type LogHeadRef } from '../../src-shared/envelope/envelope';
-import { environmentNames } from '../../src-shared/membership/keys';
+import { deviceName, environmentNames, memberName } from '../../src-shared/membership/keys';
 import { admitFrom } from './admission';
 
 // Keys are looked up through the session each time: the keyring object is replaced (and
@@ -122,6 +122,23 @@ export class Vault {
 
   get name(): string {
     return this.meta.info().name;
+  }
+
+  /**
+   * Who a change's `by` (a member id) is, as history and the timeline show it: the name the
+   * signed log gives, with the device for a person's second and later devices ("Ada
+   * (desktop)"); else the name in the metadata (a vault made before sharing).
+   */
+  authorName(memberId: string): string | undefined {
+    const state = this.membership?.state;
+    const member = state && memberByMemberId(state, memberId);
+    const metaKeys = state && this.session.keys.vaults.get(this.id)?.scopes.get(state.metaScope);
+    if (member && metaKeys) {
+      const person = memberName(this.session.suite, state, member, metaKeys);
+      const device = deviceName(this.session.suite, state, member, metaKeys);
+      if (person) return device ? `${person} (${device})` : person;
+    }
+    return this.meta.memberName(memberId);
   }
 
   /**

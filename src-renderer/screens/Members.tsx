@@ -5,6 +5,7 @@ import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote } from '../components/ErrorNote';
 import { ConfirmAction } from '../components/ConfirmAction';
 import { Fingerprint } from '../components/Fingerprint';
+import { CompareFingerprint } from '../components/CompareFingerprint';
 import { Tokens } from './Tokens';
 import { selectedVault, useVaults } from '../stores/vaults';
 import { when } from '../time';
@@ -188,33 +189,12 @@ function PendingRequests({ vault, pending, onChange }: { vault: string; pending:
   );
 }
 
-const lastGroup = (fingerprint: string) => fingerprint.split(/\s+/).filter(Boolean).at(-1) ?? '';
-
 /**
  * One request. The joiner chose the name, so it proves nothing: Approve waits until the
  * user types the last group of digits the joiner reads to them and it matches this
  * request's, and main is told the whole fingerprint so it approves exactly this request.
  */
 function PendingRow({ vault, request, sameName, onChange }: { vault: string; request: JoinRequestInfo; sameName: number; onChange: () => Promise<void> }) {
-  const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const expected = lastGroup(request.fingerprint);
-  const digits = typed.replace(/\s+/g, '');
-  const matches = expected !== '' && digits === expected;
-
-  async function approve() {
-    setBusy(true);
-    setError(null);
-    try {
-      await api().members.approve({ vault, name: request.name, fingerprint: request.fingerprint });
-      await onChange();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  }
-
   return (
     <li className="member" aria-label={`Request from ${request.name}`}>
       <div>
@@ -231,21 +211,17 @@ function PendingRow({ vault, request, sameName, onChange }: { vault: string; req
         </p>
       ) : null}
       <p>Ask {request.name} to read their fingerprint aloud (phone or in person) and compare every group:</p>
-      <Fingerprint value={request.fingerprint} label={`${request.name}'s fingerprint`} />
-      <label>
-        Last group {request.name} read
-        <input inputMode="numeric" autoComplete="off" maxLength={7} value={typed} onChange={(e) => setTyped(e.target.value)} />
-      </label>
-      {digits.length >= expected.length && !matches ? (
-        <p className="error" role="status">
-          These digits do not match the last group above. Do not approve: ask {request.name} to read their fingerprint again; if it still differs, this
-          request is not from them.
-        </p>
-      ) : null}
-      <BusyButton type="button" className="primary" busy={busy} busyLabel="Approving…" disabled={!matches} onClick={() => void approve()}>
-        Approve
-      </BusyButton>
-      <ErrorNote error={error} />
+      <CompareFingerprint
+        name={request.name}
+        fingerprint={request.fingerprint}
+        inputLabel={`Last group ${request.name} read`}
+        busyLabel="Approving…"
+        mismatch={`These digits do not match the last group above. Do not approve: ask ${request.name} to read their fingerprint again; if it still differs, this request is not from them.`}
+        onApprove={async () => {
+          await api().members.approve({ vault, name: request.name, fingerprint: request.fingerprint });
+          await onChange();
+        }}
+      />
     </li>
   );
 }

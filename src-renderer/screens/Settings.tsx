@@ -4,12 +4,13 @@ import { api } from '../api';
 import { BusyButton, Spinner } from '../components/Busy';
 import { ErrorNote, FormErrors } from '../components/ErrorNote';
 import { Fingerprint } from '../components/Fingerprint';
+import { Devices } from './Devices';
 import { useSession } from '../stores/session';
 import { useSettings } from '../stores/settings';
 import { useVaults } from '../stores/vaults';
 import { when } from '../time';
 
-/** Auto-lock, clipboard timeout, theme; each vault's relay and sync; this profile. */
+/** Auto-lock, clipboard timeout, theme; each vault's relay and sync; your devices; this profile. */
 export function SettingsScreen() {
   const { settings, saving, error } = useSettings();
   const profile = useSession((s) => s.profile);
@@ -34,6 +35,7 @@ export function SettingsScreen() {
           <RelayRow key={v.id} vault={v} />
         ))}
       </section>
+      {profile ? <Devices /> : null}
       {profile ? (
         <section className="card stack" aria-labelledby="profile-title">
           <h2 id="profile-title">This profile</h2>

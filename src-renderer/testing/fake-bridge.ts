@@ -27,6 +27,7 @@ import type {
 import type { AuditEvent, AuditEventInput } from '../../src-shared/audit/events';
 import { DAY, generate, parseDotenv, refuse, Refusal, rotationsOf, rotationState, type Code, type FakeSecret, type FakeVault, type FakeVersion } from './fake-model';
 import { tokensCall } from './fake-tokens';
+import { FakeDevices } from './fake-devices';
 
 export interface FakeOptions {
   /** 'none' starts at first-run setup. */
@@ -59,6 +60,8 @@ export class FakeTessera {
   private nextId = 1;
   private readonly now: () => number;
   readonly me = { memberId: 'a11ce0000000000a', fingerprint: '12345 67890 13579 24680 11223 34455 66778 89900 10203 04050 60708 09010' };
+  /** This person's devices and the new ones asking to be linked. */
+  readonly devices = new FakeDevices(this.me, () => [...this.vaults.values()].filter((v) => v.relay).map((v) => v.name));
 
   constructor(options: FakeOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -447,6 +450,12 @@ export class FakeTessera {
       case 'tokens.create':
       case 'tokens.revoke':
         return tokensCall(this.vault(req.vault), method.slice('tokens.'.length) as 'list' | 'create' | 'revoke', req, this.now(), () => this.nextId++);
+      case 'devices.list':
+      case 'devices.link':
+      case 'devices.waiting':
+      case 'devices.approve':
+      case 'devices.revoke':
+        return this.devices.call(method.slice('devices.'.length), req, this.now());
       case 'audit.list': {
         const q = req as unknown as { vault?: string; secret?: string; action?: string; limit?: number };
         return this.audit

@@ -15,6 +15,7 @@ export const API_METHODS = {
   clipboard: ['copy', 'clear', 'status'],
   members: ['list', 'invite', 'join', 'completeJoins', 'pending', 'approve', 'remove'],
   tokens: ['list', 'create', 'revoke'],
+  devices: ['list', 'link', 'waiting', 'approve', 'revoke'],
   audit: ['list', 'alerts', 'export'],
   health: ['report'],
   settings: ['get', 'set'],

@@ -106,6 +106,14 @@ export const requestSchemas = {
     }),
     revoke: z.strictObject({ vault, name: z.string().min(1).max(64) }),
   },
+  devices: {
+    list: none,
+    link: z.strictObject({ vault: z.string().max(256).optional() }),
+    waiting: none,
+    // As members.approve: the whole fingerprint the user confirmed, never a prefix.
+    approve: z.strictObject({ name: z.string().max(256), fingerprint: z.string().regex(/^\d{5}( \d{5}){11}$/, 'a whole fingerprint') }),
+    revoke: z.strictObject({ fingerprint: z.string().regex(/^\d{5}( \d{5}){11}$/, 'a whole fingerprint') }),
+  },
   audit: {
     list: z.strictObject(auditQuery),
     alerts: none,

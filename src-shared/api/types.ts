@@ -221,6 +221,28 @@ export interface TokenInfo {
   readonly expired: boolean;
 }
 
+/** One of this person's devices (a computer with its own keys), across the vaults they hold. */
+export interface DeviceInfo {
+  /** "desktop"; "first device" for the profile the person started with. */
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly memberId: string;
+  /** When it was linked; null for the first device. */
+  readonly addedAt: number | null;
+  /** The device that linked it ('' for the first device). */
+  readonly addedBy: string;
+  readonly you: boolean;
+  readonly vaults: string[];
+}
+
+/** A new device that asked to be linked under one of this device's link codes. */
+export interface DeviceRequestInfo {
+  readonly name: string;
+  readonly fingerprint: string;
+  /** The vault the two devices meet through. */
+  readonly vault: string;
+}
+
 /** Pushed from main to the UI. */
 export type AppEvent =
   | { readonly type: 'locked'; readonly reason: LockReason }
@@ -299,6 +321,17 @@ export interface TesseraApi {
     create(req: Req<'tokens', 'create'>): Promise<{ token: string; info: TokenInfo }>;
     /** A removal: new keys for all it could read. */
     revoke(req: Req<'tokens', 'revoke'>): Promise<void>;
+  };
+  readonly devices: {
+    list(): Promise<DeviceInfo[]>;
+    /** A one-time code for a new computer (shown as text and as a QR code), valid for an hour. */
+    link(req: Req<'devices', 'link'>): Promise<{ code: string; vault: string; expiresAt: number }>;
+    /** New devices waiting for this device's approval, each with the fingerprint to compare. */
+    waiting(): Promise<DeviceRequestInfo[]>;
+    /** Links the device of that name whose fingerprint is exactly `fingerprint` to every shared vault. */
+    approve(req: Req<'devices', 'approve'>): Promise<{ name: string; vaults: string[] }>;
+    /** Cuts the device off everywhere (new keys for what it read); this person stays a member. */
+    revoke(req: Req<'devices', 'revoke'>): Promise<{ vaults: string[] }>;
   };
   readonly audit: {
     list(req: Req<'audit', 'list'>): Promise<AuditEvent[]>;

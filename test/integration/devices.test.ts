@@ -88,6 +88,10 @@ describe('your own devices', () => {
     await desktop.ok(['sync']);
     expect((await laptop.ok(['get', 'FROM_DESKTOP', '--vault', 'payments', '--env', 'staging'])).stdout).toBe('desktop-wrote-this');
     expect((await desktop.ok(['get', 'FROM_LAPTOP', '--vault', 'tools', '--env', 'production'])).stdout).toBe('laptop-wrote-this');
+    // History names the device that wrote: the person and the device, from the signed log.
+    expect((await olive.ok(['sync'])).code).toBe(0);
+    expect((await olive.ok(['history', 'FROM_DESKTOP', '--vault', 'payments', '--env', 'staging'])).stdout).toContain('Ada (desktop)');
+    expect((await olive.ok(['history', 'STRIPE_KEY', '--vault', 'payments', '--env', 'staging'])).stdout).not.toContain('(desktop)');
     // The owner reads the desktop's write, and sees Ada once among the members.
     await olive.ok(['sync']);
     expect((await olive.ok(['get', 'FROM_DESKTOP', '--vault', 'payments', '--env', 'staging'])).stdout).toBe('desktop-wrote-this');

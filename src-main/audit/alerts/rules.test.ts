@@ -124,6 +124,13 @@ describe('new member or device', () => {
     expect(device[0]).toMatchObject({ rule: 'new-device', severity: 'warning' });
   });
 
+  it('fires when a device is linked to your vaults, naming it', () => {
+    const rule = newMemberOrDeviceRule();
+    const [linked] = rule(ev({ action: 'device-added', at: T0, subject: 'desk-id', detail: { name: 'desktop', vaults: 2 } }));
+    expect(linked).toMatchObject({ rule: 'new-device', severity: 'warning', message: expect.stringMatching(/^A new device "desktop" was linked/) });
+    expect(rule(ev({ action: 'device-revoked', at: T0 + 1, subject: 'desk-id', detail: { name: 'desktop' } }))).toEqual([]);
+  });
+
   it('stays quiet for members on the devices they always use', () => {
     const rule = newMemberOrDeviceRule();
     const normal = Array.from({ length: 50 }, (_, i) => ev({ action: 'reveal', at: T0 + i, by: i % 2 ? 'alice' : 'bob', device: i % 2 ? 'laptop' : 'bob-laptop' }));
