@@ -15,15 +15,16 @@
  * person stays a member through their other devices.
  */
 import { fromHex, toHex } from '../../src-shared/crypto/bytes';
-import { fingerprint, formatFingerprint, memberId, type PublicIdentity } from '../../src-shared/crypto/identity';
+import { fingerprint, formatFingerprint, memberId } from '../../src-shared/crypto/identity';
 import { TesseraError, isTesseraError } from '../../src-shared/errors';
 import { addDevice } from '../../src-shared/membership/builders';
 import { verifyChain } from '../../src-shared/membership/chain';
 import { openDirectory, sealDirectory, type DirectoryVault } from '../../src-shared/membership/device-directory';
 import { decodeEntry, type MembershipEntry } from '../../src-shared/membership/entry';
-import { createJoinRequest, decodeDeviceCode, encodeDeviceCode } from '../../src-shared/membership/invite';
+import { decodeDeviceCode, encodeDeviceCode } from '../../src-shared/membership/invite';
 import { deviceName, memberName } from '../../src-shared/membership/keys';
 import { currentMember, currentMembers, devicesOf, personOf, type Member, type MembershipState } from '../../src-shared/membership/state';
+import type { DeviceInfo } from '../../src-shared/api/types';
 import { auditOf } from '../audit/session-audit';
 import type { PendingJoin } from '../profile/keyring';
 import type { Session } from '../profile/profile';
@@ -37,10 +38,9 @@ import { vaultDirectory } from '../vaults/vault-directory';
 import { chooseRequest, type ApprovalChoice } from './approval';
 import { membershipOf, pickPerson } from './invites';
 import { appendWithPins, freshSnapshots } from './remove';
-import { pendingJoinRequests, type JoinRequestView } from './join';
+import { myIdentity, pendingJoinRequests, sendJoinRequest, type JoinRequestView } from './join';
 import { pushEntry, saveLog } from './log-sync';
 
-const identityOf = (session: Session): PublicIdentity => ({ signPublicKey: session.signingKey.publicKey, boxPublicKey: session.suite.box.publicKeyFromSecret(session.keys.boxSecret) });
 
 /** This profile's member record in `vault`, if it is a current member and a person (not a machine). */
 function meIn(vault: Vault): { state: MembershipState; me: Member } | undefined {
@@ -99,17 +99,11 @@ export async function requestDeviceLink(session: Session, code: string, name: st
   if (session.keys.vaults.size > 0 || session.keys.joins.size > 0) {
     throw new TesseraError('INVALID_INPUT', 'This profile already has vaults of its own: a device to link starts from a new profile (tessera init in a fresh TESSERA_HOME)');
   }
-  const request = createJoinRequest(session.suite, link, session.signingKey, identityOf(session).boxPublicKey, name);
-  const client = await RelayClient.connect(link.relay, session.suite, session.signingKey);
-  try {
-    await client.request({ type: 'join', vaultId: link.vaultId, request }, 'join-ok');
-  } finally {
-    client.close();
-  }
+  await sendJoinRequest(session, link, name);
   const vaultId = toHex(link.vaultId);
   const join: PendingJoin = { relay: link.relay, inviteId: toHex(link.inviteId), genesisHash: toHex(link.genesisHash), requestedAt: Date.now(), vaultName: link.vaultName, linker: toHex(link.linker) };
   await withProfileLock(session.home, () => session.updateKeyring((k) => void k.joins.set(vaultId, join)));
-  return { fingerprint: formatFingerprint(fingerprint(identityOf(session))), vault: link.vaultName };
+  return { fingerprint: formatFingerprint(fingerprint(myIdentity(session))), vault: link.vaultName };
 }
 
 /** Link requests from new devices waiting on this device's approval (live device invites only). */
@@ -190,7 +184,7 @@ export async function completeDeviceLink(session: Session, vaultId: string, join
   if (toHex(entry.author) !== join.linker) throw new TesseraError('TAMPERED', 'The device entry was not signed by the device that made the link code', { reason: 'KEY_MISMATCH' });
   const person = personOf(state.members.get(join.linker)!);
   if (entry.body.kind !== 'device-add') throw new TesseraError('TAMPERED', 'Not a device entry');
-  const directory = openDirectory(session.suite, entry.body.directory, fromHex(vaultId), session.keys.boxSecret, identityOf(session).boxPublicKey);
+  const directory = openDirectory(session.suite, entry.body.directory, fromHex(vaultId), session.keys.boxSecret, myIdentity(session).boxPublicKey);
   const held = [vaultId];
   await take(session, vaultId, join.relay, meeting);
   for (const d of directory) {
@@ -211,7 +205,7 @@ export async function completeDeviceLink(session: Session, vaultId: string, join
       if (!isTesseraError(e)) throw e; // the link stands: the next tessera sync pulls it
     }
   }
-  await auditOf(session).record({ action: 'device-added', subject: memberId(identityOf(session)), detail: { step: 'linked', vaults: held.length } });
+  await auditOf(session).record({ action: 'device-added', subject: memberId(myIdentity(session)), detail: { step: 'linked', vaults: held.length } });
   return held;
 }
 
@@ -247,7 +241,7 @@ async function fetchDeviceEntry(session: Session, relay: string, vaultId: string
     client.close();
   }
   const state = verifyChain(session.suite, fromHex(genesisHash), entries);
-  const me = identityOf(session);
+  const me = myIdentity(session);
   const entry = entries.map((b) => decodeEntry(b)).find((e) => e.body.kind === 'device-add' && toHex(e.body.device.signPublicKey) === toHex(me.signPublicKey));
   if (!entry) return undefined;
   if (entry.body.kind === 'device-add' && toHex(entry.body.device.boxPublicKey) !== toHex(me.boxPublicKey)) {
@@ -261,23 +255,12 @@ async function take(session: Session, vaultId: string, relay: string, found: Dev
   await writeSyncState(session.home, vaultId, { relay, scopes: new Map() });
 }
 
-export interface DeviceView {
-  readonly name: string;
-  readonly fingerprint: string;
-  readonly memberId: string;
-  readonly addedAt: number | null;
-  /** The device that linked it ('' for the person's first device). */
-  readonly addedBy: string;
-  readonly you: boolean;
-  /** Names of the vaults it is a current device in. */
-  readonly vaults: string[];
-}
 
 const FIRST_DEVICE = 'first device';
 
 /** This person's current devices, across every vault they hold. */
-export async function listDevices(session: Session): Promise<DeviceView[]> {
-  const byKey = new Map<string, { view: Omit<DeviceView, 'vaults'>; vaults: string[] }>();
+export async function listDevices(session: Session): Promise<DeviceInfo[]> {
+  const byKey = new Map<string, { view: Omit<DeviceInfo, 'vaults'>; vaults: string[] }>();
   const mine = toHex(session.signingKey.publicKey);
   for (const vault of (await vaultDirectory(session).openAll()).vaults) {
     const found = meIn(vault);

@@ -12,7 +12,7 @@ import { TesseraError, isTesseraError } from '../../src-shared/errors';
 import { addMember } from '../../src-shared/membership/builders';
 import { verifyChain } from '../../src-shared/membership/chain';
 import { decodeEntry } from '../../src-shared/membership/entry';
-import { checkJoinRequest, createJoinRequest, decodeInviteCode, readJoinRequest } from '../../src-shared/membership/invite';
+import { checkJoinRequest, createJoinRequest, decodeInviteCode, readJoinRequest, type Invite } from '../../src-shared/membership/invite';
 import { checkJoinerKeys } from '../../src-shared/membership/relay-checks';
 import type { PendingInvite } from '../profile/keyring';
 import type { Session } from '../profile/profile';
@@ -28,17 +28,14 @@ import { vaultDirectory } from '../vaults/vault-directory';
 import { chooseRequest, type ApprovalChoice } from './approval';
 import { pushEntry, saveLog } from './log-sync';
 
-const myIdentity = (session: Session): PublicIdentity => ({
+export const myIdentity = (session: Session): PublicIdentity => ({
   signPublicKey: fromBase64Url(session.profile.identity.signPublicKey),
   boxPublicKey: fromBase64Url(session.profile.identity.boxPublicKey),
 });
 
-/** Sends a join request for the invite; returns the joiner's fingerprint to read out. */
-export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; vaultName: string; fingerprint: string }> {
-  const invite = decodeInviteCode(code);
+/** Sends our keys to the invite's relay, bound to its secret (a vault join, or a device link). */
+export async function sendJoinRequest(session: Session, invite: Invite, name: string): Promise<void> {
   checkRelayUrl(invite.relay);
-  const vaultId = toHex(invite.vaultId);
-  if (session.keys.vaults.has(vaultId)) throw new TesseraError('ALREADY_EXISTS', 'This profile already has that vault');
   const request = createJoinRequest(session.suite, invite, session.signingKey, myIdentity(session).boxPublicKey, name);
   const client = await RelayClient.connect(invite.relay, session.suite, session.signingKey);
   try {
@@ -46,6 +43,15 @@ export async function requestJoin(session: Session, code: string, name: string):
   } finally {
     client.close();
   }
+}
+
+/** Sends a join request for the invite; returns the joiner's fingerprint to read out. */
+export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; vaultName: string; fingerprint: string }> {
+  const invite = decodeInviteCode(code);
+  checkRelayUrl(invite.relay);
+  const vaultId = toHex(invite.vaultId);
+  if (session.keys.vaults.has(vaultId)) throw new TesseraError('ALREADY_EXISTS', 'This profile already has that vault');
+  await sendJoinRequest(session, invite, name);
   await auditOf(session).record({ action: 'join', vaultId, ...(invite.vaultName ? { vault: invite.vaultName } : {}), detail: { step: 'requested' } });
   await withProfileLock(session.home, () =>
     session.updateKeyring((k) => {

@@ -74,12 +74,10 @@ export interface AddInput {
 
 /** Adds a member, wrapping the current key of each scope it may read to its box key. */
 export function addMember(suite: CryptoSuite, state: MembershipState, signer: SigningKey, keys: HeldKeys, input: AddInput): BuiltEntry {
-  const metaEpoch = state.epochs.get(state.metaScope)!;
-  const metaCtx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch: metaEpoch };
   const body: EntryBody = {
     kind: 'add',
     member: input.identity,
-    sealedName: sealName(suite, input.name, held(keys, state.metaScope, metaEpoch), metaCtx, input.identity.signPublicKey),
+    sealedName: sealedNameOf(suite, state, keys, input.name, input.identity.signPublicKey),
     role: input.role,
     envScopes: input.envScopes.map(fromHex),
     grants: currentGrants(suite, state, keys, [state.metaScope, ...input.envScopes], input.identity.boxPublicKey),
@@ -149,12 +147,10 @@ export function addDevice(
   input: { readonly identity: PublicIdentity; readonly name: string; readonly directory?: Uint8Array; readonly at?: number },
 ): BuiltEntry {
   const author = currentMember(state, signer.publicKey) ?? refuse('NOT_ALLOWED', 'The author is not a current member');
-  const metaEpoch = state.epochs.get(state.metaScope)!;
-  const metaCtx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch: metaEpoch };
   const body: EntryBody = {
     kind: 'device-add',
     device: input.identity,
-    sealedName: sealName(suite, input.name, held(keys, state.metaScope, metaEpoch), metaCtx, input.identity.signPublicKey),
+    sealedName: sealedNameOf(suite, state, keys, input.name, input.identity.signPublicKey),
     grants: currentGrants(suite, state, keys, [state.metaScope, ...author.scopes], input.identity.boxPublicKey),
     directory: input.directory ?? new Uint8Array(0),
   };
@@ -234,6 +230,13 @@ function managed(state: MembershipState, signer: SigningKey, signPublicKey: Uint
 
 function withMember(state: MembershipState, signPublicKey: Uint8Array, m: Member): MembershipState {
   return { ...state, members: new Map(state.members).set(toHex(signPublicKey), m) };
+}
+
+/** `name` sealed under the current meta key, bound to the member (or device) key `subject`. */
+function sealedNameOf(suite: CryptoSuite, state: MembershipState, keys: HeldKeys, name: string, subject: Uint8Array): Uint8Array {
+  const epoch = state.epochs.get(state.metaScope)!;
+  const ctx = { vaultId: state.vaultId, scopeId: fromHex(state.metaScope), epoch };
+  return sealName(suite, name, held(keys, state.metaScope, epoch), ctx, subject);
 }
 
 function held(keys: HeldKeys, scope: string, epoch: number): Uint8Array {
