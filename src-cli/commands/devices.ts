@@ -72,16 +72,17 @@ export function registerDeviceCommands(program: Command, ctx: CliContext): void 
 
   device
     .command('list')
-    .description('your devices, in every vault you hold')
+    .description('your devices, in every vault you hold; last seen: the newest change each signed that this device has')
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }) => {
       const session = await unlock(ctx);
       try {
         const devices = await listDevices(session);
-        if (o.json) return printJson(ctx.io, devices.map((d) => ({ ...d, addedAt: d.addedAt === null ? null : formatTime(d.addedAt) })));
+        if (o.json) return printJson(ctx.io, devices.map((d) => ({ ...d, addedAt: d.addedAt === null ? null : formatTime(d.addedAt), lastSeenAt: d.lastSeenAt === null ? null : formatTime(d.lastSeenAt) })));
         if (!devices.length) return void ctx.io.stderr.write('No shared vaults yet: devices are listed in the vaults you share\n');
-        printTable(ctx.io, ['NAME', 'FINGERPRINT', 'ADDED', 'BY', 'VAULTS'], devices.map((d) => [
-          `${d.name}${d.you ? ' (this device)' : ''}`, d.fingerprint.split(' ').slice(0, 2).join(' ') + '…', d.addedAt === null ? '-' : formatTime(d.addedAt), d.addedBy || '-', String(d.vaults.length),
+        printTable(ctx.io, ['NAME', 'FINGERPRINT', 'ADDED', 'BY', 'LAST SEEN', 'VAULTS'], devices.map((d) => [
+          `${d.name}${d.you ? ' (this device)' : ''}`, d.fingerprint.split(' ').slice(0, 2).join(' ') + '…', d.addedAt === null ? '-' : formatTime(d.addedAt), d.addedBy || '-',
+          d.lastSeenAt === null ? 'no change yet' : formatTime(d.lastSeenAt), String(d.vaults.length),
         ]));
       } finally {
         session.lock();

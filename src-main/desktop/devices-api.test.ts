@@ -47,6 +47,7 @@ describe('devices through the desktop API', () => {
     expect((await acme.environment('production')).values.current(acme.meta.secretByName('API_KEY')!.id)?.value).toBe('prod-value');
 
     const devices = await call<DeviceInfo[]>('devices.list');
+    expect(devices.map((d) => d.lastSeenAt === null)).toEqual([false, true]); // the desktop has written nothing yet
     expect(devices.map((d) => [d.name, d.you, d.addedBy, d.vaults])).toEqual([
       ['first device', true, '', ['acme']],
       ['desktop', false, 'first device', ['acme']],

@@ -260,7 +260,8 @@ const FIRST_DEVICE = 'first device';
 
 /** This person's current devices, across every vault they hold. */
 export async function listDevices(session: Session): Promise<DeviceInfo[]> {
-  const byKey = new Map<string, { view: Omit<DeviceInfo, 'vaults'>; vaults: string[] }>();
+  const byKey = new Map<string, { view: Omit<DeviceInfo, 'vaults' | 'lastSeenAt'>; vaults: string[] }>();
+  const lastSeen = new Map<string, number>();
   const mine = toHex(session.signingKey.publicKey);
   for (const vault of (await vaultDirectory(session).openAll()).vaults) {
     const found = meIn(vault);
@@ -285,8 +286,24 @@ export async function listDevices(session: Session): Promise<DeviceInfo[]> {
       }
       byKey.get(key)!.vaults.push(vault.name);
     }
+    await noteLastChanges(vault, lastSeen);
   }
-  return [...byKey.values()].map((d) => ({ ...d.view, vaults: d.vaults }));
+  return [...byKey.values()].map((d) => ({ ...d.view, lastSeenAt: lastSeen.get(d.view.memberId) ?? null, vaults: d.vaults }));
+}
+
+/**
+ * The newest change each member id signed among what this profile holds of `vault`: secret
+ * records and every version of the environments it reads. Records name their real signer
+ * (record-authors.ts), so this is when that device last wrote here, by its own clock.
+ */
+async function noteLastChanges(vault: Vault, into: Map<string, number>): Promise<void> {
+  const note = (by: string, at: number) => {
+    if (at > (into.get(by) ?? 0)) into.set(by, at);
+  };
+  for (const s of vault.meta.secrets()) note(s.updatedBy, s.updatedAt);
+  for (const env of await vault.readableEnvironments()) {
+    for (const id of env.values.secretIds()) for (const v of env.values.history(id)) note(v.by, v.at);
+  }
 }
 
 /** The person's name as the log has it, for messages. */

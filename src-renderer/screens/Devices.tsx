@@ -51,8 +51,8 @@ function DeviceRow({ device, onChange }: { device: DeviceInfo; onChange: () => P
         <strong>{device.name}</strong>
         {device.you ? <span className="muted"> (this device)</span> : null}{' '}
         <span className="muted small">
-          {device.addedAt === null ? 'your first device' : `linked ${when(device.addedAt)} by ${device.addedBy}`} · {device.vaults.length} vault
-          {device.vaults.length === 1 ? '' : 's'}
+          {device.addedAt === null ? 'your first device' : `linked ${when(device.addedAt)} by ${device.addedBy}`} ·{' '}
+          {device.lastSeenAt === null ? 'no change yet' : `last change ${when(device.lastSeenAt)}`} · {device.vaults.length} vault{device.vaults.length === 1 ? '' : 's'}
         </span>
       </div>
       {device.you ? null : (

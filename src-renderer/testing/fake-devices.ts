@@ -9,7 +9,7 @@ export class FakeDevices {
   private links = 0;
 
   constructor(me: { memberId: string; fingerprint: string }, private readonly vaultNames: () => string[]) {
-    this.devices = [{ name: 'first device', fingerprint: me.fingerprint, memberId: me.memberId, addedAt: null, addedBy: '', you: true, vaults: vaultNames() }];
+    this.devices = [{ name: 'first device', fingerprint: me.fingerprint, memberId: me.memberId, addedAt: null, addedBy: '', you: true, lastSeenAt: null, vaults: vaultNames() }];
   }
 
   /** A new computer sends its request (as `tessera device add CODE` would). */
@@ -32,7 +32,7 @@ export class FakeDevices {
         const i = this.requests.findIndex((r) => r.name === req.name && r.fingerprint === req.fingerprint);
         if (i < 0) refuse('FINGERPRINT_MISMATCH', 'No request from that device with that fingerprint');
         const [r] = this.requests.splice(i, 1);
-        this.devices.push({ name: r!.name, fingerprint: r!.fingerprint, memberId: `d${this.devices.length}`, addedAt: now, addedBy: 'first device', you: false, vaults: this.vaultNames() });
+        this.devices.push({ name: r!.name, fingerprint: r!.fingerprint, memberId: `d${this.devices.length}`, addedAt: now, addedBy: 'first device', you: false, lastSeenAt: null, vaults: this.vaultNames() });
         return { name: r!.name, vaults: this.vaultNames() };
       }
       case 'revoke': {

@@ -232,6 +232,8 @@ export interface DeviceInfo {
   /** The device that linked it ('' for the first device). */
   readonly addedBy: string;
   readonly you: boolean;
+  /** The newest change it signed that this device holds (its clock); null when none. */
+  readonly lastSeenAt: number | null;
   readonly vaults: string[];
 }
 

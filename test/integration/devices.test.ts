@@ -98,7 +98,9 @@ describe('your own devices', () => {
     const members = JSON.parse((await olive.ok(['members', '--vault', 'payments', '--json'])).stdout).members as { name: string }[];
     expect(members.map((m) => m.name).sort()).toEqual(['Ada', 'Olive']);
 
-    const devices = JSON.parse((await laptop.ok(['device', 'list', '--json'])).stdout) as { name: string; you: boolean; addedBy: string; vaults: string[] }[];
+    const devices = JSON.parse((await laptop.ok(['device', 'list', '--json'])).stdout) as { name: string; you: boolean; addedBy: string; lastSeenAt: string | null; vaults: string[] }[];
+    expect(devices.map((d) => d.lastSeenAt === null)).toEqual([false, false]); // both wrote
+    expect((await laptop.ok(['device', 'list'])).stdout).toMatch(/^desktop .* first device .*\d.* 2$/m);
     expect(devices.map((d) => [d.name, d.you, d.addedBy, d.vaults.sort()])).toEqual([
       ['first device', true, '', ['payments', 'tools']],
       ['desktop', false, 'first device', ['payments', 'tools']],
