@@ -16,6 +16,7 @@ const entries = {
   'bench-scan': 'test/bench/scan.ts',
   'bench-run': 'test/bench/run.ts',
   'bench-token': 'test/bench/token.ts',
+  'bench-relay': 'test/bench/relay.ts',
   'bench-audit': 'test/bench/audit.ts',
 };
 const only = process.argv.slice(2);
@@ -31,7 +32,7 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
   // Native addons load at run time from node_modules.
-  external: ['keytar', 'sodium-native', 'better-sqlite3', 'electron'],
+  external: ['keytar', 'sodium-native', 'better-sqlite3', 'pg', 'pg-native', 'electron'],
   define: { TESSERA_VERSION: JSON.stringify(pkg.version) },
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __tesseraRequire } from 'node:module'; const require = __tesseraRequire(import.meta.url);" },

@@ -9,8 +9,9 @@ set -eu
 # keytar (the OS keychain binding) links against libsecret; keytar and better-sqlite3 build
 # from source (build-essential, python3) where no prebuilt binary downloads.
 APP="build-essential python3 libsecret-1-dev gnome-keyring ca-certificates"
-# dbus-run-session and a Secret Service for the keychain tests; Chromium for the end-to-end tests.
-TEST="$APP dbus dbus-x11 chromium"
+# dbus-run-session and a Secret Service for the keychain tests; Chromium for the end-to-end tests;
+# PostgreSQL for the relay's PostgreSQL backend (its tests run when TESSERA_TEST_PG is set).
+TEST="$APP dbus dbus-x11 chromium postgresql"
 
 list=false
 if [ "${1:-}" = --list ]; then list=true; shift; fi

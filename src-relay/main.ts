@@ -13,6 +13,7 @@ import { TesseraError, isTesseraError } from '../src-shared/errors';
 import { RELAY_DEFAULTS, RELAY_FLAG_HELP, relayOptionsFromFlags, type RelayFlags, type StartRelayOptions } from './options';
 import { createRelay, type Relay } from './relay';
 import { openSqliteStorage } from './sqlite-storage';
+import { isPostgresUrl, openPgStorage } from './pg-storage';
 import type { RelayStorage } from './storage';
 
 export { RELAY_DEFAULTS, relayOptionsFromFlags, type RelayFlags, type StartRelayOptions } from './options';
@@ -56,6 +57,18 @@ function healthz(server: Server, relay: Relay, storage: RelayStorage): void {
   });
 }
 
+/** The database as logs may show it: a PostgreSQL URL without its password. */
+export function shownDb(db: string): string {
+  if (!isPostgresUrl(db)) return db;
+  try {
+    const u = new URL(db);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 const urlHost = (host: string) => (host.includes(':') ? `[${host}]` : host);
 
 /** Opens the database, starts listening and prints `tessera relay listening on ws://HOST:PORT (db: …)`. */
@@ -64,10 +77,10 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   const db = options.db ?? RELAY_DEFAULTS.db;
   let storage: RelayStorage;
   try {
-    storage = openSqliteStorage(db, { cachedVaults: options.cachedVaults });
+    storage = isPostgresUrl(db) ? await openPgStorage(db, { cachedVaults: options.cachedVaults }) : openSqliteStorage(db, { cachedVaults: options.cachedVaults });
   } catch (e) {
     if (isTesseraError(e)) throw e;
-    throw new TesseraError('IO', `Cannot open the relay database ${db}: ${(e as Error).message}`);
+    throw new TesseraError('IO', `Cannot open the relay database ${shownDb(db)}: ${(e as Error).message}`);
   }
   const relay = createRelay({ storage, limits: options.limits, log: options.log ?? stderrLine });
   const server = createServer();
@@ -90,7 +103,7 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
   server.on('error', (e) => (options.log ?? stderrLine)(`relay: server error ${(e as NodeJS.ErrnoException).code ?? e.message}`));
   const port = (server.address() as AddressInfo).port;
   const url = `ws://${urlHost(host)}:${port}`;
-  (options.out ?? stdoutLine)(`tessera relay listening on ${url} (db: ${db})`);
+  (options.out ?? stdoutLine)(`tessera relay listening on ${url} (db: ${shownDb(db)})`);
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
@@ -126,7 +139,7 @@ export async function serveRelayUntilSignal(options: StartRelayOptions = {}): Pr
   });
 }
 
-const USAGE = `Usage: tessera-relay [--host 127.0.0.1] [--port 8787] [--db ./tessera-relay.db] [--max-frame-bytes N] [--max-connections N]
+const USAGE = `Usage: tessera-relay [--host 127.0.0.1] [--port 8787] [--db ./tessera-relay.db | --db postgres://USER@HOST/DB (or TESSERA_RELAY_DB)] [--max-frame-bytes N] [--max-connections N]
   [--messages-per-second N] [--message-burst N] [--max-vault-bytes N] [--max-key-bytes N] [--max-vaults-per-key N]
   [--registrations-per-hour N] [--cached-vaults N]
 --host 0.0.0.0 listens beyond loopback: put a TLS-terminating reverse proxy in front (clients accept wss:// URLs).

@@ -67,7 +67,8 @@ export function relayOptionsFromFlags(flags: RelayFlags): StartRelayOptions {
   return {
     host: flags.host ?? RELAY_DEFAULTS.host,
     port: flags.port === undefined ? RELAY_DEFAULTS.port : integer(flags.port, '--port', 0, 65535),
-    db: flags.db ?? RELAY_DEFAULTS.db,
+    // A PostgreSQL URL may carry a password: TESSERA_RELAY_DB keeps it out of the process list.
+    db: flags.db ?? process.env.TESSERA_RELAY_DB ?? RELAY_DEFAULTS.db,
     limits,
     ...(flags.cachedVaults === undefined ? {} : { cachedVaults: integer(flags.cachedVaults, '--cached-vaults', 1, 10_000_000) }),
   };

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-node/crypto/node-suite';
-import { openMemoryStorage, openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
+import { openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
+import { BACKENDS } from '../test/helpers/storage-backends';
 import { DEFAULT_LIMITS } from './limits';
 import type { NewSnapshot, NewUpdate, Quotas, RelayStorage } from './storage';
 
@@ -60,11 +61,11 @@ describe('sqlite storage', () => {
   });
 });
 
-describe('storage semantics (in memory)', () => {
+describe.each(BACKENDS)('storage semantics ($name)', (backend) => {
   let s: RelayStorage;
   const [vaultId, scopeId, owner, other] = [id(), id(), key(), key()];
   beforeEach(async () => {
-    s = openMemoryStorage();
+    s = await backend.open();
     await s.createVault(vaultId, owner, 1, 100);
   });
   afterEach(() => s.close());

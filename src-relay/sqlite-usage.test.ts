@@ -12,7 +12,8 @@ import { envelopeHash } from '../src-shared/envelope/envelope';
 import { createGenesis } from '../src-shared/membership/builders';
 import { Author, newIdentity, person, randomId } from '../test/helpers/relay-client';
 import { DEFAULT_LIMITS } from './limits';
-import { openMemoryStorage, openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
+import { openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
+import { BACKENDS } from '../test/helpers/storage-backends';
 import type { NewUpdate, Quotas, RelayStorage } from './storage';
 
 const roomy: Quotas = { maxVaultBytes: 1e12, maxKeyBytes: 1e12 };
@@ -31,10 +32,10 @@ const snapshotOf = (a: Author, covers: number, size: number) => {
 const genesisFor = (vaultId: Uint8Array, creator: ReturnType<typeof person>) =>
   createGenesis(nodeSuite, creator.signing, { vaultId, metaScope: toHex(randomId()), envScopes: [toHex(randomId())], creator: creator.identity, name: 'Ada' });
 
-describe('stored bytes', () => {
+describe.each(BACKENDS)('stored bytes ($name)', (backend) => {
   let s: RelayStorage;
-  beforeEach(() => {
-    s = openMemoryStorage();
+  beforeEach(async () => {
+    s = await backend.open();
   });
   afterEach(() => s.close());
 

@@ -19,6 +19,7 @@ import {
 } from '../../src-shared/protocol/messages';
 import type { RelayLimits } from '../../src-relay/limits';
 import { startRelay, type RunningRelay } from '../../src-relay/main';
+import { freshPgDatabase } from './storage-backends';
 
 export type Deliver = Extract<RelayMessage, { type: 'deliver' }>;
 export type Closed = { code: number; reason: string };
@@ -242,10 +243,19 @@ export class Author {
   }
 }
 
-/** An in-process relay on an ephemeral 127.0.0.1 port with an in-memory database. */
+/**
+ * An in-process relay on an ephemeral 127.0.0.1 port with an in-memory database, or with
+ * TESSERA_TEST_RELAY_BACKEND=postgres a fresh PostgreSQL database (TESSERA_TEST_PG), dropped
+ * on close: CI runs the relay's tests both ways.
+ */
 export async function startTestRelay(limits: Partial<RelayLimits> = {}): Promise<RunningRelay & { logs: string[] }> {
   const logs: string[] = [];
-  const running = await startRelay({ host: '127.0.0.1', port: 0, db: ':memory:', limits, log: (l) => logs.push(l), out: () => undefined });
+  const pg = process.env.TESSERA_TEST_RELAY_BACKEND === 'postgres' ? await freshPgDatabase() : undefined;
+  const running = await startRelay({ host: '127.0.0.1', port: 0, db: pg?.url ?? ':memory:', limits, log: (l) => logs.push(l), out: () => undefined });
+  if (pg) {
+    const close = running.close;
+    return Object.assign(running, { logs, close: async () => (await close(), await pg.drop()) });
+  }
   return Object.assign(running, { logs });
 }
 
