@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-node/crypto/node-suite';
 import { openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
-import { BACKENDS } from '../test/helpers/storage-backends';
+import { BACKENDS, freshPgDatabase, PG_URL } from '../test/helpers/storage-backends';
+import { openPgStorage, PG_SCHEMA_VERSION } from './pg-storage';
 import { DEFAULT_LIMITS } from './limits';
 import type { NewSnapshot, NewUpdate, Quotas, RelayStorage } from './storage';
 
@@ -128,5 +129,20 @@ describe.each(BACKENDS)('storage semantics ($name)', (backend) => {
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 250 })).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect((await s.envelopesAfter(vaultId, scopeId, 0, { count: 10, bytes: 1 })).map((e) => e.seq)).toEqual([1]);
     expect(await s.envelopesAfter(vaultId, scopeId, 6, { count: 10, bytes: 1e6 })).toEqual([]);
+  });
+});
+
+describe.skipIf(!PG_URL)('postgres storage', () => {
+  it('applies its schema once when two relays start together, and refuses a database of a newer schema', async () => {
+    const db = await freshPgDatabase();
+    try {
+      const [a, b] = await Promise.all([openPgStorage(db.url), openPgStorage(db.url)]);
+      expect((await a.pool.query('SELECT version FROM tessera_schema')).rows).toEqual([{ version: PG_SCHEMA_VERSION }]);
+      await a.pool.query('UPDATE tessera_schema SET version = version + 1');
+      await Promise.all([a.close(), b.close()]);
+      await expect(openPgStorage(db.url)).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' });
+    } finally {
+      await db.drop();
+    }
   });
 });
