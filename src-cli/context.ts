@@ -57,6 +57,16 @@ export async function unlock(ctx: CliContext): Promise<Session> {
   }
 }
 
+/** Unlocks, runs `fn` with the session, and always locks. */
+export async function withSession<T>(ctx: CliContext, fn: (session: Session) => Promise<T>): Promise<T> {
+  const session = await unlock(ctx);
+  try {
+    return await fn(session);
+  } finally {
+    session.lock();
+  }
+}
+
 /** Unlocks, opens the vault, runs `fn`, reports any store repairs, and always locks. */
 export async function withVault<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault) => Promise<T>): Promise<T> {
   const session = await unlock(ctx);

@@ -18,11 +18,13 @@ import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { toHex } from '../src-shared/crypto/bytes';
 import { TesseraError } from '../src-shared/errors';
 import { Memberships, type MembershipStore } from './membership';
+import { overQuota, sumCharges } from './storage';
 import type {
   AppendResult,
   CreateVaultResult,
   NewSnapshot,
   NewUpdate,
+  Charge,
   OverQuota,
   Quotas,
   RelayStorage,
@@ -191,36 +193,21 @@ async function retried<T>(fn: () => Promise<T>): Promise<T> {
 const b = (x: Uint8Array): Buffer => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
 const view = (x: Buffer): Uint8Array => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
 
-interface Charge {
-  readonly key: Uint8Array | null;
-  readonly bytes: number;
-}
-
 /**
  * Inside the caller's transaction, holding the scope lock: locks the vault's row and each
  * charged key's (in byte order), and moves their totals, or changes nothing and returns the
  * quota the write would exceed. As in SQLite, only growth past a quota is refused.
  */
 async function charge(c: PoolClient, vaultId: Uint8Array, charges: readonly Charge[], quotas: Quotas): Promise<OverQuota | undefined> {
-  const perKey = new Map<string, { key: Uint8Array; bytes: number }>();
-  let total = 0;
-  for (const ch of charges) {
-    total += ch.bytes;
-    if (!ch.key) continue;
-    const k = toHex(ch.key);
-    perKey.set(k, { key: ch.key, bytes: (perKey.get(k)?.bytes ?? 0) + ch.bytes });
-  }
+  const { total, perKey: keys } = sumCharges(charges);
   const vault = await c.query<{ n: number }>('SELECT stored_bytes AS n FROM vaults WHERE id = $1 FOR UPDATE', [b(vaultId)]);
-  const used = vault.rows[0]?.n ?? 0;
-  if (total > 0 && used + total > quotas.maxVaultBytes) return { quota: 'vault', limit: quotas.maxVaultBytes, used, adding: total };
-  const keys = [...perKey.entries()].sort(([a], [z]) => (a < z ? -1 : 1)).map(([, k]) => k);
-  const held: number[] = [];
+  const vaultOver = overQuota('vault', quotas.maxVaultBytes, vault.rows[0]?.n ?? 0, total);
+  if (vaultOver) return vaultOver;
   for (const k of keys) {
     await c.query('INSERT INTO key_usage (public_key, stored_bytes) VALUES ($1, 0) ON CONFLICT DO NOTHING', [b(k.key)]);
     const r = await c.query<{ n: number }>('SELECT stored_bytes AS n FROM key_usage WHERE public_key = $1 FOR UPDATE', [b(k.key)]);
-    const n = r.rows[0]!.n;
-    if (k.bytes > 0 && n + k.bytes > quotas.maxKeyBytes) return { quota: 'key', limit: quotas.maxKeyBytes, used: n, adding: k.bytes };
-    held.push(n);
+    const keyOver = overQuota('key', quotas.maxKeyBytes, r.rows[0]!.n, k.bytes);
+    if (keyOver) return keyOver;
   }
   await c.query('UPDATE vaults SET stored_bytes = stored_bytes + $1 WHERE id = $2', [total, b(vaultId)]);
   for (const k of keys) await c.query('UPDATE key_usage SET stored_bytes = stored_bytes + $1 WHERE public_key = $2', [k.bytes, b(k.key)]);

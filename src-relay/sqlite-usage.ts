@@ -9,16 +9,11 @@
  * membership log entries (to the entry's author). Row overhead is not counted.
  */
 import type Database from 'better-sqlite3';
-import { toHex } from '../src-shared/crypto/bytes';
 import { decodeEnvelope } from '../src-shared/envelope/envelope';
 import { decodeEntry } from '../src-shared/membership/entry';
-import type { OverQuota, Quotas } from './storage';
+import { overQuota, sumCharges, type Charge, type OverQuota, type Quotas } from './storage';
 
-/** One key's share of a write: bytes added (positive) or freed (negative). Null: freed bytes of no known author. */
-export interface Charge {
-  readonly key: Uint8Array | null;
-  readonly bytes: number;
-}
+export type { Charge } from './storage';
 
 /** Schema 1 → 2: the accounting columns and table, and the totals of what is already stored. */
 export function migrateToUsage(db: Database.Database): void {
@@ -86,25 +81,15 @@ export function sqliteUsage(db: Database.Database): Usage {
   };
   const vaultBytes = (vaultId: Uint8Array) => (q.vault.get(vaultId) as { n: number } | undefined)?.n ?? 0;
   const keyBytes = (key: Uint8Array) => (q.key.get(key) as { n: number } | undefined)?.n ?? 0;
-  const over = (quota: OverQuota['quota'], limit: number, used: number, adding: number): OverQuota | undefined =>
-    adding > 0 && used + adding > limit ? { quota, limit, used, adding } : undefined;
-
   return {
     change(vaultId, charges, quotas) {
-      const perKey = new Map<string, { key: Uint8Array; bytes: number }>();
-      let total = 0;
-      for (const c of charges) {
-        total += c.bytes;
-        if (!c.key) continue;
-        const k = toHex(c.key);
-        perKey.set(k, { key: c.key, bytes: (perKey.get(k)?.bytes ?? 0) + c.bytes });
-      }
+      const { total, perKey } = sumCharges(charges);
       const refused =
-        over('vault', quotas.maxVaultBytes, vaultBytes(vaultId), total) ??
-        [...perKey.values()].reduce<OverQuota | undefined>((found, k) => found ?? over('key', quotas.maxKeyBytes, keyBytes(k.key), k.bytes), undefined);
+        overQuota('vault', quotas.maxVaultBytes, vaultBytes(vaultId), total) ??
+        perKey.reduce<OverQuota | undefined>((found, k) => found ?? overQuota('key', quotas.maxKeyBytes, keyBytes(k.key), k.bytes), undefined);
       if (refused) return refused;
       if (total !== 0) q.moveVault.run(total, vaultId);
-      for (const k of perKey.values()) if (k.bytes !== 0) q.moveKey.run(k.key, k.bytes);
+      for (const k of perKey) if (k.bytes !== 0) q.moveKey.run(k.key, k.bytes);
       return undefined;
     },
     vaultBytes,

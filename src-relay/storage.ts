@@ -17,6 +17,7 @@
  * another relay process, cannot overshoot. Bytes a snapshot prunes are credited back.
  */
 
+import { toHex } from '../src-shared/crypto/bytes';
 import type { Memberships } from './membership';
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
 
@@ -95,6 +96,30 @@ export interface OverQuota {
   readonly used: number;
   /** What the write would add (net of what it frees). */
   readonly adding: number;
+}
+
+/** One key's share of a write: bytes added (positive) or freed (negative). Null: freed bytes of no known author. */
+export interface Charge {
+  readonly key: Uint8Array | null;
+  readonly bytes: number;
+}
+
+/** A write's charges summed: the vault's total, and each key's (in byte order, the order backends lock them in). */
+export function sumCharges(charges: readonly Charge[]): { total: number; perKey: { key: Uint8Array; bytes: number }[] } {
+  const perKey = new Map<string, { key: Uint8Array; bytes: number }>();
+  let total = 0;
+  for (const c of charges) {
+    total += c.bytes;
+    if (!c.key) continue;
+    const k = toHex(c.key);
+    perKey.set(k, { key: c.key, bytes: (perKey.get(k)?.bytes ?? 0) + c.bytes });
+  }
+  return { total, perKey: [...perKey.entries()].sort(([a], [z]) => (a < z ? -1 : 1)).map(([, k]) => k) };
+}
+
+/** The refusal when `adding` would take `used` past `limit`; only growth is ever refused. */
+export function overQuota(quota: OverQuota['quota'], limit: number, used: number, adding: number): OverQuota | undefined {
+  return adding > 0 && used + adding > limit ? { quota, limit, used, adding } : undefined;
 }
 
 export type AppendResult =

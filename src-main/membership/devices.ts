@@ -22,25 +22,23 @@ import { verifyChain } from '../../src-shared/membership/chain';
 import { openDirectory, sealDirectory, type DirectoryVault } from '../../src-shared/membership/device-directory';
 import { decodeEntry, type MembershipEntry } from '../../src-shared/membership/entry';
 import { decodeDeviceCode, encodeDeviceCode } from '../../src-shared/membership/invite';
-import { deviceName, memberName } from '../../src-shared/membership/keys';
+import { deviceName } from '../../src-shared/membership/keys';
 import { currentMember, currentMembers, devicesOf, personOf, type Member, type MembershipState } from '../../src-shared/membership/state';
 import type { DeviceInfo } from '../../src-shared/api/types';
 import { auditOf } from '../audit/session-audit';
 import type { PendingJoin } from '../profile/keyring';
 import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
-import { RelayClient } from '../sync/relay-client';
 import { syncOnce } from '../sync/sync-runs';
 import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
 import { withVaultMembership } from '../sync/vault-relay';
 import type { Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
 import { chooseRequest, type ApprovalChoice } from './approval';
-import { membershipOf, pickPerson } from './invites';
+import { keepInvite, membershipOf, pickPerson, retireInvite } from './invites';
 import { appendWithPins, freshSnapshots } from './remove';
-import { myIdentity, pendingJoinRequests, sendJoinRequest, type JoinRequestView } from './join';
+import { fetchLogAsMember, myIdentity, pendingJoinRequests, sendJoinRequest, type JoinRequestView } from './join';
 import { pushEntry, saveLog } from './log-sync';
-
 
 /** This profile's member record in `vault`, if it is a current member and a person (not a machine). */
 function meIn(vault: Vault): { state: MembershipState; me: Member } | undefined {
@@ -68,7 +66,8 @@ export interface CreatedLink {
 /** A one-time code for a new device, meeting through `via` (default: the first shared vault). */
 export async function createDeviceLink(session: Session, via: string | undefined, ttlMs: number): Promise<CreatedLink> {
   const reachable = await linkableVaults(session);
-  const meeting = via ? reachable.find((r) => r.vault.name === via || r.vault.id.startsWith(via)) : reachable[0];
+  const chosen = via === undefined ? undefined : await vaultDirectory(session).find(via);
+  const meeting = chosen ? reachable.find((r) => r.vault.id === chosen.id) : reachable[0];
   if (!meeting) {
     throw new TesseraError(
       'NO_RELAY',
@@ -82,12 +81,7 @@ export async function createDeviceLink(session: Session, via: string | undefined
   const now = Date.now();
   // A device invite hands out no role of its own: the device gets the person's, in every vault.
   const invite = { secret, role: 'viewer' as const, envScopes: [], createdAt: now, expiresAt: now + ttlMs, device: true as const };
-  await withProfileLock(session.home, () =>
-    session.updateKeyring((k) => {
-      const v = k.vaults.get(vault.id)!;
-      k.vaults.set(vault.id, { ...v, invites: new Map([...(v.invites ?? []), [toHex(inviteId), invite]]) });
-    }),
-  );
+  await keepInvite(session, vault.id, toHex(inviteId), invite);
   const code = encodeDeviceCode({ relay, vaultId: fromHex(vault.id), inviteId, secret, genesisHash: state.genesisHash, vaultName: vault.name, linker: session.signingKey.publicKey });
   return { code, vault: vault.name, expiresAt: invite.expiresAt };
 }
@@ -107,9 +101,12 @@ export async function requestDeviceLink(session: Session, code: string, name: st
 }
 
 /** Link requests from new devices waiting on this device's approval (live device invites only). */
-export async function waitingDevices(session: Session): Promise<{ vault: Vault; requests: JoinRequestView[]; refused: number }[]> {
+export async function waitingDevices(
+  session: Session,
+  reachable?: readonly { vault: Vault; relay: string }[],
+): Promise<{ vault: Vault; requests: JoinRequestView[]; refused: number }[]> {
   const out: { vault: Vault; requests: JoinRequestView[]; refused: number }[] = [];
-  for (const { vault } of await linkableVaults(session)) {
+  for (const { vault } of reachable ?? (await linkableVaults(session))) {
     const invites = session.keys.vaults.get(vault.id)?.invites;
     if (![...(invites?.values() ?? [])].some((i) => i.device && i.expiresAt > Date.now())) continue;
     const { valid, refused } = await withVaultMembership(vault, (client) => pendingJoinRequests(vault, client, { devices: true }));
@@ -130,7 +127,8 @@ export interface LinkedDevice {
  * it to every vault this person holds through a relay, the meeting vault last with the directory.
  */
 export async function approveDevice(session: Session, choice: ApprovalChoice<JoinRequestView>): Promise<LinkedDevice> {
-  const waiting = await waitingDevices(session);
+  const reachable = await linkableVaults(session);
+  const waiting = await waitingDevices(session, reachable);
   const all = waiting.flatMap((w) => w.requests.map((r) => ({ ...r, meeting: w.vault })));
   const refused = waiting.reduce((n, w) => n + w.refused, 0);
   if (all.length === 0 && refused > 0) {
@@ -140,7 +138,6 @@ export async function approveDevice(session: Session, choice: ApprovalChoice<Joi
   if (all.length === 0) throw new TesseraError('NOT_FOUND', 'No new device is waiting: run tessera device link here, then tessera device add CODE on the new computer');
   const chosen = await chooseRequest(all, choice, waiting[0]!.vault.name);
   const meeting = (chosen as (typeof all)[number]).meeting;
-  const reachable = await linkableVaults(session);
   const directory: DirectoryVault[] = [];
   for (const { vault, relay } of reachable) directory.push({ id: vault.id, relay, genesisHash: toHex(membershipOf(vault).state.genesisHash), name: vault.name });
   const order = [...reachable.filter((r) => r.vault.id !== meeting.id), ...reachable.filter((r) => r.vault.id === meeting.id)];
@@ -159,14 +156,7 @@ export async function approveDevice(session: Session, choice: ApprovalChoice<Joi
     });
     linked.push(vault.name);
   }
-  await withProfileLock(session.home, () =>
-    session.updateKeyring((k) => {
-      const v = k.vaults.get(meeting.id)!;
-      const invites = new Map(v.invites ?? []);
-      invites.delete(chosen.inviteId); // one use
-      k.vaults.set(meeting.id, { ...v, invites });
-    }),
-  );
+  await retireInvite(session, meeting.id, chosen.inviteId);
   await auditOf(session).record({ action: 'device-added', subject: memberId(chosen.identity), detail: { name: chosen.name, fingerprint: chosen.fingerprint, vaults: linked.length } });
   return { name: chosen.name, fingerprint: chosen.fingerprint, vaults: linked };
 }
@@ -230,16 +220,8 @@ interface DeviceEntry {
 
 /** The vault's log from `relay`, verified from `genesisHash`, and the device-add naming this device's keys. */
 async function fetchDeviceEntry(session: Session, relay: string, vaultId: string, genesisHash: string): Promise<DeviceEntry | undefined> {
-  const client = await RelayClient.connect(relay, session.suite, session.signingKey);
-  let entries: Uint8Array[];
-  try {
-    entries = (await client.request({ type: 'log-fetch', vaultId: fromHex(vaultId), from: 0 }, 'log')).entries;
-  } catch (e) {
-    if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') return undefined;
-    throw e;
-  } finally {
-    client.close();
-  }
+  const entries = await fetchLogAsMember(session, relay, vaultId);
+  if (!entries) return undefined;
   const state = verifyChain(session.suite, fromHex(genesisHash), entries);
   const me = myIdentity(session);
   const entry = entries.map((b) => decodeEntry(b)).find((e) => e.body.kind === 'device-add' && toHex(e.body.device.signPublicKey) === toHex(me.signPublicKey));
@@ -255,11 +237,13 @@ async function take(session: Session, vaultId: string, relay: string, found: Dev
   await writeSyncState(session.home, vaultId, { relay, scopes: new Map() });
 }
 
-
 const FIRST_DEVICE = 'first device';
 
-/** This person's current devices, across every vault they hold. */
-export async function listDevices(session: Session): Promise<DeviceInfo[]> {
+/**
+ * This person's current devices, across every vault they hold. `lastSeen` reads every
+ * version of every readable environment: off for callers that only pick a device.
+ */
+export async function listDevices(session: Session, opts: { lastSeen?: boolean } = {}): Promise<DeviceInfo[]> {
   const byKey = new Map<string, { view: Omit<DeviceInfo, 'vaults' | 'lastSeenAt'>; vaults: string[] }>();
   const lastSeen = new Map<string, number>();
   const mine = toHex(session.signingKey.publicKey);
@@ -286,7 +270,7 @@ export async function listDevices(session: Session): Promise<DeviceInfo[]> {
       }
       byKey.get(key)!.vaults.push(vault.name);
     }
-    await noteLastChanges(vault, lastSeen);
+    if (opts.lastSeen !== false) await noteLastChanges(vault, lastSeen);
   }
   return [...byKey.values()].map((d) => ({ ...d.view, lastSeenAt: lastSeen.get(d.view.memberId) ?? null, vaults: d.vaults }));
 }
@@ -306,20 +290,13 @@ async function noteLastChanges(vault: Vault, into: Map<string, number>): Promise
   }
 }
 
-/** The person's name as the log has it, for messages. */
-export function personName(vault: Vault, member: Member): string {
-  const state = membershipOf(vault).state;
-  const metaKeys = vault.session.keys.vaults.get(vault.id)?.scopes.get(state.metaScope) ?? new Map();
-  return memberName(vault.session.suite, state, member, metaKeys) ?? memberId(member.identity);
-}
-
 /**
  * Cuts off one of this person's devices (a lost laptop) in every vault it is in: each scope
  * it read gets new keys (device-revoke, its last changes pinned) and fresh snapshots, so
  * nothing written afterwards opens with its keys, and the relay refuses it. Not this device.
  */
 export async function revokeOwnDevice(session: Session, who: string): Promise<{ name: string; fingerprint: string; vaults: string[] }> {
-  const device = pickPerson(await listDevices(session), who, 'device', 'see tessera device list');
+  const device = pickPerson(await listDevices(session, { lastSeen: false }), who, 'device', 'see tessera device list');
   if (device.you) throw new TesseraError('INVALID_INPUT', 'That is the device you are on: revoke it from another of your devices');
   const vaults: string[] = [];
   for (const vault of (await vaultDirectory(session).openAll()).vaults) {

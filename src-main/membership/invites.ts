@@ -9,6 +9,9 @@ import type { Role } from '../../src-shared/membership/entry';
 import { encodeInviteCode } from '../../src-shared/membership/invite';
 import { memberName } from '../../src-shared/membership/keys';
 import { currentMember, currentPeople, mayManage, personOf } from '../../src-shared/membership/state';
+import type { PendingInvite } from '../profile/keyring';
+import type { Session } from '../profile/profile';
+import { withProfileLock } from '../store/profile-lock';
 import { readSyncState } from '../sync/sync-state';
 import { auditOf } from '../audit/session-audit';
 import type { Vault } from '../vaults/vault';
@@ -45,13 +48,32 @@ export async function createInvite(vault: Vault, role: InviteRole, environments:
   const secret = suite.randomBytes(32);
   const now = Date.now();
   const invite = { secret, role, envScopes, createdAt: now, expiresAt: now + ttlMs };
-  await vault.session.updateKeyring((k) => {
-    const v = k.vaults.get(vault.id)!;
-    k.vaults.set(vault.id, { ...v, invites: new Map([...(v.invites ?? []), [toHex(inviteId), invite]]) });
-  });
+  await keepInvite(vault.session, vault.id, toHex(inviteId), invite);
   const code = encodeInviteCode({ relay: sync.relay, vaultId: fromHex(vault.id), inviteId, secret, genesisHash: state.genesisHash, vaultName: vault.name });
   await auditOf(vault.session).record({ action: 'invite', vaultId: vault.id, vault: vault.name, detail: { role, environments: [...environments], expiresAt: invite.expiresAt } });
   return { code, inviteId: toHex(inviteId), expiresAt: invite.expiresAt };
+}
+
+/** Keeps an invite's secret in the keyring, under the vault it opens (what proves its joiner). */
+export function keepInvite(session: Session, vaultId: string, inviteId: string, invite: PendingInvite): Promise<void> {
+  return withProfileLock(session.home, () =>
+    session.updateKeyring((k) => {
+      const v = k.vaults.get(vaultId)!;
+      k.vaults.set(vaultId, { ...v, invites: new Map([...(v.invites ?? []), [inviteId, invite]]) });
+    }),
+  );
+}
+
+/** Forgets a used invite: each answers one request. */
+export function retireInvite(session: Session, vaultId: string, inviteId: string): Promise<void> {
+  return withProfileLock(session.home, () =>
+    session.updateKeyring((k) => {
+      const v = k.vaults.get(vaultId)!;
+      const invites = new Map(v.invites ?? []);
+      invites.delete(inviteId);
+      k.vaults.set(vaultId, { ...v, invites });
+    }),
+  );
 }
 
 export interface MemberView {

@@ -26,6 +26,7 @@ import type { SyncSummary } from '../sync/vault-sync';
 import type { Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
 import { chooseRequest, type ApprovalChoice } from './approval';
+import { retireInvite } from './invites';
 import { pushEntry, saveLog } from './log-sync';
 
 export const myIdentity = (session: Session): PublicIdentity => ({
@@ -82,18 +83,10 @@ export async function completeJoins(session: Session): Promise<{ joined: Complet
   const waiting: string[] = [];
   for (const [vaultId, join] of session.keys.joins) {
     if (join.linker) continue; // a device link: completeDeviceLinks
-    const client = await RelayClient.connect(join.relay, session.suite, session.signingKey);
-    let entries: Uint8Array[];
-    try {
-      entries = (await client.request({ type: 'log-fetch', vaultId: fromHex(vaultId), from: 0 }, 'log')).entries;
-    } catch (e) {
-      if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') {
-        waiting.push(vaultId);
-        continue;
-      }
-      throw e;
-    } finally {
-      client.close();
+    const entries = await fetchLogAsMember(session, join.relay, vaultId);
+    if (!entries) {
+      waiting.push(vaultId);
+      continue;
     }
     const state = verifyChain(session.suite, fromHex(join.genesisHash), entries);
     const me = toHex(session.signingKey.publicKey);
@@ -114,6 +107,22 @@ export async function completeJoins(session: Session): Promise<{ joined: Complet
     joined.push(done);
   }
   return { joined, waiting };
+}
+
+/**
+ * A vault's whole membership log from `relay`, as this profile may read it; undefined while
+ * the relay does not count us a member (a join or a device link not approved yet).
+ */
+export async function fetchLogAsMember(session: Session, relay: string, vaultId: string): Promise<Uint8Array[] | undefined> {
+  const client = await RelayClient.connect(relay, session.suite, session.signingKey);
+  try {
+    return (await client.request({ type: 'log-fetch', vaultId: fromHex(vaultId), from: 0 }, 'log')).entries;
+  } catch (e) {
+    if (isTesseraError(e, 'RELAY_REJECTED') && e.details.relayCode === 'NOT_A_MEMBER') return undefined;
+    throw e;
+  } finally {
+    client.close();
+  }
 }
 
 /** The pull that brings a just-joined vault's metadata (its name) and what else it may read. */
@@ -178,14 +187,7 @@ export async function approve(vault: Vault, choice: ApprovalChoice<JoinRequestVi
       inviteId: fromHex(r.inviteId),
     });
     vault.setMembership(await pushEntry(vault.session, client, vault.id, log, built.bytes, built.state));
-    await withProfileLock(vault.session.home, () =>
-      vault.session.updateKeyring((k) => {
-        const v = k.vaults.get(vault.id)!;
-        const invites = new Map(v.invites ?? []);
-        invites.delete(r.inviteId); // one use
-        k.vaults.set(vault.id, { ...v, invites });
-      }),
-    );
+    await retireInvite(vault.session, vault.id, r.inviteId);
     return r;
   });
   const envName = new Map(vault.environments().map((e) => [e.id, e.name]));

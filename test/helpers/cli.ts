@@ -124,3 +124,6 @@ export async function allFiles(dir: string): Promise<string[]> {
 export function errorLine(code: string): RegExp {
   return new RegExp(`^tessera: [^\\n]+ \\[${code}\\]\\n$`);
 }
+
+/** The 12-group fingerprint a command printed (join, device add), if any. */
+export const fingerprintIn = (out: string): string | undefined => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];

@@ -2,7 +2,9 @@
  * A real relay process on 127.0.0.1 (the bundled `tessera relay`), on an ephemeral port,
  * for integration tests: start, kill (SIGKILL or SIGTERM), restart on the same database.
  */
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { decodeEnvelope } from '../../src-shared/envelope/envelope';
 import { CLI_PATH } from './cli';
 
 export interface RelayProcess {
@@ -49,4 +51,13 @@ export function startRelay(db: string, opts: { port?: number; args?: string[] } 
       reject(new Error(`relay exited (${code}) before listening: ${output}`));
     });
   });
+}
+
+/** Everything a SQLite relay database at `db` holds that a key might open: every envelope and snapshot, and the membership log. */
+export function relayEnvelopes(db: string) {
+  const sql = new Database(db, { readonly: true });
+  const rows = [...(sql.prepare('SELECT bytes FROM envelopes').all() as { bytes: Buffer }[]), ...(sql.prepare('SELECT bytes FROM snapshots').all() as { bytes: Buffer }[])];
+  const log = (sql.prepare('SELECT bytes FROM membership_log ORDER BY seq').all() as { bytes: Buffer }[]).map((r) => new Uint8Array(r.bytes));
+  sql.close();
+  return { envelopes: rows.map((r) => decodeEnvelope(new Uint8Array(r.bytes))), log };
 }

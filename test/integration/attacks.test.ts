@@ -22,13 +22,12 @@ import { sealEnvironmentName } from '../../src-shared/membership/wrap';
 import { encodeVersion } from '../../src-shared/vault/records';
 import { ValuesScope } from '../../src-shared/vault/values-scope';
 import { cliProfile, onCleanup, relayInFolder } from '../helpers/cleanup';
-import type { CliProfile } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { tamperingProxy } from '../helpers/tampering-proxy';
+import { fingerprintIn, type CliProfile } from '../helpers/cli';
 
 const VAULT = 'Team';
 const VALUES = { development: 'development-secret-3b1e', production: 'production-secret-9f42' };
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)![1]!;
 
 /** `p`'s profile opened in this process: what a member's own (modified) client can do. */
 async function clientOf(p: CliProfile): Promise<Vault> {
@@ -46,7 +45,7 @@ async function team() {
   await alice.ok(['sync', '--vault', VAULT]);
   for (const [who, role] of [[mallory, 'editor'], [carol, 'viewer']] as const) {
     const code = (await alice.ok(['invite', '--vault', VAULT, '--role', role, '--env', 'development'])).stdout.trim();
-    const fp = fingerprintIn((await who.ok(['join', code])).stdout);
+    const fp = fingerprintIn((await who.ok(['join', code])).stdout)!;
     await alice.ok(['approve', fp.slice(0, 11), '--vault', VAULT]);
     await who.ok(['sync']);
   }
@@ -109,7 +108,7 @@ describe('an editor of development relabelling environments', () => {
     // An invite for development still hands out development's keys.
     const dave = await cliProfile('Dave');
     const code = (await alice.ok(['invite', '--vault', VAULT, '--role', 'viewer', '--env', 'development'])).stdout.trim();
-    await alice.ok(['approve', fingerprintIn((await dave.ok(['join', code])).stdout).slice(0, 11), '--vault', VAULT]);
+    await alice.ok(['approve', fingerprintIn((await dave.ok(['join', code])).stdout)!.slice(0, 11), '--vault', VAULT]);
     await dave.ok(['sync']);
     expect((await get(dave, 'API_KEY', 'development')).stdout).toBe(VALUES.development);
     expect((await get(dave, 'API_KEY', 'production')).stderr).toMatch(/\[NO_ACCESS\]/);
@@ -236,7 +235,7 @@ describe('a relay withholding a removal', () => {
     const { relay, db, alice, mallory, get } = await team();
     const bob = await cliProfile('Bob');
     const code = (await alice.ok(['invite', '--vault', VAULT, '--role', 'editor', '--env', 'development'])).stdout.trim();
-    await alice.ok(['approve', fingerprintIn((await bob.ok(['join', code])).stdout).slice(0, 11), '--vault', VAULT]);
+    await alice.ok(['approve', fingerprintIn((await bob.ok(['join', code])).stdout)!.slice(0, 11), '--vault', VAULT]);
     await bob.ok(['sync']);
     const { length } = (relayRows(db, 'SELECT count(*) AS length FROM membership_log') as { length: number }[])[0]!;
 

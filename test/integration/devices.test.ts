@@ -9,23 +9,14 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
-import { decodeEnvelope } from '../../src-shared/envelope/envelope';
 import { createJoinRequest, decodeDeviceCode } from '../../src-shared/membership/invite';
 import { createOsKeychain } from '../../src-main/keychain/os-keychain';
 import { unlockProfile } from '../../src-main/profile/profile';
 import { cliProfile, relayInFolder } from '../helpers/cleanup';
-import type { CliProfile } from '../helpers/cli';
+import { relayEnvelopes } from '../helpers/relay';
 import { requireKeychain } from '../helpers/keychain';
+import { fingerprintIn, type CliProfile } from '../helpers/cli';
 
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
-
-/** Every envelope and snapshot the relay holds. */
-function relayEnvelopes(db: string) {
-  const sql = new Database(db, { readonly: true });
-  const rows = [...(sql.prepare('SELECT bytes FROM envelopes').all() as { bytes: Buffer }[]), ...(sql.prepare('SELECT bytes FROM snapshots').all() as { bytes: Buffer }[])];
-  sql.close();
-  return rows.map((r) => decodeEnvelope(new Uint8Array(r.bytes)));
-}
 
 /** Every scope key a profile holds. */
 async function heldKeys(p: CliProfile): Promise<Uint8Array[]> {
@@ -107,7 +98,7 @@ describe('your own devices', () => {
     ]);
 
     // Revoked from the laptop: the relay refuses the desktop, and what is written after opens with none of its keys.
-    const before = new Set(relayEnvelopes(db).map((e) => `${Buffer.from(e.scopeId).toString('hex')}:${e.epoch}`));
+    const before = new Set(relayEnvelopes(db).envelopes.map((e) => `${Buffer.from(e.scopeId).toString('hex')}:${e.epoch}`));
     const revoked = await laptop.ok(['device', 'revoke', 'desktop']);
     expect(revoked.stderr).toMatch(/^Revoked "desktop" in 2 vault\(s\)/);
     await laptop.ok(['set', 'STRIPE_KEY', '--vault', 'payments', '--env', 'staging'], { input: 'rotated-after-revoke' });
@@ -117,7 +108,7 @@ describe('your own devices', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\[(NO_ACCESS|RELAY_REJECTED)\]/);
     const desktopKeys = await heldKeys(desktop);
-    const after = relayEnvelopes(db).filter((e) => !before.has(`${Buffer.from(e.scopeId).toString('hex')}:${e.epoch}`));
+    const after = relayEnvelopes(db).envelopes.filter((e) => !before.has(`${Buffer.from(e.scopeId).toString('hex')}:${e.epoch}`));
     expect(after.length).toBeGreaterThan(0);
     for (const env of after) expect(desktopKeys.some((k) => nodeSuite.secretbox.open(env.sealed, env.nonce, k) !== null)).toBe(false);
     // Ada is still a member, through her laptop, with her access.

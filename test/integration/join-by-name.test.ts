@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliProfile, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import type { CliProfile } from '../helpers/cli';
+import { fingerprintIn, type CliProfile } from '../helpers/cli';
 
 const VAULT = 'payments';
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
 
 /** The owner's vault with one staging value on a relay, and a teammate who asked to join it. */
 async function ownerAndJoiner() {

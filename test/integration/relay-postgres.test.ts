@@ -11,8 +11,8 @@ import { cliProfile, onCleanup } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay, type RelayProcess } from '../helpers/relay';
 import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
+import { fingerprintIn } from '../helpers/cli';
 
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
 const SECRETS = ['STRIPE_KEY', 'sk_live_postgres_relay_4242', 'webhook signing secret', 'payments', 'production', 'Olive', 'Jay'];
 
 async function relayOn(url: string, port = 0): Promise<RelayProcess> {

@@ -11,7 +11,7 @@ import { unlockProfile } from '../../src-main/profile/profile';
 import { decodeEnvelope } from '../../src-shared/envelope/envelope';
 import { cliProfile, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { errorLine } from '../helpers/cli';
+import { errorLine, fingerprintIn } from '../helpers/cli';
 import type { RelayProcess } from '../helpers/relay';
 
 const VAULT = 'Team';
@@ -24,7 +24,6 @@ async function relay(): Promise<RelayProcess> {
   return started.relay;
 }
 
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
 
 describe('sharing a vault', () => {
   it('invite, join, compare fingerprints, approve; each member reads exactly their environments', { timeout: 180_000 }, async (ctx) => {

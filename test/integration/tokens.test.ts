@@ -6,7 +6,6 @@
  * its keys; expired, the relay refuses it; a damaged token fails with its own code; and the
  * token's text is in no file the relay or the machine wrote.
  */
-import Database from 'better-sqlite3';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { unlockProfile } from '../../src-main/profile/profile';
 import { openVault } from '../../src-main/vaults/vaults';
 import { allFiles, runCli } from '../helpers/cli';
 import { cliProfile, onCleanup, relayInFolder } from '../helpers/cleanup';
+import { relayEnvelopes } from '../helpers/relay';
 import { requireKeychain } from '../helpers/keychain';
 
 const VAULT = 'payments';
@@ -34,15 +34,6 @@ async function machine(token: string) {
   onCleanup(() => rm(home, { recursive: true, force: true }));
   const env = { TESSERA_TOKEN: token, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), DBUS_SESSION_BUS_ADDRESS: undefined, GITHUB_RUN_ID: '4242' };
   return { home, run: (args: readonly string[], input?: string) => runCli(join(home, 'tessera-home'), args, { env, ...(input !== undefined ? { input } : {}) }) };
-}
-
-/** Every envelope in the relay's database, with the scope it belongs to. */
-function relayEnvelopes(db: string) {
-  const sql = new Database(db, { readonly: true });
-  const rows = [...(sql.prepare('SELECT bytes FROM envelopes').all() as { bytes: Buffer }[]), ...(sql.prepare('SELECT bytes FROM snapshots').all() as { bytes: Buffer }[])];
-  const log = (sql.prepare('SELECT bytes FROM membership_log ORDER BY seq').all() as { bytes: Buffer }[]).map((r) => new Uint8Array(r.bytes));
-  sql.close();
-  return { envelopes: rows.map((r) => decodeEnvelope(new Uint8Array(r.bytes))), log };
 }
 
 describe('machine tokens', () => {

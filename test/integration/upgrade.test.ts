@@ -7,14 +7,13 @@ import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, type RunOptions } from '../helpers/cli';
+import { fingerprintIn, runCli, type RunOptions } from '../helpers/cli';
 import { cliProfile, onCleanup } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay } from '../helpers/relay';
 
 const FIXTURE = new URL('../fixtures/profile-before-devices/', import.meta.url).pathname;
 const PASSPHRASE = 'fixture passphrase for the upgrade test, not a secret';
-const fingerprintIn = (out: string) => /(\d{5}(?: \d{5}){11})/.exec(out)?.[1];
 
 describe('a profile from before devices', () => {
   it('keeps its vaults, is its person’s first device, and links a second one', { timeout: 180_000 }, async (ctx) => {
