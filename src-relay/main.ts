@@ -34,15 +34,23 @@ export interface RunningRelay {
 const stdoutLine = (line: string) => process.stdout.write(`${line}\n`);
 const stderrLine = (line: string) => process.stderr.write(`${line}\n`);
 
-function healthz(server: Server, relay: Relay, storage: RelayStorage): void {
+/** GET /healthz (whether the database answers, for a load balancer) and GET /metrics (Prometheus). */
+function endpoints(server: Server, relay: Relay, storage: RelayStorage): void {
   server.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/healthz') {
+    if (path !== '/healthz' && path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"ok":false,"error":"not found"}');
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/json' }).end('{"ok":false,"error":"method not allowed"}');
+      return;
+    }
+    if (path === '/metrics') {
+      relay.metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': relay.metrics.contentType, 'cache-control': 'no-store' }).end(text),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     storage.counts().then(
@@ -82,10 +90,17 @@ export async function startRelay(options: StartRelayOptions = {}): Promise<Runni
     if (isTesseraError(e)) throw e;
     throw new TesseraError('IO', `Cannot open the relay database ${shownDb(db)}: ${(e as Error).message}`);
   }
-  const relay = createRelay({ storage, limits: options.limits, log: options.log ?? stderrLine });
+  const relay = createRelay({ storage, limits: options.limits, log: options.log ?? stderrLine, trustProxy: options.trustProxy ?? false });
   const server = createServer();
-  healthz(server, relay, storage);
+  endpoints(server, relay, storage);
   relay.attach(server);
+  try {
+    await relay.ready;
+  } catch (e) {
+    await relay.close();
+    await storage.close();
+    throw new TesseraError('IO', `Cannot listen for other relay processes on ${shownDb(db)}: ${(e as Error).message}`);
+  }
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -141,13 +156,15 @@ export async function serveRelayUntilSignal(options: StartRelayOptions = {}): Pr
 
 const USAGE = `Usage: tessera-relay [--host 127.0.0.1] [--port 8787] [--db ./tessera-relay.db | --db postgres://USER@HOST/DB (or TESSERA_RELAY_DB)] [--max-frame-bytes N] [--max-connections N]
   [--messages-per-second N] [--message-burst N] [--max-vault-bytes N] [--max-key-bytes N] [--max-vaults-per-key N]
-  [--registrations-per-hour N] [--cached-vaults N]
+  [--registrations-per-hour N] [--cached-vaults N] [--trust-proxy]
 --host 0.0.0.0 listens beyond loopback: put a TLS-terminating reverse proxy in front (clients accept wss:// URLs).
   --max-vault-bytes N         ${RELAY_FLAG_HELP.maxVaultBytes}
   --max-key-bytes N           ${RELAY_FLAG_HELP.maxKeyBytes}
   --max-vaults-per-key N      ${RELAY_FLAG_HELP.maxVaultsPerKey}
   --registrations-per-hour N  ${RELAY_FLAG_HELP.registrationsPerHour}
   --cached-vaults N           ${RELAY_FLAG_HELP.cachedVaults}
+  --trust-proxy               ${RELAY_FLAG_HELP.trustProxy}
+GET /healthz says whether the database answers; GET /metrics is in the Prometheus text format.
 `;
 
 /** The standalone entry point: parses argv, serves until a signal. Resolves with the exit code. */
@@ -169,6 +186,7 @@ export async function runRelayCli(argv: readonly string[]): Promise<number> {
         'max-vaults-per-key': { type: 'string' },
         'registrations-per-hour': { type: 'string' },
         'cached-vaults': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -185,6 +203,7 @@ export async function runRelayCli(argv: readonly string[]): Promise<number> {
       maxVaultsPerKey: values['max-vaults-per-key'],
       registrationsPerHour: values['registrations-per-hour'],
       cachedVaults: values['cached-vaults'],
+      trustProxy: values['trust-proxy'],
     };
   } catch (e) {
     process.stderr.write(`tessera relay: ${(e as Error).message}\n${USAGE}`);

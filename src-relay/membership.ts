@@ -90,6 +90,16 @@ export class Memberships {
     else this.states.delete(toHex(vaultId));
   }
 
+  /**
+   * Forgets a vault's cached state (every vault's, without an id): another relay process
+   * appended to its log, so the next use reads the log again.
+   */
+  forget(vaultId?: Uint8Array): void {
+    if (vaultId) return this.remember(vaultId, undefined);
+    this.generation++;
+    this.states.clear();
+  }
+
   /** Checks that `genesis` starts a log of `vaultId` created by `registrant`. Throws MEMBERSHIP_REFUSED. */
   checkGenesis(vaultId: Uint8Array, registrant: Uint8Array, genesis: Uint8Array): CheckedGenesis {
     let state: MembershipState;

@@ -16,6 +16,8 @@ export interface StartRelayOptions {
   readonly limits?: Partial<RelayLimits>;
   /** Vaults whose membership state stays in memory (storage: Memberships). */
   readonly cachedVaults?: number;
+  /** Behind a proxy: a connection's address is the last one in X-Forwarded-For (limits.ts counts per address). */
+  readonly trustProxy?: boolean;
   /** Where the relay's per-connection log lines go. Default: stderr. */
   readonly log?: (line: string) => void;
   /** Where the listening line goes. Default: stdout. */
@@ -36,6 +38,7 @@ export interface RelayFlags {
   readonly maxVaultsPerKey?: string;
   readonly registrationsPerHour?: string;
   readonly cachedVaults?: string;
+  readonly trustProxy?: boolean;
 }
 
 /** The flags' help, shared by `tessera relay` and the standalone bundle. */
@@ -45,6 +48,7 @@ export const RELAY_FLAG_HELP = {
   maxVaultsPerKey: 'vaults one key may register (default 100)',
   registrationsPerHour: 'new vaults one address (IPv6: /64) may register per hour (default 20)',
   cachedVaults: 'vaults whose membership state stays in memory (default 10000)',
+  trustProxy: 'behind a reverse proxy or load balancer: take each connection’s address from the last X-Forwarded-For entry (only when every connection comes through the proxy)',
 } as const;
 
 function integer(value: string, flag: string, min: number, max: number): number {
@@ -71,6 +75,7 @@ export function relayOptionsFromFlags(flags: RelayFlags): StartRelayOptions {
     db: flags.db ?? process.env.TESSERA_RELAY_DB ?? RELAY_DEFAULTS.db,
     limits,
     ...(flags.cachedVaults === undefined ? {} : { cachedVaults: integer(flags.cachedVaults, '--cached-vaults', 1, 10_000_000) }),
+    ...(flags.trustProxy ? { trustProxy: true } : {}),
   };
 }
 

@@ -13,9 +13,10 @@
  * reached its WAL on disk. Schema versions are applied at start under an advisory lock (two
  * relays starting at once migrate once), and a database of a newer schema is refused.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { toHex } from '../src-shared/crypto/bytes';
+import { fromHex, toHex } from '../src-shared/crypto/bytes';
 import { TesseraError } from '../src-shared/errors';
 import { Memberships, type MembershipStore } from './membership';
 import { overQuota, sumCharges } from './storage';
@@ -28,12 +29,19 @@ import type {
   OverQuota,
   Quotas,
   RelayStorage,
+  Notice,
+  NoticeHandlers,
   Role,
   SnapshotResult,
   StoredEnvelope,
 } from './storage';
 
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
+
+/** The channel relay processes tell each other on (LISTEN/NOTIFY): a notice per commit, ids and numbers only. */
+const CHANNEL = 'tessera_relay';
+/** The database's clock in milliseconds, stamped on each notice for the fan-out lag. */
+const NOW_MS = `floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -104,6 +112,19 @@ BEGIN
   ok := true;
 END $$;
 `,
+  // Fan-out across relay processes: an append tells the others, in the transaction that stores
+  // it, so the notice goes out exactly when the update is committed (NOTIFY is transactional).
+  2: `
+CREATE FUNCTION tessera_push(origin text, v bytea, sc bytea, who bytea, ctr bigint, ep bigint, h bytea, body bytea, max_vault bigint, max_key bigint,
+  OUT ok boolean, OUT seq bigint, OUT quota text, OUT lim bigint, OUT used bigint, OUT adding bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT * INTO ok, seq, quota, lim, used, adding FROM tessera_append(v, sc, who, ctr, ep, h, body, max_vault, max_key);
+  IF ok THEN
+    PERFORM pg_notify('${CHANNEL}', concat_ws(' ', origin, 'u', encode(v, 'hex'), encode(sc, 'hex'), seq, ${NOW_MS}));
+  END IF;
+END $$;
+`,
 };
 
 /** Any constant: the advisory lock two relays starting together migrate under. */
@@ -139,7 +160,7 @@ export async function openPgStorage(url: string, options: PgStorageOptions = {})
     await pool.end();
     throw e;
   }
-  return pgStorage(pool, options);
+  return pgStorage(pool, config, options);
 }
 
 async function migrate(pool: Pool): Promise<void> {
@@ -215,13 +236,36 @@ async function charge(c: PoolClient, vaultId: Uint8Array, charges: readonly Char
 }
 
 
-function pgStorage(pool: Pool, options: PgStorageOptions): RelayStorage & { readonly pool: Pool } {
+/** A notice as another relay process sent it; undefined when it is not one of ours. */
+export function parseNotice(payload: string): { origin: string; notice: Notice } | undefined {
+  const [origin, kind, vault, ...rest] = payload.split(' ');
+  const hex = (x: string | undefined) => (x && /^[0-9a-f]+$/.test(x) && x.length % 2 === 0 ? fromHex(x) : undefined);
+  const num = (x: string | undefined) => (x && /^\d+$/.test(x) ? Number(x) : undefined);
+  const vaultId = hex(vault);
+  if (!origin || !vaultId) return undefined;
+  if (kind === 'u') {
+    const [scope, seq, at] = [hex(rest[0]), num(rest[1]), num(rest[2])];
+    return scope && seq !== undefined && at !== undefined ? { origin, notice: { kind: 'update', vaultId, scopeId: scope, seq, at } } : undefined;
+  }
+  if (kind === 'l') {
+    const [seq, at] = [num(rest[0]), num(rest[1])];
+    return seq !== undefined && at !== undefined ? { origin, notice: { kind: 'log', vaultId, seq, at } } : undefined;
+  }
+  return undefined;
+}
+
+const backoff = (attempt: number) => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
+
+function pgStorage(pool: Pool, config: PoolConfig, options: PgStorageOptions): RelayStorage & { readonly pool: Pool } {
+  // This process's name on the notice channel: its own notices are not news to it.
+  const origin = randomBytes(8).toString('hex');
+  let listener: import('pg').Client | undefined;
   const one = async <R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R | undefined> => (await pool.query<R>(sql, params)).rows[0];
 
   async function appendOne(c: Pick<PoolClient, 'query'>, u: NewUpdate, quotas: Quotas): Promise<AppendResult> {
     const { rows } = await c.query<{ ok: boolean; seq: number | null; quota: 'vault' | 'key' | null; lim: number; used: number; adding: number }>(
-      'SELECT * FROM tessera_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [b(u.vaultId), b(u.scopeId), b(u.author), u.counter, u.epoch, b(u.hash), b(u.bytes), quotas.maxVaultBytes, quotas.maxKeyBytes],
+      'SELECT * FROM tessera_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+      [origin, b(u.vaultId), b(u.scopeId), b(u.author), u.counter, u.epoch, b(u.hash), b(u.bytes), quotas.maxVaultBytes, quotas.maxKeyBytes],
     );
     const r = rows[0]!;
     if (r.ok) return { ok: true, seq: r.seq! };
@@ -301,6 +345,7 @@ function pgStorage(pool: Pool, options: PgStorageOptions): RelayStorage & { read
         const over = await charge(c, vaultId, [{ key: author, bytes: bytes.byteLength }], quotas);
         if (over) return { ok: false as const, over };
         await c.query('INSERT INTO membership_log (vault_id, seq, bytes) VALUES ($1, $2, $3)', [b(vaultId), seq, b(bytes)]);
+        await c.query(`SELECT pg_notify('${CHANNEL}', concat_ws(' ', $1::text, 'l', $2::text, $3::bigint, ${NOW_MS}))`, [origin, toHex(vaultId), seq]);
         return { ok: true as const };
       }),
     putJoinRequest: async (vaultId, joiner, bytes, at) => {
@@ -320,8 +365,49 @@ function pgStorage(pool: Pool, options: PgStorageOptions): RelayStorage & { read
   };
 
   let closed = false;
+
+  /** One connection outside the pool holds LISTEN; when it drops, it comes back with backoff. */
+  async function listen(handlers: NoticeHandlers): Promise<void> {
+    const connect = async (): Promise<void> => {
+      const c = new pg!.Client(config);
+      c.on('error', () => {}); // followed by 'end', which reconnects
+      c.on('notification', (m) => {
+        const parsed = m.channel === CHANNEL && m.payload ? parseNotice(m.payload) : undefined;
+        if (parsed && parsed.origin !== origin) handlers.notice(parsed.notice);
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${CHANNEL}`);
+      } catch (e) {
+        await c.end().catch(() => {});
+        throw e;
+      }
+      if (closed) return void (await c.end().catch(() => {}));
+      listener = c;
+      c.once('end', () => {
+        if (listener === c) listener = undefined;
+        if (!closed) void again();
+      });
+    };
+    const again = async (): Promise<void> => {
+      for (let attempt = 0; !closed; attempt++) {
+        await new Promise((r) => setTimeout(r, backoff(attempt)).unref());
+        if (closed) return;
+        try {
+          await connect();
+          if (!closed) handlers.resumed();
+          return;
+        } catch {
+          // the database is still away: wait longer
+        }
+      }
+    };
+    await connect();
+  }
+
   return {
     pool,
+    listen,
     memberships: new Memberships(membershipStore, options.cachedVaults),
     getVault: async (id) => {
       const r = await one<{ id: Buffer; owner: Buffer; created_at: number }>('SELECT id, owner, created_at FROM vaults WHERE id = $1', [b(id)]);
@@ -363,6 +449,7 @@ function pgStorage(pool: Pool, options: PgStorageOptions): RelayStorage & { read
     close: async () => {
       if (closed) return;
       closed = true;
+      await listener?.end().catch(() => {});
       await pool.end();
     },
   };

@@ -9,6 +9,7 @@ import { ownedVault, RelayTestClient, startTestRelay, withTimeout } from '../tes
 
 let relay: Awaited<ReturnType<typeof startTestRelay>> | undefined;
 const clients: RelayTestClient[] = [];
+const sockets: WebSocket[] = [];
 
 async function setUp(limits: Partial<RelayLimits> = {}) {
   relay = await startTestRelay(limits);
@@ -28,6 +29,7 @@ async function setUp(limits: Partial<RelayLimits> = {}) {
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
+  for (const ws of sockets.splice(0)) ws.terminate();
   await relay?.close();
   relay = undefined;
 });
@@ -97,6 +99,26 @@ describe('protocol abuse', () => {
     await stillServes();
   });
 
+  it('counts connections per X-Forwarded-For address with --trust-proxy, and ignores the header without', async () => {
+    relay = await startTestRelay({ maxConnectionsPerAddress: 1 }, { trustProxy: true });
+    const via = async (forwarded: string) => {
+      const ws = new WebSocket(relay!.url, { headers: { 'x-forwarded-for': forwarded } });
+      ws.on('error', () => undefined);
+      const first = await withTimeout(new Promise<string>((resolve) => ws.once('message', (d: Buffer) => resolve(decodeRelayMessage(new Uint8Array(d)).type))), 5_000, 'first frame');
+      sockets.push(ws);
+      return first;
+    };
+    // Behind one proxy every socket comes from 127.0.0.1: the proxy's last entry tells clients apart.
+    expect(await via('198.51.100.7, 203.0.113.1')).toBe('challenge');
+    expect(await via('203.0.113.2')).toBe('challenge');
+    expect(await refusal(relay.url, { 'x-forwarded-for': '198.51.100.9, 203.0.113.2' })).toEqual({ code: 'TOO_MANY_CONNECTIONS', close: 1013 });
+    await relay.close();
+    // Without the flag a client cannot name its own address.
+    relay = await startTestRelay({ maxConnectionsPerAddress: 1 });
+    expect(await via('203.0.113.3')).toBe('challenge');
+    expect(await refusal(relay.url, { 'x-forwarded-for': '203.0.113.4' })).toEqual({ code: 'TOO_MANY_CONNECTIONS', close: 1013 });
+  });
+
   it('counts every address toward the total limit', async () => {
     const { connect, stillServes } = await setUp({ maxConnections: 2 });
     await connect();
@@ -140,8 +162,8 @@ describe('protocol abuse', () => {
 });
 
 /** Connects over the limit: the socket never gets a challenge, only the refusal and a close. */
-async function refusal(url: string): Promise<{ code: string; close: number }> {
-  const ws = new WebSocket(url);
+async function refusal(url: string, headers: Record<string, string> = {}): Promise<{ code: string; close: number }> {
+  const ws = new WebSocket(url, { headers });
   ws.on('error', () => undefined);
   let code = '';
   ws.on('message', (data: Buffer) => {

@@ -287,6 +287,21 @@ describe('healthz and shutdown', () => {
     expect((await fetch(`http://127.0.0.1:${relay.port}/healthz/x`)).status).toBe(404);
   });
 
+  it('serves GET /metrics in the Prometheus text format: pushes by outcome, connections, database time', async () => {
+    const { client, author } = await vault();
+    expect(await client.push(author.next())).toMatchObject({ type: 'ack' });
+    expect(await client.push(author.seal(nodeSuite.randomBytes(8), { counter: 5 }))).toMatchObject({ type: 'error', code: 'COUNTER_GAP' });
+    const res = await fetch(`http://127.0.0.1:${relay.port}/metrics`);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(text).toContain('tessera_relay_pushes_total{outcome="accepted"} 1');
+    expect(text).toContain('tessera_relay_pushes_total{outcome="COUNTER_GAP"} 1');
+    expect(text).toContain('tessera_relay_connections 1');
+    expect(text).toMatch(/tessera_relay_database_seconds_count [1-9]/);
+    // No label names a vault, a key or an address.
+    expect(text).not.toMatch(/vault=|key=|address=/);
+  });
+
   it('closes every socket with 1001 on close()', async () => {
     const { client } = await vault();
     const idle = await RelayTestClient.connect(relay.url);

@@ -9,6 +9,7 @@
  * caught and answered, and frames, rates, sockets and buffers are bounded (limits.ts).
  */
 import type { IncomingMessage, Server } from 'node:http';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { toHex } from '../src-shared/crypto/bytes';
@@ -19,14 +20,23 @@ import { assertMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
 import { checkPush } from './push';
 import { Registrations } from './registration';
+import { RelayMetrics } from './metrics';
+import { RemoteFeed } from './remote-feed';
 import { CLOSE, Session, type Handling, type Request, type SessionHost } from './session';
-import type { RelayStorage } from './storage';
+import type { Notice, RelayStorage } from './storage';
 import { Subscription } from './subscription';
 import { PushWriter, type StoredPush } from './writer';
 
 export interface RelayOptions {
   readonly storage: RelayStorage;
   readonly limits?: Partial<RelayLimits>;
+  /**
+   * Behind a reverse proxy every socket comes from the proxy's address, so per-address limits
+   * would count all clients as one: with this, the address is the last X-Forwarded-For entry
+   * (the one the proxy added). Only when nothing reaches the relay except through the proxy:
+   * anyone else could name any address.
+   */
+  readonly trustProxy?: boolean;
   /** One line per connection and per error, never envelope content. Default: stderr. */
   readonly log?: (line: string) => void;
 }
@@ -43,6 +53,12 @@ export interface RelayStats {
 
 export interface Relay {
   readonly limits: RelayLimits;
+  readonly metrics: RelayMetrics;
+  /**
+   * Settles once the relay hears other relay processes sharing its database (at once for a
+   * database only one process opens); rejects when it cannot. Serve only after it.
+   */
+  readonly ready: Promise<void>;
   /** Serves WebSocket upgrades on `server` (any path). */
   attach(server: Server): void;
   /** Stops accepting, lets requests already received finish, closes every socket with 1001. */
@@ -53,6 +69,13 @@ export interface Relay {
 const DELIVER_OVERHEAD = 64;
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** The address the nearest proxy saw: the last X-Forwarded-For entry, if it is an IP address. */
+export function forwardedFor(req: Pick<IncomingMessage, 'headers'>): string | undefined {
+  const header = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(header) ? header.join(',') : header ?? '').split(',').at(-1)?.trim();
+  return last && isIP(last) ? last : undefined;
+}
 
 export function createRelay(options: RelayOptions): Relay {
   const { storage } = options;
@@ -67,13 +90,31 @@ export function createRelay(options: RelayOptions): Relay {
   const subscribers = new Map<string, Map<Session, Subscription>>();
   // Stores every push, several per transaction, and fans each out as soon as it is durable, in
   // sequence order: every subscriber gets a scope's envelopes in order.
-  const writer = new PushWriter<Session>(storage, limits, (push, from) => fanOut(push, from));
+  const writer = new PushWriter<Session>(storage, limits, (push, from) => fanOut(push, from), (ms) => metrics.database.observe(ms / 1000));
   const registrations = new Registrations(storage, limits);
   const servers = new Set<Server>();
   let nextId = 1;
   let accepted = 0;
   let refused = 0;
   let closing: Promise<void> | undefined;
+  const metrics = new RelayMetrics({
+    connections: () => sessions.size,
+    authenticated: () => [...sessions].filter((s) => s.authenticated).length,
+    subscriptions: () => [...subscribers.values()].reduce((n, subs) => n + subs.size, 0),
+  });
+  // What other relay processes on the same database store, for this one's subscribers.
+  const feed = new RemoteFeed(storage, {
+    wanted: (vaultKey) => subscribers.has(vaultKey),
+    deliver: ({ vaultId, scopeId, seq, bytes, at }) => {
+      metrics.fanOutLag.observe(Math.max(0, Date.now() - at) / 1000);
+      deliver(vaultId, scopeId, seq, bytes, undefined, 'remote');
+    },
+    failed: (vaultKey) => {
+      for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.resubscribe('missed a delivery: resubscribe');
+    },
+  });
+  const ready = storage.listen ? storage.listen({ notice: onNotice, resumed: catchUp }) : Promise.resolve();
+  ready.catch(() => undefined); // the caller awaits it
 
   const unsubscribe = (session: Session, vaultKey: string): void => {
     session.vaults.delete(vaultKey);
@@ -93,10 +134,19 @@ export function createRelay(options: RelayOptions): Relay {
       const { placed, answer } = m.type === 'push' ? push(session, m, turn) : alone(session, m);
       return {
         placed,
-        answer: answer.catch((e: unknown) => {
-          refused++;
-          throw e;
-        }),
+        answer: answer.then(
+          (a) => {
+            if (m.type === 'push') metrics.pushes.inc({ outcome: 'accepted' });
+            return a;
+          },
+          (e: unknown) => {
+            refused++;
+            const code = e instanceof RelayFailure ? e.code : 'INTERNAL';
+            metrics.refusals.inc({ code });
+            if (m.type === 'push') metrics.pushes.inc({ outcome: code });
+            throw e;
+          },
+        ),
       };
     },
     closed(session) {
@@ -125,9 +175,7 @@ export function createRelay(options: RelayOptions): Relay {
         await assertMember(storage, m.vaultId, key);
         await checkRemovalPins(storage, m.vaultId, m.entry);
         const seq = await storage.memberships.append(m.vaultId, m.entry, limits);
-        // Subscribers learn at once: a removal or rotation changes which keys seal what follows.
-        const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId: m.vaultId, from: seq, entries: [m.entry], length: seq + 1 });
-        for (const other of subscribers.get(toHex(m.vaultId))?.keys() ?? []) if (other !== session) other.sendLive(news);
+        announceLog(m.vaultId, seq, [m.entry], session);
         return { type: 'logged', requestId: m.requestId, seq };
       }
       case 'log-fetch': {
@@ -189,15 +237,55 @@ export function createRelay(options: RelayOptions): Relay {
     return checkPush(storage, pusher, bytes);
   }
 
+  /** Subscribers learn of a membership change at once: a removal or rotation changes which keys seal what follows. */
+  function announceLog(vaultId: Uint8Array, from: number, entries: Uint8Array[], except?: Session): void {
+    const news = encodeRelayMessage({ type: 'log', requestId: 0, vaultId, from, entries, length: from + entries.length });
+    for (const other of subscribers.get(toHex(vaultId))?.keys() ?? []) if (other !== except) other.sendLive(news);
+  }
+
+  function onNotice(n: Notice): void {
+    if (n.kind === 'update') return feed.notice(n);
+    // Another process appended to the log: what this one knows of the vault's members is stale.
+    storage.memberships.forget(n.vaultId);
+    if (!subscribers.has(toHex(n.vaultId))) return;
+    storage.memberships.entries(n.vaultId, n.seq).then(
+      (entries) => entries.length > 0 && announceLog(n.vaultId, n.seq, entries),
+      () => undefined, // the clients pull the log on their next envelope sealed under it
+    );
+  }
+
+  /** After a break in hearing the other processes: whatever they said meanwhile, read it. */
+  function catchUp(): void {
+    metrics.noticeResumes.inc();
+    storage.memberships.forget();
+    for (const [vaultKey, subs] of subscribers) {
+      for (const sub of subs.values()) void sub.catchUp().catch(() => undefined);
+      // A membership change may be among what was missed: the clients look (they pull the log).
+      void announceHead([...subs.values()][0]!.vaultId, vaultKey).catch(() => undefined);
+    }
+  }
+
+  async function announceHead(vaultId: Uint8Array, vaultKey: string): Promise<void> {
+    const state = await storage.memberships.state(vaultId);
+    if (!state || !subscribers.has(vaultKey)) return;
+    announceLog(vaultId, state.head.seq, await storage.memberships.entries(vaultId, state.head.seq));
+  }
+
   function fanOut({ envelope: env, seq }: StoredPush, from: Session): void {
     accepted++;
-    const vaultKey = toHex(env.vaultId);
-    const scopeKey = toHex(env.scopeId);
+    deliver(env.vaultId, env.scopeId, seq, env.bytes, from, 'local');
+  }
+
+  function deliver(vaultId: Uint8Array, scopeId: Uint8Array, seq: number, envelope: Uint8Array, from: Session | undefined, source: 'local' | 'remote'): void {
+    const vaultKey = toHex(vaultId);
+    const scopeKey = toHex(scopeId);
     try {
-      const frame = encodeRelayMessage({ type: 'deliver', vaultId: env.vaultId, scopeId: env.scopeId, seq, envelope: env.bytes });
-      for (const [other, sub] of subscribers.get(vaultKey) ?? []) {
-        // The pusher has the ack; a subscription of its own still backfilling takes it anyway.
-        if (other !== from || !sub.isLive) sub.offer(env.scopeId, scopeKey, seq, frame);
+      const frame = encodeRelayMessage({ type: 'deliver', vaultId, scopeId, seq, envelope });
+      const subs = subscribers.get(vaultKey);
+      metrics.deliveries.inc({ source }, subs?.size ?? 0);
+      for (const [other, sub] of subs ?? []) {
+        // The pusher has the ack: its live subscription only moves past the seq.
+        sub.offer(scopeId, scopeKey, seq, other === from && sub.isLive ? null : frame);
       }
     } catch (e) {
       // The push is durable and gets its ack; subscribers must not go on past a gap, so they
@@ -208,7 +296,7 @@ export function createRelay(options: RelayOptions): Relay {
   }
 
   function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = (options.trustProxy ? forwardedFor(req) : undefined) ?? req.socket.remoteAddress ?? 'unknown';
     const id = nextId++;
     if (sessions.size >= limits.maxConnections || (perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
       ws.on('error', () => undefined);
@@ -254,6 +342,8 @@ export function createRelay(options: RelayOptions): Relay {
 
   return {
     limits,
+    metrics,
+    ready,
     attach(server) {
       servers.add(server);
       server.on('upgrade', onUpgrade);

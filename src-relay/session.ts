@@ -155,6 +155,11 @@ export class Session implements Outbox {
     return new Promise((resolve) => this.ws.send(frame, { binary: true }, () => resolve()));
   }
 
+  resubscribe(reason: string): void {
+    this.log(`dropped: ${reason}`);
+    this.close(CLOSE.tryAgainLater, reason);
+  }
+
   /** Pings; false when the previous ping went unanswered (the caller terminates). */
   heartbeat(): boolean {
     if (!this.alive) return false;

@@ -141,9 +141,32 @@ export type CreateVaultResult =
   /** The owner has registered `limit` vaults already. */
   | { readonly ok: false; readonly limit: number };
 
+/**
+ * What another relay process sharing the database has committed: an update (its bytes are in
+ * the store under `seq`) or a membership log entry. `at`: when it committed, in the
+ * database's clock (milliseconds), for the fan-out lag.
+ */
+export type Notice =
+  | { readonly kind: 'update'; readonly vaultId: Uint8Array; readonly scopeId: Uint8Array; readonly seq: number; readonly at: number }
+  | { readonly kind: 'log'; readonly vaultId: Uint8Array; readonly seq: number; readonly at: number };
+
+export interface NoticeHandlers {
+  notice(n: Notice): void;
+  /**
+   * Listening started again after a break (the database restarted, the connection dropped):
+   * notices of that time are lost, so what they would have said must be read from the store.
+   */
+  resumed(): void;
+}
+
 export interface RelayStorage {
   /** Each vault's membership log and what follows from it (membership.ts). */
   readonly memberships: Memberships;
+  /**
+   * For a database several relay processes share (PostgreSQL): calls `handlers` with what the
+   * others commit, until close. Absent for a backend only one process can open (SQLite).
+   */
+  listen?(handlers: NoticeHandlers): Promise<void>;
   getVault(vaultId: Uint8Array): Promise<VaultRecord | undefined>;
   /**
    * Creates the vault with `owner` as its only member (role owner), unless it exists, and

@@ -31,12 +31,15 @@ async function commit(): Promise<{ seq: number; frame: Uint8Array }> {
 }
 
 /** A socket that records frames and runs `onSend(n)` as the n-th paced frame goes out. */
-function outbox(onSend: (n: number) => Promise<void> | void = () => undefined): Outbox & { got: RelayMessage[] } {
+function outbox(onSend: (n: number) => Promise<void> | void = () => undefined): Outbox & { got: RelayMessage[]; dropped: string[] } {
   const got: RelayMessage[] = [];
+  const dropped: string[] = [];
   let n = 0;
   return {
     got,
+    dropped,
     open: true,
+    resubscribe: (reason) => void dropped.push(reason),
     sendLive: (frame) => void got.push(decodeRelayMessage(frame)),
     async sendPaced(frame) {
       got.push(decodeRelayMessage(frame));
@@ -128,5 +131,65 @@ describe('Subscription.backfill', () => {
     (box as { open: boolean }).open = false;
     await sub.backfill(1);
     expect(box.got).toEqual([]);
+  });
+});
+
+describe('Subscription live', () => {
+  const key = () => toHex(author.scopeId);
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  async function liveSub(): Promise<{ sub: Subscription; box: ReturnType<typeof outbox> }> {
+    const box = outbox();
+    const sub = new Subscription(author.vaultId, [], storage, box, 1 << 20);
+    expect(await sub.backfill(1)).toBe(true);
+    return { sub, box };
+  }
+
+  it('drops what the client has already: a delivery offered twice goes out once', async () => {
+    const { sub, box } = await liveSub();
+    const c = await commit();
+    sub.offer(author.scopeId, key(), c.seq, c.frame);
+    sub.offer(author.scopeId, key(), c.seq, c.frame);
+    expect(seqsOf(box.got)).toEqual(['synced', 1]);
+  });
+
+  it('fills a gap from the store before sending on, in order (another process stored what lies between)', async () => {
+    const { sub, box } = await liveSub();
+    await commit(); // stored by another relay process: its notice has not come
+    await commit();
+    const third = await commit();
+    sub.offer(author.scopeId, key(), third.seq, third.frame);
+    await settle();
+    expect(seqsOf(box.got)).toEqual(['synced', 1, 2, 3]);
+    expect(box.dropped).toEqual([]);
+  });
+
+  it('moves past the client’s own push without sending it back', async () => {
+    const { sub, box } = await liveSub();
+    const own = await commit();
+    sub.offer(author.scopeId, key(), own.seq, null);
+    const next = await commit();
+    sub.offer(author.scopeId, key(), next.seq, next.frame);
+    expect(seqsOf(box.got)).toEqual(['synced', 2]);
+  });
+
+  it('catches up on what the store holds past the client after missed notices', async () => {
+    const { sub, box } = await liveSub();
+    await commit();
+    await commit();
+    await sub.catchUp();
+    await settle();
+    expect(seqsOf(box.got)).toEqual(['synced', 1, 2]);
+  });
+
+  it('asks the client to resubscribe when the store fails during a repair', async () => {
+    const { sub, box } = await liveSub();
+    await commit();
+    const second = await commit();
+    storage.envelopesAfter = () => Promise.reject(new Error('database down'));
+    sub.offer(author.scopeId, key(), second.seq, second.frame);
+    await settle();
+    expect(box.dropped).toEqual(['could not catch up: resubscribe']);
+    expect(seqsOf(box.got)).toEqual(['synced']);
   });
 });

@@ -6,6 +6,12 @@
  * number of a scope once, in order, with `synced` between the backfill and the live stream.
  * A snapshot pushed during the backfill may prune envelopes the backfill has not read yet;
  * then the snapshot is delivered (it covers them) and the backfill goes on after it.
+ *
+ * Live, the client gets each scope's sequence numbers once and in order too. With several
+ * relay processes on one database, deliveries come both from this process's writer and from
+ * other processes' notices (remote-feed.ts), which may arrive late or not at all: anything the
+ * client has already is dropped, and a jump past what it has is a gap, which the subscription
+ * fills by reading the store (as a backfill of that scope) before it sends on.
  */
 import { toHex } from '../src-shared/crypto/bytes';
 import { encodeRelayMessage, type Cursor } from '../src-shared/protocol/messages';
@@ -19,13 +25,16 @@ export interface Outbox {
   sendLive(frame: Uint8Array): void;
   /** Sends, and when much is already queued for the socket waits until this frame is out. */
   sendPaced(frame: Uint8Array): Promise<void>;
+  /** Drops the socket so that the client resubscribes from its cursors. */
+  resubscribe(reason: string): void;
 }
 
 interface Held {
   readonly scopeKey: string;
   readonly scopeId: Uint8Array;
   readonly seq: number;
-  readonly frame: Uint8Array;
+  /** Null when the client has it already: its own push, answered with an ack. */
+  readonly frame: Uint8Array | null;
 }
 
 const PAGE = { count: 256, bytes: 4 * 1024 * 1024 };
@@ -45,6 +54,8 @@ export class Subscription {
   private held: Held[] = [];
   private heldBytes = 0;
   private overflowed = false;
+  /** Live scopes being read from the store to fill a gap, with the deliveries held meanwhile. */
+  private readonly repairing = new Map<string, Held[]>();
 
   constructor(
     readonly vaultId: Uint8Array,
@@ -66,15 +77,20 @@ export class Subscription {
   cancel(): void {
     this.cancelled = true;
     this.held = [];
+    this.repairing.clear();
   }
 
-  /** A new envelope of this vault, already encoded as a `deliver` frame. */
-  offer(scopeId: Uint8Array, scopeKey: string, seq: number, frame: Uint8Array): void {
+  /**
+   * A new envelope of this vault, already encoded as a `deliver` frame; null when the client
+   * pushed it itself (it has the ack), which still moves the subscription past its seq.
+   */
+  offer(scopeId: Uint8Array, scopeKey: string, seq: number, frame: Uint8Array | null): void {
     if (this.cancelled) return;
     if (this.live) {
-      this.outbox.sendLive(frame);
+      this.offerLive({ scopeId, scopeKey, seq, frame });
       return;
     }
+    if (frame === null) return; // during a backfill the store has it, and the backfill reads it
     if (this.overflowed) return;
     if (this.held.length >= MAX_HELD || this.heldBytes + frame.length > this.maxHeldBytes) {
       this.overflowed = true;
@@ -107,6 +123,79 @@ export class Subscription {
       }
     }
     return false;
+  }
+
+  /**
+   * Looks for what the store holds past what the client has, in every scope, and fills it:
+   * after this process may have missed deliveries of other relay processes (its notice
+   * connection to the database dropped).
+   */
+  async catchUp(): Promise<void> {
+    if (!this.live || !this.running) return;
+    for (const scope of await this.storage.scopes(this.vaultId)) {
+      const scopeKey = toHex(scope.scopeId);
+      if (scope.lastSeq > (this.has.get(scopeKey) ?? 0) && !this.repairing.has(scopeKey)) {
+        this.repairing.set(scopeKey, []);
+        void this.repair(scope.scopeId, scopeKey);
+      }
+    }
+  }
+
+  private offerLive(h: Held): void {
+    const waiting = this.repairing.get(h.scopeKey);
+    if (waiting) {
+      if (waiting.length >= MAX_HELD) {
+        this.cancel();
+        this.outbox.resubscribe('fell behind while catching up: resubscribe');
+      } else waiting.push(h);
+      return;
+    }
+    const has = this.has.get(h.scopeKey) ?? 0;
+    if (h.seq <= has) return; // sent already (by the backfill, or by another process's notice)
+    if (h.seq === has + 1) {
+      this.sendHeld(h);
+      return;
+    }
+    // Another relay process stored what comes between, and its notice is not here yet.
+    this.repairing.set(h.scopeKey, [h]);
+    void this.repair(h.scopeId, h.scopeKey);
+  }
+
+  private sendHeld(h: Held): void {
+    if (h.frame) this.outbox.sendLive(h.frame);
+    this.has.set(h.scopeKey, h.seq);
+    this.noteHead(h.scopeId, h.scopeKey, h.seq);
+  }
+
+  /** Reads one live scope's gap from the store, then sends on with what was held meanwhile. */
+  private async repair(scopeId: Uint8Array, scopeKey: string): Promise<void> {
+    try {
+      for (let pass = 0; pass < MAX_PASSES && this.running; pass++) {
+        await this.backfillScope(scopeId);
+        if (!this.running) return;
+        const held = (this.repairing.get(scopeKey) ?? []).sort((a, z) => a.seq - z.seq);
+        const left: Held[] = [];
+        for (const h of held) {
+          const has = this.has.get(scopeKey) ?? 0;
+          if (h.seq <= has) continue;
+          if (h.seq === has + 1 && left.length === 0) this.sendHeld(h);
+          else left.push(h);
+        }
+        // From the check to here nothing awaits: no delivery can slip past the held ones.
+        if (left.length === 0) {
+          this.repairing.delete(scopeKey);
+          return;
+        }
+        this.repairing.set(scopeKey, left);
+      }
+      if (this.running) throw new Error('no progress');
+    } catch {
+      // The store did not answer, or the gap would not fill: the client resumes from its cursors.
+      if (this.running) {
+        this.cancel();
+        this.outbox.resubscribe('could not catch up: resubscribe');
+      }
+    }
   }
 
   private get running(): boolean {
@@ -152,7 +241,8 @@ export class Subscription {
 
   /** Sends held deliveries that follow on from what the client has; false on a gap. */
   private releaseHeld(): boolean {
-    const held = this.held;
+    // In seq order: deliveries from other relay processes may have come in out of order.
+    const held = this.held.sort((a, z) => a.seq - z.seq);
     const complete = !this.overflowed;
     this.held = [];
     this.heldBytes = 0;
@@ -162,9 +252,7 @@ export class Subscription {
       if (h.seq <= has) continue;
       // Envelopes of one scope are delivered in order, so a jump means one is still unread.
       if (h.seq !== has + 1) return false;
-      this.outbox.sendLive(h.frame);
-      this.has.set(h.scopeKey, h.seq);
-      this.noteHead(h.scopeId, h.scopeKey, h.seq);
+      this.sendHeld(h);
     }
     return complete;
   }

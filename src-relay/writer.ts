@@ -40,6 +40,8 @@ export class PushWriter<From> {
     private readonly storage: RelayStorage,
     private readonly quotas: Quotas,
     private readonly stored: (push: StoredPush, from: From) => void,
+    /** Told how long each round's storing took, in milliseconds. */
+    private readonly timed: (ms: number) => void = () => undefined,
   ) {}
 
   /**
@@ -65,11 +67,13 @@ export class PushWriter<From> {
   private async round(): Promise<void> {
     const batch = this.take();
     let results: RoundResult[];
+    const started = performance.now();
     try {
       results = await applyRound(this.storage, batch.map((w) => w.env), this.quotas);
     } catch (error) {
       results = batch.map(() => ({ kind: 'refused', error }));
     }
+    this.timed(performance.now() - started);
     const again: Waiting<From>[] = [];
     results.forEach((r, i) => {
       const w = batch[i]!;

@@ -16,7 +16,7 @@ export function registerRelayCommand(program: Command, ctx: CliContext): void {
     .description('run a relay: stores and forwards only encrypted changes')
     .option('--host <address>', 'address to listen on (0.0.0.0: beyond loopback, behind a TLS proxy)', RELAY_DEFAULTS.host)
     .option('--port <n>', 'port to listen on (0: any free port)', String(RELAY_DEFAULTS.port))
-    .option('--db <file>', 'SQLite database file', RELAY_DEFAULTS.db)
+    .option('--db <file|url>', `SQLite database file, or postgres://USER@HOST/DB (default: TESSERA_RELAY_DB, else ${RELAY_DEFAULTS.db})`)
     .option('--max-frame-bytes <n>', 'largest message (and envelope) accepted')
     .option('--max-connections <n>', 'most sockets open at once')
     .option('--messages-per-second <n>', 'sustained messages per second one socket may send (default 200)')
@@ -26,7 +26,8 @@ export function registerRelayCommand(program: Command, ctx: CliContext): void {
     .option('--max-vaults-per-key <n>', RELAY_FLAG_HELP.maxVaultsPerKey)
     .option('--registrations-per-hour <n>', RELAY_FLAG_HELP.registrationsPerHour)
     .option('--cached-vaults <n>', RELAY_FLAG_HELP.cachedVaults)
-    .action(async (o: RelayFlags & { host: string; port: string; db: string }) => {
+    .option('--trust-proxy', RELAY_FLAG_HELP.trustProxy)
+    .action(async (o: RelayFlags & { host: string; port: string }) => {
       const options = relayOptionsFromFlags(o);
       // Loaded only for this command: ws and SQLite would slow every other command's start.
       const { serveRelayUntilSignal } = await import('../../src-relay/main');

@@ -248,10 +248,10 @@ export class Author {
  * TESSERA_TEST_RELAY_BACKEND=postgres a fresh PostgreSQL database (TESSERA_TEST_PG), dropped
  * on close: CI runs the relay's tests both ways.
  */
-export async function startTestRelay(limits: Partial<RelayLimits> = {}): Promise<RunningRelay & { logs: string[] }> {
+export async function startTestRelay(limits: Partial<RelayLimits> = {}, opts: { trustProxy?: boolean } = {}): Promise<RunningRelay & { logs: string[] }> {
   const logs: string[] = [];
   const pg = process.env.TESSERA_TEST_RELAY_BACKEND === 'postgres' ? await freshPgDatabase() : undefined;
-  const running = await startRelay({ host: '127.0.0.1', port: 0, db: pg?.url ?? ':memory:', limits, log: (l) => logs.push(l), out: () => undefined });
+  const running = await startRelay({ host: '127.0.0.1', port: 0, db: pg?.url ?? ':memory:', limits, ...opts, log: (l) => logs.push(l), out: () => undefined });
   if (pg) {
     const close = running.close;
     return Object.assign(running, { logs, close: async () => (await close(), await pg.drop()) });
