@@ -22,7 +22,7 @@ import { checkPush } from './push';
 import { Registrations } from './registration';
 import { RelayMetrics } from './metrics';
 import { RemoteFeed } from './remote-feed';
-import { CLOSE, Session, type Handling, type Request, type SessionHost } from './session';
+import { CLOSE, Session, storageUnavailable, type Handling, type Request, type SessionHost } from './session';
 import type { Notice, RelayStorage } from './storage';
 import { Subscription } from './subscription';
 import { PushWriter, type StoredPush } from './writer';
@@ -141,7 +141,7 @@ export function createRelay(options: RelayOptions): Relay {
           },
           (e: unknown) => {
             refused++;
-            const code = e instanceof RelayFailure ? e.code : 'INTERNAL';
+            const code = e instanceof RelayFailure ? e.code : storageUnavailable(e) ? 'STORAGE_UNAVAILABLE' : 'INTERNAL';
             metrics.refusals.inc({ code });
             if (m.type === 'push') metrics.pushes.inc({ outcome: code });
             throw e;

@@ -309,10 +309,28 @@ export class Session implements Outbox {
       if (e.code !== 'SHUTTING_DOWN') this.log(`${e.code}: ${e.message}`);
       return { type: 'error', requestId, code: e.code, message: e.message };
     }
+    if (storageUnavailable(e)) {
+      this.log(`STORAGE_UNAVAILABLE: ${(e as Error)?.message ?? String(e)}`);
+      return { type: 'error', requestId, code: 'STORAGE_UNAVAILABLE', message: 'The relay’s database is not answering; try again' };
+    }
     // Storage trouble, a bug: the socket survives and the log says what kind, no content.
     this.log(`INTERNAL: ${(e as Error)?.name ?? 'Error'}: ${(e as Error)?.message ?? String(e)}`);
     return { type: 'error', requestId, code: 'INTERNAL', message: 'The relay could not handle this request' };
   }
+}
+
+/**
+ * A database that went away rather than a request that failed: the connection refused or
+ * dropped, or PostgreSQL shutting down or starting (SQLSTATE classes 08 and 57P0x). The
+ * client's retry (or another relay of its list) will do; it is not the relay's bug.
+ */
+export function storageUnavailable(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  if (/^08|^57P0[1-4]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  const message = (e as Error)?.message ?? '';
+  // A Unix socket's file is gone while the server is down: ENOENT, from connect only.
+  if (code === 'ENOENT' && message.startsWith('connect ')) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|the database system is/i.test(message);
 }
 
 function toBytes(data: RawData): Uint8Array {

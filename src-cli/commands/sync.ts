@@ -1,6 +1,5 @@
 /** `tessera sync`, and `tessera vault relay` to say where a vault syncs. */
 import type { Command } from 'commander';
-import { checkRelayUrl } from '../../src-main/sync/sync-state';
 import { watchVault } from '../../src-main/sync/sync-runs';
 import { syncVault } from '../../src-main/membership/machines';
 import type { SyncSummary } from '../../src-main/sync/vault-sync';
@@ -13,11 +12,11 @@ import { completeDeviceLinks } from '../../src-main/membership/devices';
 
 export function registerSyncCommands(program: Command, ctx: CliContext, vaultCommand: Command): void {
   vaultCommand
-    .command('relay <vault> <url>')
-    .description('sync this vault through the relay at URL (ws://host:port or wss://host)')
+    .command('relay <vault> <urls>')
+    .description('sync this vault through the relay at URL (ws://host:port or wss://host); several, comma-separated, are tried in turn')
     .action(async (name: string, url: string) => {
-      await withVault(ctx, name, (v) => moveVaultRelay(v, url));
-      ctx.io.stderr.write(`${name} now syncs through ${checkRelayUrl(url)}\n`);
+      const relay = await withVault(ctx, name, (v) => moveVaultRelay(v, url));
+      ctx.io.stderr.write(`${name} now syncs through ${relay.split(',').join(', then ')}\n`);
     });
 
   program

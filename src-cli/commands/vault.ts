@@ -1,7 +1,7 @@
 /** `tessera vault create|list`. */
 import type { Command } from 'commander';
 import { createVault, listVaults } from '../../src-main/vaults/vaults';
-import { checkRelayUrl, setVaultRelay } from '../../src-main/sync/sync-state';
+import { checkRelayUrls, setVaultRelay } from '../../src-main/sync/sync-state';
 import { unlock, type CliContext } from '../context';
 import { formatTime, printJson, printTable } from '../io';
 
@@ -11,9 +11,9 @@ export function registerVaultCommands(program: Command, ctx: CliContext): Comman
     .command('create <name>')
     .description('create a vault')
     .option('--envs <list>', 'comma-separated environments', 'development,staging,production')
-    .option('--relay <url>', 'sync through the relay at this URL (ws://host:port or wss://host)')
+    .option('--relay <urls>', 'sync through the relay at this URL (ws://host:port or wss://host); several, comma-separated, are tried in turn')
     .action(async (name: string, o: { envs: string; relay?: string }) => {
-      if (o.relay) checkRelayUrl(o.relay); // before anything is created
+      if (o.relay) checkRelayUrls(o.relay); // before anything is created
       const session = await unlock(ctx);
       try {
         const envs = o.envs.split(',').map((e) => e.trim()).filter(Boolean);

@@ -30,7 +30,7 @@ import type { PendingJoin } from '../profile/keyring';
 import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { syncOnce } from '../sync/sync-runs';
-import { checkRelayUrl, readSyncState, writeSyncState } from '../sync/sync-state';
+import { checkRelayUrls, readSyncState, writeSyncState } from '../sync/sync-state';
 import { withVaultMembership } from '../sync/vault-relay';
 import type { Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
@@ -89,7 +89,7 @@ export async function createDeviceLink(session: Session, via: string | undefined
 /** On the new device: sends the link request; returns the fingerprint to compare. */
 export async function requestDeviceLink(session: Session, code: string, name: string): Promise<{ fingerprint: string; vault: string }> {
   const link = decodeDeviceCode(code);
-  checkRelayUrl(link.relay);
+  checkRelayUrls(link.relay);
   if (session.keys.vaults.size > 0 || session.keys.joins.size > 0) {
     throw new TesseraError('INVALID_INPUT', 'This profile already has vaults of its own: a device to link starts from a new profile (tessera init in a fresh TESSERA_HOME)');
   }

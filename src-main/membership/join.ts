@@ -18,7 +18,7 @@ import type { PendingInvite } from '../profile/keyring';
 import type { Session } from '../profile/profile';
 import { withProfileLock } from '../store/profile-lock';
 import { RelayClient } from '../sync/relay-client';
-import { checkRelayUrl, writeSyncState } from '../sync/sync-state';
+import { checkRelayUrls, writeSyncState } from '../sync/sync-state';
 import { withVaultMembership, withVaultRelay } from '../sync/vault-relay';
 import { auditOf } from '../audit/session-audit';
 import { syncOnce } from '../sync/sync-runs';
@@ -36,7 +36,7 @@ export const myIdentity = (session: Session): PublicIdentity => ({
 
 /** Sends our keys to the invite's relay, bound to its secret (a vault join, or a device link). */
 export async function sendJoinRequest(session: Session, invite: Invite, name: string): Promise<void> {
-  checkRelayUrl(invite.relay);
+  checkRelayUrls(invite.relay);
   const request = createJoinRequest(session.suite, invite, session.signingKey, myIdentity(session).boxPublicKey, name);
   const client = await RelayClient.connect(invite.relay, session.suite, session.signingKey);
   try {
@@ -49,7 +49,7 @@ export async function sendJoinRequest(session: Session, invite: Invite, name: st
 /** Sends a join request for the invite; returns the joiner's fingerprint to read out. */
 export async function requestJoin(session: Session, code: string, name: string): Promise<{ vaultId: string; vaultName: string; fingerprint: string }> {
   const invite = decodeInviteCode(code);
-  checkRelayUrl(invite.relay);
+  checkRelayUrls(invite.relay);
   const vaultId = toHex(invite.vaultId);
   if (session.keys.vaults.has(vaultId)) throw new TesseraError('ALREADY_EXISTS', 'This profile already has that vault');
   await sendJoinRequest(session, invite, name);

@@ -2,11 +2,16 @@
  * One authenticated connection to a relay: the challenge handshake, requests matched to
  * their answers by id, and the stream of delivered envelopes. Reconnecting is the caller's
  * business (vault-sync.ts), so a closed client stays closed.
+ *
+ * A vault's relay may be a list (relay processes on one database): connecting tries them in
+ * turn, starting with the one that answered last, and moves on when one is unreachable or
+ * too busy. Nothing is applied twice when a change is pushed again through another: each
+ * author's counters make a re-push of the same bytes a duplicate that the relay acks as is.
  */
 import WebSocket from 'ws';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import type { SigningKey } from '../../src-shared/envelope/envelope';
-import { TesseraError } from '../../src-shared/errors';
+import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import {
   authMessage, decodeRelayMessage, encodeClientMessage,
   type ClientMessage, type RelayMessage,
@@ -17,6 +22,11 @@ export type LogNews = Extract<RelayMessage, { type: 'log' }>;
 type Answer = Extract<RelayMessage, { type: 'ack' | 'registered' | 'synced' | 'logged' | 'log' | 'join-ok' | 'joins' }>;
 type Request = Extract<ClientMessage, { requestId: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Refusals at connecting that another relay of the list may not give. */
+const MOVE_ON = new Set(['TOO_MANY_CONNECTIONS', 'SHUTTING_DOWN', 'STORAGE_UNAVAILABLE']);
+/** Per relay list, the relay that answered last: tried first next time (this process only). */
+const lastAnswered = new Map<string, string>();
 
 export interface RelayClientOptions {
   /** Give up on connecting or on any answer after this long. */
@@ -34,15 +44,39 @@ export class RelayClient {
   private constructor(
     private readonly ws: WebSocket,
     private readonly timeoutMs: number,
+    /** The relay this connection reached (one of the list it was given). */
+    readonly url: string,
   ) {}
 
-  /** Connects and authenticates. Throws RELAY_UNREACHABLE or RELAY_REJECTED. */
-  static connect(url: string, suite: CryptoSuite, signer: SigningKey, opts: RelayClientOptions = {}): Promise<RelayClient> {
+  /**
+   * Connects to the first relay of `relays` (one URL, or several comma-separated) that
+   * answers, and authenticates. Throws RELAY_UNREACHABLE (none answered: the last one's
+   * error) or RELAY_REJECTED.
+   */
+  static async connect(relays: string, suite: CryptoSuite, signer: SigningKey, opts: RelayClientOptions = {}): Promise<RelayClient> {
+    const list = relays.split(',');
+    const start = Math.max(0, list.indexOf(lastAnswered.get(relays) ?? ''));
+    let failure: unknown;
+    for (let i = 0; i < list.length; i++) {
+      const url = list[(start + i) % list.length]!;
+      try {
+        const client = await RelayClient.connectTo(url, suite, signer, opts);
+        lastAnswered.set(relays, url);
+        return client;
+      } catch (e) {
+        if (!isTesseraError(e) || !(e.code === 'RELAY_UNREACHABLE' || MOVE_ON.has(String(e.details.relayCode)))) throw e;
+        failure = e;
+      }
+    }
+    throw failure;
+  }
+
+  private static connectTo(url: string, suite: CryptoSuite, signer: SigningKey, opts: RelayClientOptions): Promise<RelayClient> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
       ws.binaryType = 'nodebuffer';
-      const client = new RelayClient(ws, timeoutMs);
+      const client = new RelayClient(ws, timeoutMs, url);
       let authed = false;
       const fail = (e: TesseraError) => {
         clearTimeout(timer);

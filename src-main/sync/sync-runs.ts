@@ -13,7 +13,7 @@ import { VaultSync, type SyncOptions, type SyncSummary } from './vault-sync';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Refusals that pass with time (a rate, a restart, the hourly registration allowance): watch retries them. */
-const PASSING_REFUSALS = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'REGISTRATION_LIMITED']);
+const PASSING_REFUSALS = new Set(['RATE_LIMITED', 'SHUTTING_DOWN', 'REGISTRATION_LIMITED', 'TOO_MANY_CONNECTIONS', 'STORAGE_UNAVAILABLE']);
 
 /** Only one process syncs a vault at a time (the app and `tessera sync --watch` would race). */
 export async function withSyncLock<T>(vault: Vault, fn: () => Promise<T>): Promise<T> {

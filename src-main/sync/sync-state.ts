@@ -37,6 +37,20 @@ interface SyncFile {
 
 const path = (home: string, vaultId: string) => join(profilePaths(home).vault(vaultId), 'sync.json');
 
+/**
+ * A vault's relays, in the order to try them: one URL, or several separated by commas (relay
+ * processes sharing one database, behind no load balancer or beside one). Each is checked
+ * (checkRelayUrl); returned as stored, without repeats.
+ */
+export function checkRelayUrls(urls: string): string {
+  const list = urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  if (list.length === 0) throw new TesseraError('INVALID_INPUT', 'No relay URL given (expected ws://host:port, or several separated by commas)');
+  return [...new Set(list.map(checkRelayUrl))].join(',');
+}
+
+/** The relays of a stored (checked) list, in order. */
+export const relayUrls = (relays: string): string[] => relays.split(',');
+
 /** Accepts ws:// and wss:// URLs only (TLS belongs to a reverse proxy in front of the relay). */
 export function checkRelayUrl(url: string): string {
   let u: URL;
@@ -93,10 +107,15 @@ export async function writeSyncState(home: string, vaultId: string, state: SyncS
   await writeFileAtomic(path(home, vaultId), JSON.stringify(f, null, 1) + '\n');
 }
 
-/** Points a vault at a relay; a different relay starts from the beginning. */
+/**
+ * Points a vault at a relay (or a list); a different relay starts from the beginning. A list
+ * that keeps the first relay is the same relay data (processes on one database), so what was
+ * pulled and pushed is kept.
+ */
 export async function setVaultRelay(home: string, vaultId: string, url: string): Promise<string> {
-  const relay = checkRelayUrl(url);
+  const relay = checkRelayUrls(url);
   const current = await readSyncState(home, vaultId);
-  await writeSyncState(home, vaultId, current?.relay === relay ? current : { relay, scopes: new Map() });
+  const same = current && relayUrls(current.relay)[0] === relayUrls(relay)[0];
+  await writeSyncState(home, vaultId, same ? { ...current, relay } : { relay, scopes: new Map() });
   return relay;
 }

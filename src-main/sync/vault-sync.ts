@@ -75,7 +75,7 @@ export class VaultSync {
   ) {
     this.me = toBase64Url(vault.session.signingKey.publicKey);
     this.accessScope = toHex(accessScopeId(fromHex(vault.id)));
-    this.summary = { relay: state.relay, pulled: 0, pushed: 0, rejected: 0, behind: false, withheldHead: 0 };
+    this.summary = { relay: client.url, pulled: 0, pushed: 0, rejected: 0, behind: false, withheldHead: 0 };
     vault.holdUnpushed((scopeId) => scopeSync(state, scopeId).pushedLocal);
     client.onDelivery((d) => {
       this.queue.push(d);

@@ -55,6 +55,8 @@ export type RelayErrorCode =
   | 'LAST_CHANGE_MOVED' // a removal pins a member's last change that the relay has seen them move past
   | 'QUOTA_EXCEEDED' // storing it would take the vault or its author past the relay's quota
   | 'REGISTRATION_LIMITED' // this key or address has registered as many vaults as the relay allows
+  /** The relay's database is not answering (restarting, failing over): try again, or another relay. */
+  | 'STORAGE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface Cursor {

@@ -16,9 +16,12 @@ export interface RelayProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function startRelay(db: string, opts: { port?: number; args?: string[] } = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'relay', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), '--db', db, ...(opts.args ?? [])], {
+/** `dbFromEnv`: name the database in TESSERA_RELAY_DB rather than --db (as a URL with a password should be). */
+export function startRelay(db: string, opts: { port?: number; args?: string[]; dbFromEnv?: boolean } = {}): Promise<RelayProcess> {
+  const dbArgs = opts.dbFromEnv ? [] : ['--db', db];
+  const child = spawn(process.execPath, [CLI_PATH, 'relay', '--host', '127.0.0.1', '--port', String(opts.port ?? 0), ...dbArgs, ...(opts.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.dbFromEnv ? { ...process.env, TESSERA_RELAY_DB: db } : process.env,
   });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   let output = '';
