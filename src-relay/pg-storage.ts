@@ -18,7 +18,8 @@ import { createRequire } from 'node:module';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { fromHex, toHex } from '../src-shared/crypto/bytes';
 import { TesseraError } from '../src-shared/errors';
-import { Memberships, type MembershipStore } from './membership';
+import { LruMap } from './lru';
+import { DEFAULT_CACHED_VAULTS, Memberships, type MembershipStore } from './membership';
 import { overQuota, sumCharges } from './storage';
 import type {
   AppendResult,
@@ -34,6 +35,7 @@ import type {
   Role,
   SnapshotResult,
   StoredEnvelope,
+  VaultRecord,
 } from './storage';
 
 export const PG_SCHEMA_VERSION = 2;
@@ -123,6 +125,17 @@ BEGIN
   IF ok THEN
     PERFORM pg_notify('${CHANNEL}', concat_ws(' ', origin, 'u', encode(v, 'hex'), encode(sc, 'hex'), seq, ${NOW_MS}));
   END IF;
+END $$;
+-- A round of pushes in one statement, so in one round trip and one transaction: each in turn,
+-- a refused one (ok false) leaving the others to go on, as appendUpdates promises.
+CREATE FUNCTION tessera_push_many(origin text, vs bytea[], scs bytea[], whos bytea[], ctrs bigint[], eps bigint[], hs bytea[], bodies bytea[], max_vault bigint, max_key bigint)
+RETURNS TABLE (ok boolean, seq bigint, quota text, lim bigint, used bigint, adding bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(vs, 1), 0) LOOP
+    SELECT * INTO ok, seq, quota, lim, used, adding FROM tessera_push(origin, vs[i], scs[i], whos[i], ctrs[i], eps[i], hs[i], bodies[i], max_vault, max_key);
+    RETURN NEXT;
+  END LOOP;
 END $$;
 `,
 };
@@ -260,16 +273,49 @@ function pgStorage(pool: Pool, config: PoolConfig, options: PgStorageOptions): R
   // This process's name on the notice channel: its own notices are not news to it.
   const origin = randomBytes(8).toString('hex');
   let listener: import('pg').Client | undefined;
-  const one = async <R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R | undefined> => (await pool.query<R>(sql, params)).rows[0];
+  // The hot queries as named prepared statements: each connection parses and plans them once.
+  const names = new Map<string, string>();
+  const query = <R extends Record<string, unknown>>(text: string, values: unknown[]) => {
+    let name = names.get(text);
+    if (!name) names.set(text, (name = `tessera_${names.size}`));
+    return pool.query<R>({ name, text, values });
+  };
+  const one = async <R extends Record<string, unknown>>(sql: string, params: unknown[]): Promise<R | undefined> => (await query<R>(sql, params)).rows[0];
+  // A vault's row never changes once created: every push asks for it.
+  const vaults = new LruMap<string, VaultRecord>(options.cachedVaults ?? DEFAULT_CACHED_VAULTS);
 
-  async function appendOne(c: Pick<PoolClient, 'query'>, u: NewUpdate, quotas: Quotas): Promise<AppendResult> {
-    const { rows } = await c.query<{ ok: boolean; seq: number | null; quota: 'vault' | 'key' | null; lim: number; used: number; adding: number }>(
-      'SELECT * FROM tessera_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-      [origin, b(u.vaultId), b(u.scopeId), b(u.author), u.counter, u.epoch, b(u.hash), b(u.bytes), quotas.maxVaultBytes, quotas.maxKeyBytes],
+  type AppendRow = { ok: boolean; seq: number | null; quota: 'vault' | 'key' | null; lim: number; used: number; adding: number };
+  const result = (r: AppendRow): AppendResult =>
+    r.ok ? { ok: true, seq: r.seq! } : r.quota ? { ok: false, over: { quota: r.quota, limit: r.lim, used: r.used, adding: r.adding } } : { ok: false };
+
+  /** One statement whatever the round's size: its own transaction, one round trip. */
+  async function appendUpdates(us: readonly NewUpdate[], quotas: Quotas): Promise<AppendResult[]> {
+    if (us.length === 0) return [];
+    if (us.length === 1) {
+      const u = us[0]!;
+      const { rows } = await retried(() =>
+        query<AppendRow>('SELECT * FROM tessera_push($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+          origin, b(u.vaultId), b(u.scopeId), b(u.author), u.counter, u.epoch, b(u.hash), b(u.bytes), quotas.maxVaultBytes, quotas.maxKeyBytes,
+        ]),
+      );
+      return [result(rows[0]!)];
+    }
+    const column = <T>(f: (u: NewUpdate) => T): T[] => us.map(f);
+    const { rows } = await retried(() =>
+      query<AppendRow>('SELECT * FROM tessera_push_many($1, $2::bytea[], $3::bytea[], $4::bytea[], $5::bigint[], $6::bigint[], $7::bytea[], $8::bytea[], $9, $10)', [
+        origin,
+        column((u) => b(u.vaultId)),
+        column((u) => b(u.scopeId)),
+        column((u) => b(u.author)),
+        column((u) => u.counter),
+        column((u) => u.epoch),
+        column((u) => b(u.hash)),
+        column((u) => b(u.bytes)),
+        quotas.maxVaultBytes,
+        quotas.maxKeyBytes,
+      ]),
     );
-    const r = rows[0]!;
-    if (r.ok) return { ok: true, seq: r.seq! };
-    return r.quota ? { ok: false, over: { quota: r.quota, limit: r.lim, used: r.used, adding: r.adding } } : { ok: false };
+    return rows.map(result);
   }
 
   async function putSnapshot(s: NewSnapshot, quotas: Quotas): Promise<SnapshotResult> {
@@ -319,7 +365,7 @@ function pgStorage(pool: Pool, config: PoolConfig, options: PgStorageOptions): R
   }
 
   async function envelopesAfter(vaultId: Uint8Array, scopeId: Uint8Array, since: number, page: { count: number; bytes: number }): Promise<StoredEnvelope[]> {
-    const { rows } = await pool.query<{ seq: number; bytes: Buffer }>(
+    const { rows } = await query<{ seq: number; bytes: Buffer }>(
       'SELECT seq, bytes FROM envelopes WHERE vault_id = $1 AND scope_id = $2 AND seq > $3 ORDER BY seq LIMIT $4',
       [b(vaultId), b(scopeId), since, Math.max(1, page.count)],
     );
@@ -410,8 +456,13 @@ function pgStorage(pool: Pool, config: PoolConfig, options: PgStorageOptions): R
     listen,
     memberships: new Memberships(membershipStore, options.cachedVaults),
     getVault: async (id) => {
+      const key = toHex(id);
+      const cached = vaults.get(key);
+      if (cached) return cached;
       const r = await one<{ id: Buffer; owner: Buffer; created_at: number }>('SELECT id, owner, created_at FROM vaults WHERE id = $1', [b(id)]);
-      return r && { id: view(r.id), owner: view(r.owner), createdAt: r.created_at };
+      const vault = r && { id: view(r.id), owner: view(r.owner), createdAt: r.created_at };
+      if (vault) vaults.set(key, vault);
+      return vault;
     },
     createVault,
     memberRole: async (vaultId, key) => (await one<{ role: Role }>('SELECT role FROM members WHERE vault_id = $1 AND public_key = $2', [b(vaultId), b(key)]))?.role,
@@ -431,12 +482,7 @@ function pgStorage(pool: Pool, config: PoolConfig, options: PgStorageOptions): R
       const r = await one<{ seq: number; hash: Buffer }>('SELECT seq, hash FROM envelopes WHERE vault_id = $1 AND scope_id = $2 AND author = $3 AND counter = $4', [b(vaultId), b(scopeId), b(author), counter]);
       return r && { seq: r.seq, hash: view(r.hash) };
     },
-    // One update is one statement, a transaction of its own: one round trip, not three.
-    appendUpdates: async (us, quotas) => (us.length === 0 ? [] : us.length === 1 ? [await retried(() => appendOne(pool, us[0]!, quotas))] : transaction(pool, async (c) => {
-      const out: AppendResult[] = [];
-      for (const u of us) out.push(await appendOne(c, u, quotas));
-      return out;
-    })),
+    appendUpdates,
     putSnapshot,
     latestSnapshot: async (vaultId, scopeId) => {
       const r = await one<{ covers: number; bytes: Buffer }>('SELECT covers, bytes FROM snapshots WHERE vault_id = $1 AND scope_id = $2', [b(vaultId), b(scopeId)]);
