@@ -7,7 +7,9 @@
  */
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { RelayClient } from '../../src-main/sync/relay-client';
-import { envelopeHash, NO_LOG_HEAD, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
+import { toHex } from '../../src-shared/crypto/bytes';
+import { envelopeHash, sealEnvelope, ZERO_HASH, type SigningKey } from '../../src-shared/envelope/envelope';
+import { createGenesis } from '../../src-shared/membership/builders';
 import { percentile, sleep } from './sync-support';
 
 export interface Load {
@@ -30,6 +32,8 @@ export interface LoadResult {
 
 interface Writer {
   readonly signer: SigningKey;
+  /** The vault's membership genesis: vaults are shared ones, as since sharing they all are. */
+  readonly genesis: Uint8Array;
   readonly vaultId: Uint8Array;
   readonly scopeId: Uint8Array;
   readonly envelopes: Uint8Array[];
@@ -39,15 +43,18 @@ interface Writer {
 function writer(changes: number): Writer {
   const seed = nodeSuite.randomBytes(32);
   const signer: SigningKey = { seed, publicKey: nodeSuite.ed25519.publicKeyFromSeed(seed) };
-  const [vaultId, scopeId, key] = [nodeSuite.randomBytes(16), nodeSuite.randomBytes(16), nodeSuite.randomBytes(32)];
+  const [vaultId, scopeId] = [nodeSuite.randomBytes(16), nodeSuite.randomBytes(16)];
+  const creator = { signPublicKey: signer.publicKey, boxPublicKey: nodeSuite.box.publicKeyFromSecret(nodeSuite.randomBytes(32)) };
+  const genesis = createGenesis(nodeSuite, signer, { vaultId, metaScope: toHex(nodeSuite.randomBytes(16)), envScopes: [toHex(scopeId)], creator, name: 'Bench' });
+  const key = genesis.newKeys.get(toHex(scopeId))!.get(1)!;
   let prevHash: Uint8Array = ZERO_HASH;
   const envelopes = Array.from({ length: changes }, (_, i) => {
     // About the size of a one-secret change: a Yjs update carrying a value and its metadata.
-    const e = sealEnvelope(nodeSuite, { kind: 'update', vaultId, scopeId, epoch: 1, counter: i + 1, prevHash, covers: 0, logHead: NO_LOG_HEAD }, nodeSuite.randomBytes(160), key, signer);
+    const e = sealEnvelope(nodeSuite, { kind: 'update', vaultId, scopeId, epoch: 1, counter: i + 1, prevHash, covers: 0, logHead: genesis.state.head }, nodeSuite.randomBytes(160), key, signer);
     prevHash = envelopeHash(e);
     return e;
   });
-  return { signer, vaultId, scopeId, envelopes, sentAt: new Float64Array(changes + 1) };
+  return { signer, genesis: genesis.bytes, vaultId, scopeId, envelopes, sentAt: new Float64Array(changes + 1) };
 }
 
 function waitUntil(done: () => boolean, ms: number, what: () => string): Promise<void> {
@@ -67,7 +74,7 @@ export async function runLoad(urls: readonly string[], load: Load): Promise<Load
     for (const w of writers) {
       const c = await RelayClient.connect(urls[0]!, nodeSuite, w.signer);
       clients.push(c);
-      await c.request({ type: 'register', vaultId: w.vaultId }, 'registered');
+      await c.request({ type: 'register', vaultId: w.vaultId, genesis: w.genesis }, 'registered');
       pushers.push(c);
     }
     const latencies: number[] = [];
