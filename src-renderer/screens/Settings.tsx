@@ -139,8 +139,12 @@ function RelayRow({ vault }: { vault: VaultSummary }) {
       <strong>{vault.name}</strong>
       <label>
         Relay URL
-        <input type="url" value={url} placeholder="wss://relay.example.com" onChange={(e) => setUrl(e.target.value)} spellCheck={false} />
+        {/* Text, not type=url: several relays of one database are a comma-separated list, tried in turn. */}
+        <input type="text" inputMode="url" value={url} placeholder="wss://relay.example.com" onChange={(e) => setUrl(e.target.value)} spellCheck={false} aria-describedby={`${vault.id}-relay-hint`} />
       </label>
+      <span id={`${vault.id}-relay-hint`} className="muted small">
+        Several relays on one database: separate them with commas; the next is tried when one is down.
+      </span>
       <BusyButton type="submit" busy={savingRelay} busyLabel="Saving…" disabled={!url.trim() || url.trim() === vault.relay}>
         Save relay
       </BusyButton>

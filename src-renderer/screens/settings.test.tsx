@@ -47,6 +47,11 @@ describe('settings', () => {
     await user.click(within(row).getByRole('button', { name: 'Save relay' }));
     expect((await within(row).findByRole('alert')).dataset.code).toBe('INVALID_INPUT');
     await user.clear(within(row).getByLabelText('Relay URL'));
+    // Several relays of one database, tried in turn: a list the form takes as it is.
+    await user.type(within(row).getByLabelText('Relay URL'), 'ws://127.0.0.1:8787, ws://127.0.0.1:8788');
+    await user.click(within(row).getByRole('button', { name: 'Save relay' }));
+    expect(f.callsOf('vaults.setRelay').at(-1)).toEqual({ vault: 'v1', url: 'ws://127.0.0.1:8787, ws://127.0.0.1:8788' });
+    await user.clear(within(row).getByLabelText('Relay URL'));
     await user.type(within(row).getByLabelText('Relay URL'), 'ws://127.0.0.1:8787');
     await user.click(within(row).getByRole('button', { name: 'Save relay' }));
     const release = f.hold('vaults.sync');

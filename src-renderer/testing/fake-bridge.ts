@@ -299,9 +299,10 @@ export class FakeTessera {
         return { sent: 0, received: this.onSync?.(v) ?? 0 };
       }
       case 'vaults.setRelay': {
-        const url = req.url as string;
-        if (!/^wss?:\/\//.test(url)) refuse('INVALID_INPUT', 'the relay URL must start with ws:// or wss://');
-        this.vault(req.vault).relay = url;
+        // As the main process: one URL, or several comma-separated, each ws:// or wss://.
+        const urls = (req.url as string).split(',').map((u) => u.trim());
+        if (!urls.every((u) => /^wss?:\/\/./.test(u))) refuse('INVALID_INPUT', 'a relay URL must start with ws:// or wss://');
+        this.vault(req.vault).relay = urls.join(',');
         return undefined;
       }
       case 'secrets.list':
