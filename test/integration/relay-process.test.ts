@@ -2,9 +2,10 @@
  * The relay as a real process on 127.0.0.1: bundled with esbuild (src-relay/bin.ts), killed
  * with SIGKILL in the middle of a stream of pushes and restarted on the same database, then
  * stopped with SIGTERM. An ack must mean the envelope survived; a restart must not renumber
- * anything; the database must hold nothing but ciphertext.
+ * anything; the database must hold nothing but ciphertext. On SQLite (a file), and on
+ * PostgreSQL when TESSERA_TEST_PG names a server (CI).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
 import { Author, newIdentity, randomId, RelayTestClient, withTimeout, type Deliver } from '../helpers/relay-client';
+import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -68,6 +71,44 @@ async function databaseBytes(db: string): Promise<Buffer> {
   return Buffer.concat(await Promise.all(files.map((f) => readFile(f))));
 }
 
+/** Where a relay keeps its data, and a way to look for given bytes in all of it. */
+interface Backend {
+  readonly name: string;
+  database(label: string): Promise<string>;
+  /** Whether the database holds `bytes` anywhere, as stored. */
+  holder(db: string): Promise<(bytes: Uint8Array) => boolean>;
+}
+
+const drops: (() => Promise<void>)[] = [];
+const BACKENDS: Backend[] = [
+  {
+    name: 'SQLite',
+    database: async (label) => join(dir, `${label}.db`),
+    holder: async (db) => {
+      const raw = await databaseBytes(db);
+      return (bytes) => raw.includes(Buffer.from(bytes));
+    },
+  },
+  ...(PG_URL
+    ? [
+        {
+          name: 'PostgreSQL',
+          database: async () => {
+            const pg = await freshPgDatabase();
+            drops.push(pg.drop);
+            return pg.url;
+          },
+          // pg_dump writes bytea in hex: look for both the bytes and their hex.
+          holder: async (db: string) => {
+            const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', db], { maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+            const text = stdout.toString('latin1');
+            return (bytes: Uint8Array) => stdout.includes(Buffer.from(bytes)) || text.includes(Buffer.from(bytes).toString('hex'));
+          },
+        },
+      ]
+    : []),
+];
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tessera-relay-process-'));
   // The bundle imports better-sqlite3 (a native addon) at run time: let it find the repo's.
@@ -89,12 +130,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
+  for (const drop of drops) await drop();
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('the relay process', () => {
+describe.each(BACKENDS)('the relay process on $name', (backend) => {
   it('keeps every acked envelope through a SIGKILL, with the same seqs, and stores only ciphertext', { timeout: 60_000 }, async () => {
-    const db = join(dir, 'kill.db');
+    const db = await backend.database('kill');
     const owner = newIdentity();
     const vaultId = randomId();
     const author = new Author(owner, vaultId, randomId());
@@ -131,9 +173,9 @@ describe('the relay process', () => {
     expect(seenLive.length).toBeGreaterThan(0);
 
     // Right after the kill the WAL still holds the newest envelopes: ciphertext, no markers.
-    let raw = await databaseBytes(db);
-    expect(raw.includes(Buffer.from(envelopes[0]!.subarray(-120)))).toBe(true); // the search can find stored bytes
-    for (const marker of markers) expect(raw.includes(marker), marker).toBe(false);
+    let holds = await backend.holder(db);
+    expect(holds(envelopes[0]!.subarray(-120))).toBe(true); // the search can find stored bytes
+    for (const marker of markers) expect(holds(Buffer.from(marker)), marker).toBe(false);
 
     relay = await spawnRelay(db);
     const after = await RelayTestClient.connectAs(relay.url, owner);
@@ -163,15 +205,15 @@ describe('the relay process', () => {
     expect(relay.output()).toMatch(/SIGTERM: shutting down/);
     expect(relay.output()).not.toContain(tag);
 
-    raw = await databaseBytes(db);
-    expect(raw.includes(Buffer.from(envelopes[49]!.subarray(-120)))).toBe(true);
-    for (const marker of [...markers, `one more ${tag}`]) expect(raw.includes(marker), marker).toBe(false);
+    holds = await backend.holder(db);
+    expect(holds(envelopes[49]!.subarray(-120))).toBe(true);
+    for (const marker of [...markers, `one more ${tag}`]) expect(holds(Buffer.from(marker)), marker).toBe(false);
   });
 
   it('refuses forged, replayed, gapped, non-member and malformed input with their codes while serving the others', { timeout: 60_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tessera-relay-abuse-'));
     try {
-      const relay = await spawnRelay(join(dir, 'relay.db'));
+      const relay = await spawnRelay(await backend.database('relay'));
       const owner = newIdentity();
       const vaultId = randomId();
       const author = new Author(owner, vaultId, randomId());
@@ -210,7 +252,7 @@ describe('the relay process', () => {
   });
 
   it('answers /healthz and refuses to start on a port in use', { timeout: 30_000 }, async () => {
-    const relay = await spawnRelay(join(dir, 'health.db'));
+    const relay = await spawnRelay(await backend.database('health'));
     const port = new URL(relay.url).port;
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(await res.json()).toEqual({ ok: true, vaults: 0, connections: 0 });
