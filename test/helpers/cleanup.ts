@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createCliProfile, type CliProfile } from './cli';
+import { freshPgDatabase } from './storage-backends';
 import { startRelay, type RelayProcess } from './relay';
 
 const steps: (() => Promise<unknown>)[] = [];
@@ -27,11 +28,16 @@ export async function cliProfile(name: string): Promise<CliProfile> {
   return p;
 }
 
-/** A relay process (with `args`) on its own database in a fresh folder; killed and removed after the test. */
-export async function relayInFolder(prefix: string, args: string[] = []): Promise<{ relay: RelayProcess; dir: string; db: string }> {
+/**
+ * A relay process (with `args`) on its own database in a fresh folder (or, `on: 'postgres'`,
+ * a fresh PostgreSQL database of TESSERA_TEST_PG); killed and removed after the test.
+ */
+export async function relayInFolder(prefix: string, args: string[] = [], on: 'sqlite' | 'postgres' = 'sqlite'): Promise<{ relay: RelayProcess; dir: string; db: string }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const db = join(dir, 'relay.db');
+  const pg = on === 'postgres' ? await freshPgDatabase() : undefined;
+  if (pg) onCleanup(pg.drop);
+  const db = pg?.url ?? join(dir, 'relay.db');
   const relay = await startRelay(db, { args });
   onCleanup(() => relay.kill('SIGKILL'));
   return { relay, dir, db };

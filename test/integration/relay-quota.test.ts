@@ -5,6 +5,7 @@
  * served as before. The accounting lives in the database: a restarted relay refuses the same.
  */
 import { expect, it } from 'vitest';
+import { PG_URL } from '../helpers/storage-backends';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { cliProfile, onCleanup, relayInFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
@@ -14,10 +15,12 @@ import { Author, newIdentity, randomId, RelayTestClient } from '../helpers/relay
 const MAX_VAULT_BYTES = 200_000;
 const ENVELOPE_PLAINTEXT = 8_000;
 
-it('refuses a key past its vault quota and vault limit with their codes, through a restart, and serves the honest member throughout', { timeout: 120_000 }, async (ctx) => {
+const BACKENDS: ('sqlite' | 'postgres')[] = ['sqlite', ...(PG_URL ? (['postgres'] as const) : [])];
+
+it.for(BACKENDS)('refuses a key past its vault quota and vault limit with their codes, through a restart, and serves the honest member throughout (%s)', { timeout: 120_000 }, async (backend, ctx) => {
   await requireKeychain(ctx);
   const args = ['--max-vault-bytes', String(MAX_VAULT_BYTES), '--max-vaults-per-key', '2', '--messages-per-second', '10000', '--message-burst', '10000'];
-  let { relay, db } = await relayInFolder('tessera-relay-quota-', args);
+  let { relay, db } = await relayInFolder('tessera-relay-quota-', args, backend);
 
   const ada = await cliProfile('Ada');
   await ada.ok(['vault', 'create', 'Payments', '--envs', 'production', '--relay', relay.url]);
