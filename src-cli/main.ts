@@ -14,6 +14,7 @@ import { registerTokenCommands } from './commands/tokens';
 import { registerDeviceCommands } from './commands/devices';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
+import { registerRotatorCommands } from './commands/rotators';
 import { registerHealthCommand } from './commands/health';
 import { registerRunCommands } from './commands/run';
 import { registerInjectCommands } from './commands/inject';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerHookCommands(program, ctx);
   registerRelayCommand(program, ctx);
   registerRotationCommands(program, ctx);
+  registerRotatorCommands(program, ctx);
   registerHealthCommand(program, ctx);
   registerAuditCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();
