@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'ROLE_MISSING' // the provider has no such role/account, or it is not set up as the rotator expects (details.role)
   | 'PROVIDER_REFUSED' // the provider refused a change (the admin credential lacks a right; details.providerCode)
   | 'NEW_CREDENTIAL_FAILED' // the new credential did not log in: the provider was put back as it was
+  | 'ROTATION_FAILED' // `tessera rotate --due`: at least one rotation failed (exit status 1)
   | 'GRACE_NOT_OVER' // rotating now would cut off clients still on the previous credential
   | 'LEASE_NOT_FOUND' // no such short-lived credential
   | 'SECRET_RETIRED' // the secret is retired: restore it first

@@ -15,6 +15,7 @@ import { isBuiltinRotator, type RotatorConfig } from '../../src-shared/vault/typ
 import type { Vault } from '../../src-main/vaults/vault';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
+import { rotateDueCommand } from './rotate-due';
 import { openVault } from '../../src-main/vaults/vaults';
 import { formatTime, printJson, promptHidden, readValueFromStdin } from '../io';
 
@@ -72,17 +73,28 @@ function writeIndented(ctx: CliContext, prefix: string, text: string): void {
 
 export function registerRotationCommands(program: Command, ctx: CliContext): void {
   program
-    .command('rotate <key>')
-    .description('save a new value as the next version: typed (stdin or hidden prompt), --generate SPEC, or --rotator')
-    .requiredOption('--vault <vault>', 'vault name or id')
-    .requiredOption('--env <env>', 'environment')
+    .command('rotate [key]')
+    .description('save a new value as the next version: typed (stdin or hidden prompt), --generate SPEC, or --rotator; --due: every due secret that has a rotator')
+    .option('--vault <vault>', 'vault name or id (with --due: only this vault)')
+    .option('--env <env>', 'environment')
+    .option('--due', 'rotate every secret whose rotation is due (or overdue, expiring) with its rotator, and report each')
+    .option('--json', 'with --due: machine-readable output')
     .option('--generate <spec>', 'generate the value: base62, hex, base64url, uuid, passphrase or custom, as FORMAT[:LENGTH[:SETS]]')
     .option('--rotator', "run the secret's rotator command and save what it prints")
     .option('--trust-rotator', 'run the rotator command even though this device has not approved it yet (and remember it)')
     .option('--grace <duration>', 'the replaced value stays valid this long: days (7), or 7d, 12h, 30m, 45s (a built-in rotator: 1 day unless set)')
     .option('--expires <date>', "the new value's expiry at the provider (YYYY-MM-DD)")
     .option('--note <text>', 'why (kept in history)')
-    .action(async (key: string, o: { vault: string; env: string; generate?: string; rotator?: boolean; trustRotator?: boolean; grace?: string; expires?: string; note?: string }) => {
+    .action(async (key: string | undefined, o: { vault?: string; env?: string; due?: boolean; json?: boolean; generate?: string; rotator?: boolean; trustRotator?: boolean; grace?: string; expires?: string; note?: string }) => {
+      if (o.due) {
+        if (key !== undefined || o.env !== undefined || o.generate !== undefined || o.rotator || o.trustRotator || o.grace !== undefined || o.expires !== undefined || o.note !== undefined) {
+          throw new TesseraError('INVALID_INPUT', 'rotate --due takes only --vault and --json: each secret is rotated by its own rotator');
+        }
+        return rotateDueCommand(ctx, o);
+      }
+      if (key === undefined || o.vault === undefined || o.env === undefined) throw new TesseraError('INVALID_INPUT', 'tessera rotate KEY --vault V --env E (or tessera rotate --due)');
+      const vaultName = o.vault;
+      const env = o.env;
       assertSecretName(key);
       if (o.generate !== undefined && o.rotator) throw new TesseraError('INVALID_INPUT', 'Choose --generate or --rotator, not both');
       const graceMs = o.grace !== undefined ? parseDuration(o.grace, 'The grace') : undefined;
@@ -91,7 +103,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
       if (o.generate !== undefined) source = { generate: parseGenerateSpec(o.generate) };
       else if (o.rotator) source = { rotator: true };
       else {
-        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${o.env}): `) : await readValueFromStdin(ctx.io.stdin);
+        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${env}): `) : await readValueFromStdin(ctx.io.stdin);
         source = { value };
       }
       const confirmRotator = async (command: readonly string[]): Promise<boolean> => {
@@ -103,9 +115,9 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
         }
         return /^y(es)?$/i.test((await promptHidden(ctx.io, 'Run it, now and in future rotations of this secret here? [y/N] ')).trim());
       };
-      await withVaultAudited(ctx, o.vault, async (vault, audit) => {
+      await withVaultAudited(ctx, vaultName, async (vault, audit) => {
         try {
-          const r = await rotateSecret(vault, key, o.env, source, {
+          const r = await rotateSecret(vault, key, env, source, {
             ...(graceMs !== undefined ? { graceMs } : {}),
             ...(o.note !== undefined ? { note: o.note } : {}),
             ...(expiresAt !== null ? { expiresAt } : {}),
@@ -114,7 +126,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
           if (r.rotatorStderr) writeIndented(ctx, 'rotator: ', r.rotatorStderr);
           for (const w of r.warnings ?? []) ctx.io.stderr.write(`warning: ${w}\n`);
           const how = r.bits !== undefined ? ` (generated, ~${Math.floor(r.bits)} bits; see it with tessera get)` : r.account !== undefined ? ` (${r.account} at the provider; see it with tessera get)` : '';
-          ctx.io.stderr.write(`Rotated ${key} in ${o.env}: version ${r.version.n}${how}\n`);
+          ctx.io.stderr.write(`Rotated ${key} in ${env}: version ${r.version.n}${how}\n`);
           if (r.replaced) {
             ctx.io.stderr.write(r.replaced.validUntil !== undefined
               ? `Version ${r.replaced.n} stays valid until ${formatTime(r.replaced.validUntil)}, then counts as revoked\n`

@@ -120,8 +120,30 @@ async function saveOrExplain<T>(method: 'value' | 'generate' | 'rotator', save: 
   }
 }
 
-/** Rotates one secret in one environment; audited as secret-rotated (method, versions; never the value). */
+/**
+ * Rotates one secret in one environment; audited as secret-rotated (method, versions; never
+ * the value). A rotator's failure is audited too (secret-rotation-failed, with its code and
+ * message, which never hold a value), so Health can show it until a later rotation succeeds.
+ */
 export async function rotateSecret(vault: Vault, name: string, env: string, source: RotationSource, opts: RotateOptions, audit: AuditSink): Promise<RotateResult> {
+  try {
+    return await rotateOnce(vault, name, env, source, opts, audit);
+  } catch (e) {
+    if ('rotator' in source && e instanceof TesseraError) {
+      await audit.record({
+        action: 'secret-rotation-failed',
+        vaultId: vault.id,
+        vault: vault.name,
+        secret: name,
+        environment: env,
+        detail: { code: e.code, message: e.message.slice(0, 500) },
+      }).catch(() => undefined); // the rotation's own error is what the user must see
+    }
+    throw e;
+  }
+}
+
+async function rotateOnce(vault: Vault, name: string, env: string, source: RotationSource, opts: RotateOptions, audit: AuditSink): Promise<RotateResult> {
   const secret = requireActive(vault, name);
   const { environment, values } = await vault.environment(env);
   vault.assertMayWrite(environment.id, `values in ${env}`);

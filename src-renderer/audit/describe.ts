@@ -11,6 +11,7 @@ export const actionLabels: Record<AuditAction, string> = {
   'secret-created': 'Created',
   'secret-edited': 'Edited',
   'secret-rotated': 'Rotated',
+  'secret-rotation-failed': 'Rotation failed',
   'secret-rolled-back': 'Rolled back',
   'secret-retired': 'Retired',
   'secret-deleted': 'Deleted',

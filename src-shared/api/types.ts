@@ -175,7 +175,7 @@ export interface AuditQuery {
 }
 
 export interface HealthFinding {
-  readonly kind: 'rotation-overdue' | 'rotation-due' | 'expiring' | 'exposed' | 'reused' | 'weak' | 'stale' | 'leaked';
+  readonly kind: 'rotation-failed' | 'rotation-overdue' | 'rotation-due' | 'expiring' | 'exposed' | 'reused' | 'weak' | 'stale' | 'leaked';
   readonly vault: string;
   readonly secret: string;
   readonly environment?: string;

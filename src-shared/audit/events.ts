@@ -17,6 +17,7 @@ export type AuditAction =
   | 'secret-created'
   | 'secret-edited'
   | 'secret-rotated'
+  | 'secret-rotation-failed'
   | 'secret-rolled-back'
   | 'secret-retired'
   | 'secret-deleted'

@@ -113,8 +113,14 @@ async function roleState(group: string): Promise<unknown> {
   )).rows;
 }
 
-async function history(p: CliProfile, key: string): Promise<{ version: number; note: string; standing: string }[]> {
-  return JSON.parse((await ok(p, ['history', key, '--vault', 'Db', '--env', 'production', '--json'])).stdout);
+async function history(p: CliProfile, key: string, vault = 'Db'): Promise<{ version: number; note: string; standing: string }[]> {
+  return JSON.parse((await ok(p, ['history', key, '--vault', vault, '--env', 'production', '--json'])).stdout);
+}
+
+async function getIn(p: CliProfile, vault: string, key: string): Promise<string> {
+  const v = (await ok(p, ['get', key, '--vault', vault, '--env', 'production'])).stdout;
+  secrets.add(v);
+  return v;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -254,6 +260,58 @@ describePg('tessera rotator set --builtin postgres', () => {
     await fails(p, ['rotate', 'STAGING_DB', '--vault', 'Db', '--env', 'staging', '--rotator'], 'INVALID_INPUT');
     await fails(p, ['rotator', 'set', 'STAGING_DB', '--vault', 'Db', '--env', 'production', '--builtin', 'mysql', '--admin', 'PG_ADMIN', '--role', group], 'INVALID_INPUT');
   });
+
+  it('rotate --due rotates a due built-in and a due command rotator, reports a failing one (shown in Health), and leaves one not due', async (ctx) => {
+    const p = await profile(ctx);
+    const { group, password } = await makeRoles();
+    const v = ['--vault', 'Due'];
+    const prod = [...v, '--env', 'production'];
+    await ok(p, ['vault', 'create', 'Due', '--envs', 'production']);
+    await ok(p, ['set', 'PG_ADMIN', ...prod], { input: cluster.adminUrl });
+    const longAgo = new Date(Date.now() - 60 * 86_400_000).toISOString().slice(0, 10);
+    const node = (script: string) => ['--', process.execPath, '-e', script];
+
+    await ok(p, ['set', 'DUE_DB', ...prod], { input: cluster.url(`${group}_1`, password, 'app') });
+    await ok(p, ['rotator', 'set', 'DUE_DB', ...prod, '--builtin', 'postgres', '--admin', 'PG_ADMIN', '--role', group]);
+    for (const [name, script] of [
+      ['DUE_TOKEN', 'console.log("tok_" + require("crypto").randomBytes(16).toString("hex"))'],
+      ['FAILING', 'console.error("the provider said no"); process.exit(3)'],
+      ['NOT_DUE', 'console.log("tok_" + require("crypto").randomBytes(16).toString("hex"))'],
+    ] as const) {
+      await ok(p, ['set', name, ...prod], { input: `first_${name}_${randomBytes(8).toString('hex')}` });
+      await ok(p, ['rotator', name, ...v, ...node(script)]);
+      // Approved once, interactively as it were (a schedule has nobody to ask); FAILING fails already.
+      await tessera(p, ['rotate', name, ...prod, '--rotator', '--trust-rotator']);
+    }
+    for (const name of ['DUE_DB', 'DUE_TOKEN', 'FAILING']) await ok(p, ['policy', name, ...v, '--every', '30d', '--rotated-at', longAgo]);
+    await ok(p, ['policy', 'NOT_DUE', ...v, '--every', '30d']);
+    const notDueBefore = await history(p, 'NOT_DUE', 'Due');
+
+    const due = await tessera(p, ['rotate', '--due', ...v, '--json']);
+    expect([due.code, due.stderr]).toEqual([1, expect.stringMatching(errorLine('ROTATION_FAILED'))]);
+    const results = (JSON.parse(due.stdout) as { secret: string }[]).sort((a, b) => a.secret.localeCompare(b.secret));
+    expect(results).toEqual([
+      { vault: 'Due', secret: 'DUE_DB', environment: 'production', state: 'overdue', rotator: 'postgres', result: 'rotated', version: 2, account: `${group}_2` },
+      { vault: 'Due', secret: 'DUE_TOKEN', environment: 'production', state: 'overdue', rotator: 'command', result: 'rotated', version: 3 },
+      { vault: 'Due', secret: 'FAILING', environment: 'production', state: 'overdue', rotator: 'command', result: 'failed', code: 'ROTATOR_FAILED', message: expect.stringContaining('exited with code 3') },
+    ]);
+    expect(await logsIn(await getIn(p, 'Due', 'DUE_DB'))).toBe(true);
+    expect(await getIn(p, 'Due', 'DUE_TOKEN')).toMatch(/^tok_[0-9a-f]{32}$/);
+    expect(await history(p, 'NOT_DUE', 'Due')).toEqual(notDueBefore);
+    expect(notDueBefore.length).toBe(2);
+
+    const health = await tessera(p, ['health', ...v, '--json']);
+    const findings = JSON.parse(health.stdout) as { kind: string; secret: string; environment?: string; message: string }[];
+    expect(findings.filter((f) => f.kind === 'rotation-failed')).toEqual([
+      expect.objectContaining({ secret: 'FAILING', environment: 'production', message: expect.stringMatching(/failed \[ROTATOR_FAILED\]: The rotator \(.*\) exited with code 3/) }),
+    ]);
+    // The rotated ones are no longer due; the failed one still is.
+    expect(findings.filter((f) => f.kind === 'rotation-overdue').map((f) => f.secret)).toEqual(['FAILING']);
+
+    // Nothing due any more but the failing one: a second run rotates nothing else.
+    const again = await tessera(p, ['rotate', '--due', ...v]);
+    expect(again.stdout).toMatch(/^failed {3}Due\/FAILING \(production, overdue\): .*\[ROTATOR_FAILED\]\n$/);
+  }, 60_000);
 
   // Last: by now the server has logged every statement of the tests above.
   it("never lets a password reach the server's log at log_statement = 'all'", async () => {
