@@ -15,6 +15,7 @@ import { registerDeviceCommands } from './commands/devices';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
 import { registerRotatorCommands } from './commands/rotators';
+import { registerLeaseCommands } from './commands/leases';
 import { registerHealthCommand } from './commands/health';
 import { registerRunCommands } from './commands/run';
 import { registerInjectCommands } from './commands/inject';
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerRelayCommand(program, ctx);
   registerRotationCommands(program, ctx);
   registerRotatorCommands(program, ctx);
+  registerLeaseCommands(program, ctx);
   registerHealthCommand(program, ctx);
   registerAuditCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();

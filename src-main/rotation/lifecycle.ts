@@ -147,7 +147,7 @@ export async function checkBuiltinRotator(vault: Vault, r: BuiltinRotatorConfig)
   const rotator = builtinRotator(r.builtin);
   for (const env of r.environments) {
     const { values } = await vault.environment(env);
-    await rotator.check({ config: r, admin: adminCredential(vault, values, r, env) });
+    await rotator.check({ config: r, admin: adminCredential(vault, values, r.admin, env) });
   }
 }
 

@@ -11,12 +11,12 @@ import type { Vault } from '../vaults/vault';
 import type { ProviderChange } from './builtin/builtin-rotator';
 import { builtinRotator } from './builtin/index';
 
-/** The admin credential a built-in rotator uses in `env`: the current value of the secret it names. */
-export function adminCredential(vault: Vault, values: ValuesScope, config: BuiltinRotatorConfig, env: string): string {
-  const adminSecret = vault.meta.secretByName(config.admin);
-  if (!adminSecret || adminSecret.status !== 'active') throw new TesseraError('NOT_FOUND', `The admin secret ${config.admin} is not in vault ${vault.name}`);
+/** The admin credential in `env` (a built-in rotator's, a lease's): the current value of the secret `name`. */
+export function adminCredential(vault: Vault, values: ValuesScope, name: string, env: string): string {
+  const adminSecret = vault.meta.secretByName(name);
+  if (!adminSecret || adminSecret.status !== 'active') throw new TesseraError('NOT_FOUND', `The admin secret ${name} is not in vault ${vault.name}`);
   const admin = values.current(adminSecret.id)?.value;
-  if (admin === undefined) throw new TesseraError('NOT_FOUND', `The admin secret ${config.admin} has no value in ${env}`);
+  if (admin === undefined) throw new TesseraError('NOT_FOUND', `The admin secret ${name} has no value in ${env}`);
   return admin;
 }
 
@@ -32,7 +32,7 @@ export async function rotateAtProvider(vault: Vault, secret: SecretMeta, env: st
     throw new TesseraError('INVALID_INPUT', `The ${config.builtin} rotator of ${secret.name} rotates in ${config.environments.join(', ')} only, not ${env}`);
   }
   const rotator = builtinRotator(config.builtin);
-  const admin = adminCredential(vault, values, config, env);
+  const admin = adminCredential(vault, values, config.admin, env);
   const current = values.current(secret.id)?.value;
   const change = await rotator.rotate({ config, admin, graceMs, now: Date.now(), ...(current !== undefined ? { current } : {}) });
   try {
