@@ -220,7 +220,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
         const clock = localClock();
         const rows = schedulesOf(secret, await vault.readableEnvironments(), vault.meta.rotationDefaults()).map((e) => ({ environment: e.environment, intervalDays: e.schedule.intervalDays ?? null, lastRotated: formatTime(e.schedule.lastRotatedAt), ...rotationStatus(e.schedule, clock) }));
         if (o.json) {
-          printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: secret.rotator ?? null, environments: rows });
+          printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: !secret.rotator ? null : isBuiltinRotator(secret.rotator) ? secret.rotator : secret.rotator.command, environments: rows });
         } else {
           if (rows.length === 0) ctx.io.stdout.write(`${key} has no value you can read yet${secret.rotation.intervalDays ? `; it rotates every ${secret.rotation.intervalDays} days` : ''}\n`);
           for (const r of rows) {

@@ -45,9 +45,19 @@ export interface DueOptions {
   readonly timeZone?: string;
 }
 
-/** What is due with a rotator, in one vault: [secret name, environment, state]. */
+/** May this profile write the environment? (A viewer's scheduled run has nothing to rotate there.) */
+function writable(vault: Vault, scopeId: string): boolean {
+  try {
+    vault.assertMayWrite(scopeId, 'values');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What is due with a rotator, in one vault, in the environments this profile may write. */
 async function dueIn(vault: Vault, clock: RotationClock): Promise<{ secret: string; environment: string; state: RotationState; rotator: string }[]> {
-  const scopes = await vault.readableEnvironments();
+  const scopes = (await vault.readableEnvironments()).filter((s) => writable(vault, s.environment.id));
   const defaults = vault.meta.rotationDefaults();
   const out = [];
   for (const secret of vault.meta.secrets()) {
