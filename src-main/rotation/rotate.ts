@@ -154,10 +154,10 @@ async function rotateOnce(vault: Vault, name: string, env: string, source: Rotat
 
   const made = await produce(vault, secret, env, values, source, opts, graceMs);
   const change = 'change' in made ? made.change : undefined;
-  if (made.value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
-  if (made.value.length > MAX_VALUE) throw new TesseraError('INVALID_INPUT', 'The value is larger than 256 KiB: nothing saved');
 
   const save = () => vault.edit((author) => {
+    if (made.value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
+    if (made.value.length > MAX_VALUE) throw new TesseraError('INVALID_INPUT', 'The value is larger than 256 KiB: nothing saved');
     const previous = values.current(secret.id);
     if (previous && previous.value === made.value) {
       throw new TesseraError('INVALID_INPUT', `The new value of ${name} is the same as the current one: nothing saved`);
