@@ -235,6 +235,24 @@ describePg('tessera rotator set --builtin postgres', () => {
     await unchanged();
   }, 60_000);
 
+  it('rotates with an admin that is not a superuser (CREATEROLE)', async (ctx) => {
+    const p = await profile(ctx);
+    const { group, password } = await makeRoles();
+    const adminPassword = randomBytes(18).toString('base64url');
+    secrets.add(adminPassword);
+    const admin = `rot_admin_${randomBytes(4).toString('hex')}`;
+    await cluster.query(`CREATE ROLE ${admin} LOGIN CREATEROLE PASSWORD '${scramVerifier(adminPassword)}'`);
+    await cluster.query(`GRANT pg_signal_backend TO ${admin}`);
+    await ok(p, ['set', 'LIMITED_ADMIN', '--vault', 'Db', '--env', 'production'], { input: cluster.url(admin, adminPassword) });
+    await ok(p, ['set', 'LIMITED_DB', '--vault', 'Db', '--env', 'production'], { input: cluster.url(`${group}_1`, password, 'app') });
+    await ok(p, ['rotator', 'set', 'LIMITED_DB', '--vault', 'Db', '--env', 'production', '--builtin', 'postgres', '--admin', 'LIMITED_ADMIN', '--role', group]);
+    const r = await ok(p, ['rotate', 'LIMITED_DB', '--vault', 'Db', '--env', 'production', '--rotator']);
+    expect(r.stderr).not.toContain('warning:');
+    const next = await get(p, 'LIMITED_DB');
+    expect(new URL(next).username).toBe(`${group}_2`);
+    expect(await logsIn(next)).toBe(true);
+  });
+
   it('puts both roles back when the new credential does not log in', async (ctx) => {
     const p = await profile(ctx);
     const { group, password } = await makeRoles();
