@@ -18,7 +18,7 @@ import { vaultDirectory } from '../vaults/vault-directory';
 import { readLeases, updateLeases, type LeaseRecord } from './lease-store';
 import { createPgLease, dropPgLease } from './postgres-lease';
 
-export const MAX_LEASE_TTL_MS = 30 * 86_400_000;
+const MAX_LEASE_TTL_MS = 30 * 86_400_000;
 
 export interface LeaseRequest {
   /** The environment variable the program gets it as. */

@@ -12,7 +12,7 @@ import { generateValue } from '../rotation/generate';
 import { connectPg, parsePgUrl, quoteIdent, quoteLiteral, statementError, withLogin, type PgClient } from '../rotation/builtin/postgres-connection';
 import { scramVerifier } from '../rotation/builtin/postgres-scram';
 
-export const LEASE_ROLE_PREFIX = 'tessera_lease_';
+const LEASE_ROLE_PREFIX = 'tessera_lease_';
 
 export interface PgLease {
   readonly role: string;

@@ -5,7 +5,7 @@ import { postgresRotator } from './postgres';
 
 const ROTATORS: ReadonlyMap<string, BuiltinRotator> = new Map([[postgresRotator.provider, postgresRotator]]);
 
-export const BUILTIN_PROVIDERS: readonly string[] = [...ROTATORS.keys()];
+const BUILTIN_PROVIDERS: readonly string[] = [...ROTATORS.keys()];
 
 /** The rotator for `provider`; INVALID_INPUT naming the known ones otherwise. */
 export function builtinRotator(provider: string): BuiltinRotator {

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Client } from 'pg';
-import { TesseraError, type ErrorCode } from '../../../src-shared/errors';
+import { TesseraError } from '../../../src-shared/errors';
 
 export type PgClient = Client;
 
@@ -56,7 +56,7 @@ function codeOf(e: unknown): string | undefined {
 }
 
 /** Whether pg failed to reach the server at all (down, no such socket or host, timeout). */
-export function isUnreachable(e: unknown): boolean {
+function isUnreachable(e: unknown): boolean {
   const c = codeOf(e);
   if (c !== undefined) return UNREACHABLE.has(c);
   return e instanceof Error && /timeout|terminated unexpectedly|Connection terminated/i.test(e.message);
@@ -67,7 +67,7 @@ export function isUnreachable(e: unknown): boolean {
  * NEW_CREDENTIAL_FAILED). The server's own words are kept only when they name no credential
  * (pg's messages name the user, never the password).
  */
-export async function connectPg(url: string, who: 'admin' | 'new' | 'lease'): Promise<PgClient> {
+export async function connectPg(url: string, who: 'admin' | 'new'): Promise<PgClient> {
   const client = new (pg().Client)({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, application_name: 'tessera' });
   // A server that goes away later emits 'error' on the client; the next query rejects instead.
   client.on('error', () => undefined);
@@ -80,16 +80,13 @@ export async function connectPg(url: string, who: 'admin' | 'new' | 'lease'): Pr
   }
 }
 
-export function connectionError(e: unknown, who: 'admin' | 'new' | 'lease'): TesseraError {
+function connectionError(e: unknown, who: 'admin' | 'new'): TesseraError {
   const c = codeOf(e);
   if (isUnreachable(e)) return new TesseraError('PROVIDER_UNREACHABLE', `The database server did not answer (${c ?? 'timeout'}): nothing was changed`, { providerCode: c ?? 'timeout' });
   // Whatever keeps a new credential from logging in (a refused password, no CONNECT right on
   // the database, pg_hba) means it does not work, which is what the caller asks.
   if (who === 'new') return new TesseraError('NEW_CREDENTIAL_FAILED', `The database server refused the new credential (${c ?? 'unknown error'})`, { providerCode: c ?? 'unknown' });
-  if (c !== undefined && REFUSED_LOGIN.has(c)) {
-    const code: ErrorCode = who === 'admin' ? 'ADMIN_CREDENTIAL_REFUSED' : 'PROVIDER_REFUSED';
-    return new TesseraError(code, `The database server refused ${who === 'admin' ? 'the admin credential' : 'the login'} (${c})`, { providerCode: c });
-  }
+  if (c !== undefined && REFUSED_LOGIN.has(c)) return new TesseraError('ADMIN_CREDENTIAL_REFUSED', `The database server refused the admin credential (${c})`, { providerCode: c });
   if (c === '3D000') return new TesseraError('PROVIDER_REFUSED', 'The database named in the URL does not exist (3D000)', { providerCode: c });
   return new TesseraError('PROVIDER_REFUSED', `The database server refused the connection (${c ?? 'unknown error'})`, { providerCode: c ?? 'unknown' });
 }

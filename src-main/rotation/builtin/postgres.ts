@@ -32,7 +32,7 @@ interface LoginRole {
 }
 
 /** The two login roles of a group role. */
-export function loginRolesOf(group: string): readonly [string, string] {
+function loginRolesOf(group: string): readonly [string, string] {
   if (group === '' || Buffer.byteLength(group) > 61) throw new TesseraError('INVALID_INPUT', 'A PostgreSQL role name is 1 to 61 bytes here (the login roles add _1 and _2)');
   return [`${group}_1`, `${group}_2`];
 }
