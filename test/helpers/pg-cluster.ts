@@ -31,10 +31,13 @@ if (process.env.CI === 'true' && !PG_BIN) throw new Error('CI runs the PostgreSQ
 
 const asRoot = process.getuid?.() === 0;
 
-/** Runs a PostgreSQL program as the user that owns the cluster. */
-function pgTool(tool: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+/**
+ * Runs a PostgreSQL program as the user that owns the cluster, from the cluster's folder
+ * (the tests' own working directory may be one that user cannot enter, such as /root).
+ */
+function pgTool(tool: string, args: readonly string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
   const file = join(PG_BIN!, tool);
-  return asRoot ? run('runuser', ['-u', 'postgres', '--', file, ...args]) : run(file, args);
+  return asRoot ? run('runuser', ['-u', 'postgres', '--', file, ...args], { cwd }) : run(file, args, { cwd });
 }
 
 export interface PgCluster {
@@ -69,12 +72,12 @@ export async function startPgCluster(opts: { logStatement?: 'all' | 'none' } = {
     const { stdout: g } = await run('id', ['-g', 'postgres']);
     for (const p of [dir, pwFile]) await chown(p, uid, Number(g.trim()));
   }
-  await pgTool('initdb', ['-D', data, '-U', admin, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await pgTool('initdb', ['-D', data, '-U', admin, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
   await rm(pwFile);
   const port = 20_000 + randomBytes(2).readUInt16BE() % 40_000;
   const options = [`-k ${dir}`, `-p ${port}`, "-c listen_addresses=''", `-c log_statement=${opts.logStatement ?? 'all'}`, '-c logging_collector=off', '-c fsync=off', '-c log_connections=on'].join(' ');
-  const start = async () => void (await pgTool('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start']));
-  const stop = async () => void (await pgTool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']));
+  const start = async () => void (await pgTool('pg_ctl', ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start'], dir));
+  const stop = async () => void (await pgTool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'], dir));
   await start();
   const url = (user: string, pw: string, db = 'postgres') => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@localhost:${port}/${db}?host=${encodeURIComponent(dir)}`;
   const adminUrl = url(admin, password);
