@@ -331,6 +331,33 @@ describePg('tessera rotator set --builtin postgres', () => {
     expect(again.stdout).toMatch(/^failed {3}Due\/FAILING \(production, overdue\): .*\[ROTATOR_FAILED\]\n$/);
   }, 60_000);
 
+  it("never shows the new password in pg_stat_activity while it rotates", async (ctx) => {
+    const p = await profile(ctx);
+    const { group, password } = await makeRoles();
+    await ok(p, ['set', 'WATCHED_DB', '--vault', 'Db', '--env', 'production'], { input: cluster.url(`${group}_1`, password, 'app') });
+    await ok(p, ['rotator', 'set', 'WATCHED_DB', '--vault', 'Db', '--env', 'production', '--builtin', 'postgres', '--admin', 'PG_ADMIN', '--role', group]);
+    // Another session reads every backend's statement text as fast as it can while the rotation runs.
+    const watcher = await connect(cluster.adminUrl);
+    const seen: string[] = [];
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const r = await watcher.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE application_name = 'tessera' AND pid <> pg_backend_pid()");
+        seen.push(...r.rows.map((x) => x.query));
+      }
+    })();
+    try {
+      await ok(p, ['rotate', 'WATCHED_DB', '--vault', 'Db', '--env', 'production', '--rotator']);
+    } finally {
+      watching = false;
+      await watch;
+      await watcher.end();
+    }
+    const next = decodeURIComponent(new URL(await get(p, 'WATCHED_DB')).password);
+    expect(seen.length, "the watcher saw the rotator's sessions").toBeGreaterThan(0);
+    for (const q of seen) expect(q.includes(next), 'the password in pg_stat_activity').toBe(false);
+  });
+
   // Last: by now the server has logged every statement of the tests above.
   it("never lets a password reach the server's log at log_statement = 'all'", async () => {
     const log = await cluster.log();
