@@ -10,7 +10,8 @@ set -eu
 # from source (build-essential, python3) where no prebuilt binary downloads.
 APP="build-essential python3 libsecret-1-dev gnome-keyring ca-certificates"
 # dbus-run-session and a Secret Service for the keychain tests; Chromium for the end-to-end tests;
-# PostgreSQL for the relay's PostgreSQL backend (its tests run when TESSERA_TEST_PG is set).
+# PostgreSQL for the relay's PostgreSQL backend (its tests run when TESSERA_TEST_PG is set), and
+# its server binaries (initdb) for the built-in rotator's and leases' tests, which start a cluster of their own.
 TEST="$APP dbus dbus-x11 chromium postgresql"
 
 list=false

@@ -14,6 +14,8 @@ import { registerTokenCommands } from './commands/tokens';
 import { registerDeviceCommands } from './commands/devices';
 import { registerMemberCommands } from './commands/members';
 import { registerRotationCommands } from './commands/rotation';
+import { registerRotatorCommands } from './commands/rotators';
+import { registerLeaseCommands } from './commands/leases';
 import { registerHealthCommand } from './commands/health';
 import { registerRunCommands } from './commands/run';
 import { registerInjectCommands } from './commands/inject';
@@ -49,6 +51,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerHookCommands(program, ctx);
   registerRelayCommand(program, ctx);
   registerRotationCommands(program, ctx);
+  registerRotatorCommands(program, ctx);
+  registerLeaseCommands(program, ctx);
   registerHealthCommand(program, ctx);
   registerAuditCommands(program, ctx);
   for (const c of program.commands) c.exitOverride();

@@ -21,7 +21,7 @@ export interface Explained {
   readonly detail?: string;
 }
 
-const withDetail = new Set(['DOTENV_SYNTAX', 'INVALID_INPUT', 'INVALID_NAME', 'RELAY_REJECTED', 'MEMBERSHIP_REFUSED', 'MALFORMED']);
+const withDetail = new Set(['ROLE_MISSING', 'GRACE_NOT_OVER', 'PROVIDER_REFUSED', 'NEW_CREDENTIAL_FAILED', 'DOTENV_SYNTAX', 'INVALID_INPUT', 'INVALID_NAME', 'RELAY_REJECTED', 'MEMBERSHIP_REFUSED', 'MALFORMED']);
 
 const sentences: Record<string, readonly [what: string, todo: string]> = {
   BAD_PASSPHRASE: ['That passphrase is not the one for this profile.', 'Check Caps Lock and your keyboard layout, then type it again.'],
@@ -49,6 +49,12 @@ const sentences: Record<string, readonly [what: string, todo: string]> = {
   NO_RELAY: ['This vault has no relay configured.', 'Set a relay URL in Settings, then sync.'],
   RELAY_UNREACHABLE: ['The relay could not be reached.', 'Check the relay URL and your network; your changes are kept and will sync later.'],
   RELAY_REJECTED: ['The relay refused the request.', 'Check that you are still a member of this vault and the relay URL is right.'],
+  PROVIDER_UNREACHABLE: ['The database server did not answer; nothing was changed.', 'Check that it is running and reachable from this computer, then try again.'],
+  ADMIN_CREDENTIAL_REFUSED: ['The database refused the admin credential; nothing was changed.', 'Save the right admin URL in the admin secret, then try again.'],
+  ROLE_MISSING: ['The database roles are not set up as the rotator expects; nothing was changed.', 'Create the group role and its two login roles (ROLE_1, ROLE_2) as the message says.'],
+  PROVIDER_REFUSED: ['The database refused the change; nothing was changed.', 'Give the admin role the right it lacks (CREATEROLE), then try again.'],
+  NEW_CREDENTIAL_FAILED: ['The new credential did not log in, so it was not saved and the database was put back.', 'Check that the login roles may connect to the database (CONNECT, pg_hba.conf).'],
+  GRACE_NOT_OVER: ['The previous credential is still in its grace period; rotating now would cut off whoever still uses it.', 'Rotate after the date in the message.'],
   IO: ['Tessera could not read or write its files.', 'Check free disk space and permissions, then try again.'],
   FORBIDDEN: ['The app refused a request from this window.', 'Restart Tessera.'],
   INTERNAL: ['Something went wrong inside Tessera.', 'Try again; if it keeps happening, restart the app.'],

@@ -37,6 +37,14 @@ export type ErrorCode =
   | 'ROTATOR_FAILED' // a rotator could not start, exited non-zero or printed no usable value (details.stderr)
   | 'ROTATOR_TIMEOUT' // a rotator ran past its timeout and was killed (details.stderr)
   | 'ROTATOR_NOT_TRUSTED' // this device has not been told to run that rotator command
+  | 'PROVIDER_UNREACHABLE' // a built-in rotator or lease could not reach the provider (the database server is down or unreachable)
+  | 'ADMIN_CREDENTIAL_REFUSED' // the provider refused the admin credential (wrong password, no such user)
+  | 'ROLE_MISSING' // the provider has no such role/account, or it is not set up as the rotator expects (details.role)
+  | 'PROVIDER_REFUSED' // the provider refused a change (the admin credential lacks a right; details.providerCode)
+  | 'NEW_CREDENTIAL_FAILED' // the new credential did not log in: the provider was put back as it was
+  | 'ROTATION_FAILED' // `tessera rotate --due`: at least one rotation failed (exit status 1)
+  | 'GRACE_NOT_OVER' // rotating now would cut off clients still on the previous credential
+  | 'LEASE_NOT_FOUND' // no such short-lived credential
   | 'SECRET_RETIRED' // the secret is retired: restore it first
   | 'CONFIRMATION_REQUIRED' // a destructive action needs the user's explicit confirmation
   | 'FINGERPRINT_REQUIRED' // approving by name needs digits of the request's fingerprint (details.fingerprints)

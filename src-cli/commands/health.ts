@@ -11,11 +11,13 @@ import { TesseraError } from '../../src-shared/errors';
 import { healthReport } from '../../src-main/health/report';
 import { openAuditLog } from '../../src-main/audit/audit-log';
 import { lastAccessIndex } from '../../src-main/audit/last-access';
+import { rotationFailureIndex } from '../../src-main/audit/rotation-failures';
 import { readScanFindings } from '../../src-main/scan/findings-store';
 import { unlock, type CliContext } from '../context';
 import { printJson } from '../io';
 
 const LABEL: Record<string, string> = {
+  'rotation-failed': 'failed',
   'rotation-overdue': 'overdue',
   'rotation-due': 'due',
   expiring: 'expiring',
@@ -29,7 +31,7 @@ const LABEL: Record<string, string> = {
 export function registerHealthCommand(program: Command, ctx: CliContext): void {
   program
     .command('health')
-    .description('rotation due or overdue, exposed, reused, weak, stale or leaked secrets, each with its fix (exit 1 when any)')
+    .description('rotation failed, due or overdue, exposed, reused, weak, stale or leaked secrets, each with its fix (exit 1 when any)')
     .option('--vault <vault>', 'one vault (name or id); all by default')
     .option('--json', 'machine-readable output')
     .action(async (o: { vault?: string; json?: boolean }) => {
@@ -39,7 +41,7 @@ export function registerHealthCommand(program: Command, ctx: CliContext): void {
         // Staleness from the audit log's reads, leaks from the last scans.
         const log = await openAuditLog(session);
         const [events, leaks] = await Promise.all([log.query({}), readScanFindings(session)]).finally(() => log.close());
-        findings = await healthReport(session, { ...(o.vault !== undefined ? { vault: o.vault } : {}), now: Date.now(), lastAccess: lastAccessIndex(events), leaks });
+        findings = await healthReport(session, { ...(o.vault !== undefined ? { vault: o.vault } : {}), now: Date.now(), lastAccess: lastAccessIndex(events), rotationFailures: rotationFailureIndex(events), leaks });
       } finally {
         session.lock();
       }

@@ -7,18 +7,20 @@ import { TesseraError, isTesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
 import type { AuditSink } from '../../src-main/audit/audit-sink';
 import { parseGenerateSpec } from '../../src-main/rotation/generate';
-import { deleteSecret, restoreSecret, retireSecret, setDefaultPolicy, setPolicy, setRotator, type PolicyChange } from '../../src-main/rotation/lifecycle';
+import { deleteSecret, restoreSecret, retireSecret, setDefaultPolicy, setPolicy, type PolicyChange } from '../../src-main/rotation/lifecycle';
 import { rollback, rotateSecret, type RotationSource } from '../../src-main/rotation/rotate';
 import { localClock, schedulesOf } from '../../src-main/rotation/state';
 import { rotationStatus } from '../../src-shared/rotation/schedule';
+import { isBuiltinRotator, type RotatorConfig } from '../../src-shared/vault/types';
 import type { Vault } from '../../src-main/vaults/vault';
 import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
+import { rotateDueCommand } from './rotate-due';
 import { openVault } from '../../src-main/vaults/vaults';
 import { formatTime, printJson, promptHidden, readValueFromStdin } from '../io';
 
 /** withVault (context.ts), with the audit sink of the same session. */
-async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault, audit: AuditSink) => Promise<T>): Promise<T> {
+export async function withVaultAudited<T>(ctx: CliContext, vaultName: string, fn: (vault: Vault, audit: AuditSink) => Promise<T>): Promise<T> {
   const session = await unlock(ctx);
   try {
     const vault = await openVault(session, vaultName);
@@ -49,9 +51,20 @@ export function parseDate(text: string): number | null {
   return t;
 }
 
-function parseWhole(text: string, what: string): number {
+/** A grace window: "7" or "7d" days, "12h", "30m", "45s"; in ms. */
+export function parseDuration(text: string, what: string): number {
+  const m = /^(\d{1,6})([dhms]?)$/.exec(text);
+  if (!m) throw new TesseraError('INVALID_INPUT', `${what} must be a number of days (7 or 7d), hours (12h), minutes (30m) or seconds (45s), got ${JSON.stringify(text)}`);
+  return Number(m[1]) * { d: 86_400_000, '': 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | '' | 'h' | 'm' | 's'];
+}
+
+export function parseWhole(text: string, what: string): number {
   if (!/^\d{1,6}$/.test(text)) throw new TesseraError('INVALID_INPUT', `${what} must be a whole number (got ${JSON.stringify(text)})`);
   return Number(text);
+}
+
+export function describeRotator(r: RotatorConfig): string {
+  return isBuiltinRotator(r) ? `built-in ${r.builtin}, role ${r.role}, admin credential ${r.admin}, in ${r.environments.join(', ')}` : JSON.stringify(r.command);
 }
 
 function writeIndented(ctx: CliContext, prefix: string, text: string): void {
@@ -60,26 +73,37 @@ function writeIndented(ctx: CliContext, prefix: string, text: string): void {
 
 export function registerRotationCommands(program: Command, ctx: CliContext): void {
   program
-    .command('rotate <key>')
-    .description('save a new value as the next version: typed (stdin or hidden prompt), --generate SPEC, or --rotator')
-    .requiredOption('--vault <vault>', 'vault name or id')
-    .requiredOption('--env <env>', 'environment')
+    .command('rotate [key]')
+    .description('save a new value as the next version: typed (stdin or hidden prompt), --generate SPEC, or --rotator; --due: every due secret that has a rotator')
+    .option('--vault <vault>', 'vault name or id (with --due: only this vault)')
+    .option('--env <env>', 'environment')
+    .option('--due', 'rotate every secret whose rotation is due (or overdue, expiring) with its rotator, and report each')
+    .option('--json', 'with --due: machine-readable output')
     .option('--generate <spec>', 'generate the value: base62, hex, base64url, uuid, passphrase or custom, as FORMAT[:LENGTH[:SETS]]')
     .option('--rotator', "run the secret's rotator command and save what it prints")
     .option('--trust-rotator', 'run the rotator command even though this device has not approved it yet (and remember it)')
-    .option('--grace <days>', 'the replaced value stays valid for this many days (providers with two live keys)')
+    .option('--grace <duration>', 'the replaced value stays valid this long: days (7), or 7d, 12h, 30m, 45s (a built-in rotator: 1 day unless set)')
     .option('--expires <date>', "the new value's expiry at the provider (YYYY-MM-DD)")
     .option('--note <text>', 'why (kept in history)')
-    .action(async (key: string, o: { vault: string; env: string; generate?: string; rotator?: boolean; trustRotator?: boolean; grace?: string; expires?: string; note?: string }) => {
+    .action(async (key: string | undefined, o: { vault?: string; env?: string; due?: boolean; json?: boolean; generate?: string; rotator?: boolean; trustRotator?: boolean; grace?: string; expires?: string; note?: string }) => {
+      if (o.due) {
+        if (key !== undefined || o.env !== undefined || o.generate !== undefined || o.rotator || o.trustRotator || o.grace !== undefined || o.expires !== undefined || o.note !== undefined) {
+          throw new TesseraError('INVALID_INPUT', 'rotate --due takes only --vault and --json: each secret is rotated by its own rotator');
+        }
+        return rotateDueCommand(ctx, o);
+      }
+      if (key === undefined || o.vault === undefined || o.env === undefined) throw new TesseraError('INVALID_INPUT', 'tessera rotate KEY --vault V --env E (or tessera rotate --due)');
+      const vaultName = o.vault;
+      const env = o.env;
       assertSecretName(key);
       if (o.generate !== undefined && o.rotator) throw new TesseraError('INVALID_INPUT', 'Choose --generate or --rotator, not both');
-      const graceDays = o.grace !== undefined ? parseWhole(o.grace, 'Grace days') : 0;
+      const graceMs = o.grace !== undefined ? parseDuration(o.grace, 'The grace') : undefined;
       const expiresAt = o.expires !== undefined ? parseDate(o.expires) : null;
       let source: RotationSource;
       if (o.generate !== undefined) source = { generate: parseGenerateSpec(o.generate) };
       else if (o.rotator) source = { rotator: true };
       else {
-        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${o.env}): `) : await readValueFromStdin(ctx.io.stdin);
+        const value = ctx.io.stdin.isTTY ? await promptHidden(ctx.io, `New value for ${key} (${env}): `) : await readValueFromStdin(ctx.io.stdin);
         source = { value };
       }
       const confirmRotator = async (command: readonly string[]): Promise<boolean> => {
@@ -91,17 +115,18 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
         }
         return /^y(es)?$/i.test((await promptHidden(ctx.io, 'Run it, now and in future rotations of this secret here? [y/N] ')).trim());
       };
-      await withVaultAudited(ctx, o.vault, async (vault, audit) => {
+      await withVaultAudited(ctx, vaultName, async (vault, audit) => {
         try {
-          const r = await rotateSecret(vault, key, o.env, source, {
-            graceDays,
+          const r = await rotateSecret(vault, key, env, source, {
+            ...(graceMs !== undefined ? { graceMs } : {}),
             ...(o.note !== undefined ? { note: o.note } : {}),
             ...(expiresAt !== null ? { expiresAt } : {}),
             confirmRotator,
           }, audit);
           if (r.rotatorStderr) writeIndented(ctx, 'rotator: ', r.rotatorStderr);
-          const how = r.bits !== undefined ? ` (generated, ~${Math.floor(r.bits)} bits; see it with tessera get)` : '';
-          ctx.io.stderr.write(`Rotated ${key} in ${o.env}: version ${r.version.n}${how}\n`);
+          for (const w of r.warnings ?? []) ctx.io.stderr.write(`warning: ${w}\n`);
+          const how = r.bits !== undefined ? ` (generated, ~${Math.floor(r.bits)} bits; see it with tessera get)` : r.account !== undefined ? ` (${r.account} at the provider; see it with tessera get)` : '';
+          ctx.io.stderr.write(`Rotated ${key} in ${env}: version ${r.version.n}${how}\n`);
           if (r.replaced) {
             ctx.io.stderr.write(r.replaced.validUntil !== undefined
               ? `Version ${r.replaced.n} stays valid until ${formatTime(r.replaced.validUntil)}, then counts as revoked\n`
@@ -195,7 +220,7 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
         const clock = localClock();
         const rows = schedulesOf(secret, await vault.readableEnvironments(), vault.meta.rotationDefaults()).map((e) => ({ environment: e.environment, intervalDays: e.schedule.intervalDays ?? null, lastRotated: formatTime(e.schedule.lastRotatedAt), ...rotationStatus(e.schedule, clock) }));
         if (o.json) {
-          printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: secret.rotator?.command ?? null, environments: rows });
+          printJson(ctx.io, { name: key, status: secret.status, policy: secret.rotation, rotator: !secret.rotator ? null : isBuiltinRotator(secret.rotator) ? secret.rotator : secret.rotator.command, environments: rows });
         } else {
           if (rows.length === 0) ctx.io.stdout.write(`${key} has no value you can read yet${secret.rotation.intervalDays ? `; it rotates every ${secret.rotation.intervalDays} days` : ''}\n`);
           for (const r of rows) {
@@ -203,21 +228,9 @@ export function registerRotationCommands(program: Command, ctx: CliContext): voi
             const exp = r.expiresDate ? `, expires ${r.expiresDate}` : '';
             ctx.io.stdout.write(`${r.environment}: ${r.state}${r.intervalDays ? ` (every ${r.intervalDays} days${when})` : ''}${exp}; last rotated ${r.lastRotated}\n`);
           }
-          if (secret.rotator) ctx.io.stdout.write(`rotator: ${JSON.stringify(secret.rotator.command)}\n`);
+          if (secret.rotator) ctx.io.stdout.write(`rotator: ${describeRotator(secret.rotator)}\n`);
         }
       });
     });
 
-  program
-    .command('rotator <key> [command...]')
-    .description("set the command that prints a new value for a secret (after --: COMMAND ARGS...), run without a shell")
-    .requiredOption('--vault <vault>', 'vault name or id')
-    .option('--timeout <seconds>', 'stop it after this many seconds (default 60)')
-    .option('--clear', 'remove the rotator')
-    .action(async (key: string, command: string[], o: { vault: string; timeout?: string; clear?: boolean }) => {
-      if (o.clear ? command.length > 0 : command.length === 0) throw new TesseraError('INVALID_INPUT', 'Give a command after -- (tessera rotator KEY --vault V -- COMMAND ARGS...), or --clear');
-      const config = o.clear ? null : { command, ...(o.timeout !== undefined ? { timeoutSeconds: parseWhole(o.timeout, 'The timeout') } : {}) };
-      await withVaultAudited(ctx, o.vault, (vault, audit) => setRotator(vault, key, config, audit));
-      ctx.io.stderr.write(config ? `Rotator of ${key} set: tessera rotate ${key} --vault ${o.vault} --env ENV --rotator runs it\n` : `Rotator of ${key} removed\n`);
-    });
 }

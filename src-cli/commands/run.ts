@@ -1,4 +1,8 @@
-/** `tessera run [--vault V] [--env E] [--only K,...] [--no-masking] -- CMD ARGS...` */
+/**
+ * `tessera run [--vault V] [--env E] [--only K,...] [--no-masking] [--lease VAR=postgres:ROLE
+ * --ttl 1h] -- CMD ARGS...`. A lease is made before the program starts and dropped when it
+ * ends (src-main/leases).
+ */
 import type { Command } from 'commander';
 import { TesseraError } from '../../src-shared/errors';
 import { assertSecretName } from '../../src-shared/vault/names';
@@ -10,6 +14,10 @@ import { auditOf } from '../../src-main/audit/session-audit';
 import { unlock, type CliContext } from '../context';
 import { CACHE_OPTION, withTokenIfGiven } from '../machine';
 import { expandedEntries } from '../../src-main/references/vault-lookup';
+import { openLeases, parseLeaseSpec, type OpenLease } from '../../src-main/leases/leases';
+import { parseDuration } from './rotation';
+
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 /**
  * `tessera run node -e …` without `--`: commander reads the program's `-e` as an option of
@@ -41,13 +49,21 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .option('--no-masking', 'do not conceal secret values in the command\'s output')
     .option(...CACHE_OPTION)
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean; allowVault?: string; cache?: string }) => {
+    .option('--lease <VAR=postgres:ROLE>', 'a short-lived database login in the group role ROLE, as VAR, dropped when the command ends (repeatable)', collect)
+    .option('--ttl <duration>', 'how long leases last at most, even if nothing drops them (1h by default; 30m, 2h, 1d)')
+    .option('--lease-admin <secret>', "the secret holding the admin credential for leases (default: the one this environment's built-in postgres rotators use)")
+    .action(async (argv: string[], o: { vault?: string; env?: string; only?: string; masking: boolean; allowVault?: string; cache?: string; lease?: string[]; ttl?: string; leaseAdmin?: string }) => {
       const [command, ...args] = argv as [string, ...string[]];
       if (command === '') throw new TesseraError('INVALID_INPUT', 'No command to run');
       const only = o.only?.split(',').map((k) => k.trim()).filter(Boolean);
       only?.forEach(assertSecretName);
       const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
+      const leaseRequests = (o.lease ?? []).map(parseLeaseSpec);
+      if (leaseRequests.length === 0 && (o.ttl !== undefined || o.leaseAdmin !== undefined)) throw new TesseraError('INVALID_INPUT', '--ttl and --lease-admin go with --lease');
+      const ttlMs = o.ttl !== undefined ? parseDuration(o.ttl, 'The lease time') : 3_600_000;
       let secrets: { key: string; value: string }[];
+      let leases: OpenLease[] = [];
+      if (leaseRequests.length > 0 && (ctx.env.TESSERA_TOKEN || ctx.env.TESSERA_TOKEN_FILE)) throw new TesseraError('INVALID_INPUT', 'Leases need a profile (the admin credential is read from the vault); a machine token cannot make them');
       const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
         const entries = await expandedEntries(vault, env, only ? { only } : {});
         return { result: entries, reports: [{ action: 'run', secrets: entries.map((e) => e.key), environment: env }] };
@@ -59,18 +75,32 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
         try {
           const vault = await openVault(session, target.vault);
           ({ secrets } = await prepareRun(vault, target.env, { command, audit: auditOf(session), allowVaults, ...(only ? { only } : {}) }));
+          if (leaseRequests.length > 0) {
+            leases = await openLeases(vault, target.env, leaseRequests, { ttlMs, ...(o.leaseAdmin !== undefined ? { admin: o.leaseAdmin } : {}) }, auditOf(session));
+            const leased = new Set(leases.map((l) => l.record.variable));
+            secrets = [...secrets.filter((s) => !leased.has(s.key)), ...leases.map((l) => ({ key: l.record.variable, value: l.value }))];
+            for (const l of leases) ctx.io.stderr.write(`Leased ${l.record.variable}: ${l.record.role} in ${l.record.template} until ${new Date(l.record.expiresAt).toISOString()}\n`);
+          }
         } finally {
           // The keys are wiped before the program starts: it may run for days.
           session.lock();
         }
       }
-      const status = await runChild({
-        command,
-        args,
-        env: childEnvironment(ctx.env, secrets),
-        mask: o.masking ? secrets.map((s) => s.value) : null,
-        ...(o.masking ? { stdout: ctx.io.stdout, stderr: ctx.io.stderr } : {}),
-      });
+      let status: number;
+      try {
+        status = await runChild({
+          command,
+          args,
+          env: childEnvironment(ctx.env, secrets),
+          mask: o.masking ? secrets.map((s) => s.value) : null,
+          ...(o.masking ? { stdout: ctx.io.stdout, stderr: ctx.io.stderr } : {}),
+        });
+      } finally {
+        for (const l of leases) {
+          const left = await l.end('the command ended');
+          ctx.io.stderr.write(left ? `warning: ${left}\n` : `Dropped lease ${l.record.role}\n`);
+        }
+      }
       // tessera's exit status is the program's: main() returns 0 for a command that ran, so
       // set it as the process leaves, after every stream has been flushed.
       if (status !== 0) process.once('exit', () => void (process.exitCode = status));

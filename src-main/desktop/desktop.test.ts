@@ -12,7 +12,7 @@ import { createMemoryKeychain } from '../keychain/memory-keychain';
 import { MemoryClipboard } from './clipboard-service';
 import { Desktop } from './desktop';
 import { dispatch } from './dispatch';
-import { setPolicy } from '../rotation/lifecycle';
+import { setPolicy, setRotator } from '../rotation/lifecycle';
 import type { Session } from '../profile/profile';
 import { desktopAudit, type DesktopAudit } from './desktop-audit';
 
@@ -179,6 +179,27 @@ describe('Desktop API', () => {
     const wrongType = await failure('secrets.reveal', { vault: 'acme', name: 42, environment: 'development' });
     expect(wrongType.message).toBe('Invalid name (invalid_type)');
     expect((await failure('app.openExternal', { url: 'file:///etc/passwd' })).code).toBe('INVALID_INPUT');
+  });
+
+  it('sets no rotator command from the window, runs only a built-in rotator, and checks a built-in one before saving it', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    await call('secrets.set', { vault: 'acme', name: 'DATABASE_URL', environment: 'production', value: 'postgres://app_user_1:pw@localhost:1/app' });
+    // A command is code that would run here: the schema has no place for one.
+    expect((await failure('secrets.setRotator', { vault: 'acme', name: 'DATABASE_URL', rotator: { command: ['sh', '-c', 'id'] } })).code).toBe('INVALID_INPUT');
+    // No admin secret: refused before anything is saved.
+    const rotator = { builtin: 'postgres', admin: 'PG_ADMIN', role: 'app_user', environments: ['production'] };
+    expect((await failure('secrets.setRotator', { vault: 'acme', name: 'DATABASE_URL', rotator })).code).toBe('NOT_FOUND');
+    // An admin URL where no server answers: the check says so, and nothing is saved.
+    await call('secrets.set', { vault: 'acme', name: 'PG_ADMIN', environment: 'production', value: `postgres://admin:pw@localhost:1/app?host=${home}/no-socket` });
+    expect((await failure('secrets.setRotator', { vault: 'acme', name: 'DATABASE_URL', rotator })).code).toBe('PROVIDER_UNREACHABLE');
+    expect((await call<{ rotator?: unknown }>('secrets.get', { vault: 'acme', name: 'DATABASE_URL' })).rotator).toBeUndefined();
+    // With a rotator command (set from the CLI), the window's rotate by rotator is refused and runs nothing.
+    await setRotator(await desktop.vault('acme'), 'DATABASE_URL', { command: ['false'] }, audit);
+    expect((await call<{ rotator?: unknown }>('secrets.get', { vault: 'acme', name: 'DATABASE_URL' })).rotator).toEqual({ kind: 'command', program: 'false' });
+    const refused = await failure('secrets.rotate', { vault: 'acme', name: 'DATABASE_URL', environment: 'production', rotator: true });
+    expect(refused.code).toBe('INVALID_INPUT');
+    expect(refused.message).toContain('runs from the CLI');
   });
 
   it('history lists versions newest first with who made them', async () => {

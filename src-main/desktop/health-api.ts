@@ -4,6 +4,7 @@
  */
 import type { TesseraApi } from '../../src-shared/api/types';
 import { lastAccessIndex } from '../audit/last-access';
+import { rotationFailureIndex } from '../audit/rotation-failures';
 import { healthReport } from '../health/report';
 import { readScanFindings } from '../scan/findings-store';
 import type { DesktopContext } from './desktop-context';
@@ -14,7 +15,7 @@ export function healthApi(ctx: DesktopContext): TesseraApi['health'] {
       const session = ctx.session();
       const { vaults } = await ctx.vaults();
       const [events, leaks] = await Promise.all([ctx.auditLog().query?.({}) ?? [], readScanFindings(session)]);
-      return healthReport(session, { ...(vault !== undefined ? { vault } : {}), now: ctx.clock.now(), vaults, lastAccess: lastAccessIndex(events), leaks });
+      return healthReport(session, { ...(vault !== undefined ? { vault } : {}), now: ctx.clock.now(), vaults, lastAccess: lastAccessIndex(events), rotationFailures: rotationFailureIndex(events), leaks });
     },
   };
 }

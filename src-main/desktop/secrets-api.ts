@@ -2,8 +2,9 @@
  * The secrets and clipboard parts of the desktop API. Values leave main only through
  * `reveal`; `copy` puts one on the clipboard without the renderer ever holding it.
  */
-import type { ImportPreview, RotationState, SecretDetail, SecretSummary, TesseraApi, VersionInfo } from '../../src-shared/api/types';
-import { restoreSecret, retireSecret, setPolicy } from '../rotation/lifecycle';
+import type { ImportPreview, RotationState, RotatorInfo, SecretDetail, SecretSummary, TesseraApi, VersionInfo } from '../../src-shared/api/types';
+import { restoreSecret, retireSecret, setPolicy, setRotator } from '../rotation/lifecycle';
+import { isBuiltinRotator } from '../../src-shared/vault/types';
 import { historyWithStanding, rollback, rotateSecret, type VersionMeta } from '../rotation/rotate';
 import { localClock, rotationStates, schedulesOf, secretRotationState } from '../rotation/state';
 import { rotationStatus } from '../../src-shared/rotation/schedule';
@@ -56,7 +57,9 @@ async function detailOf(vault: Vault, name: string): Promise<SecretDetail> {
     lastRotatedAt: schedule.lastRotatedAt,
     ...rotationStatus(schedule, clock),
   }));
-  return { ...summary, createdAt: meta.createdAt, createdBy: meta.createdBy, values, policy: { ...meta.rotation }, rotations };
+  const r = meta.rotator;
+  const rotator: RotatorInfo | undefined = !r ? undefined : isBuiltinRotator(r) ? { kind: 'builtin', ...r } : { kind: 'command', program: r.command[0]!.split(/[\\/]/).pop()! };
+  return { ...summary, createdAt: meta.createdAt, createdBy: meta.createdBy, values, policy: { ...meta.rotation }, rotations, ...(rotator ? { rotator } : {}) };
 }
 
 /**
@@ -115,11 +118,14 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return result;
     },
-    rotate: async ({ vault: vaultName, name, environment, value, generate, graceDays, note }) => {
+    rotate: async ({ vault: vaultName, name, environment, value, generate, rotator, graceDays, note }) => {
       const vault = await ctx.vault(vaultName);
-      if ((value === undefined) === (generate === undefined)) throw new TesseraError('INVALID_INPUT', 'Type a new value or choose how to generate one');
-      // Rotators run only from the CLI, where their output and approval prompt belong.
-      const source = value !== undefined ? { value } : { generate: generate! };
+      if ([value, generate, rotator].filter((x) => x !== undefined).length !== 1) throw new TesseraError('INVALID_INPUT', 'Type a new value, choose how to generate one, or use the rotator');
+      // Rotator commands run only from the CLI, where their output and approval prompt
+      // belong; a built-in rotator is Tessera's own code and asks nothing.
+      const configured = vault.meta.secretByName(name)?.rotator;
+      if (rotator && (!configured || !isBuiltinRotator(configured))) throw new TesseraError('INVALID_INPUT', `${name} has no built-in rotator (a rotator command runs from the CLI: tessera rotate ${name} --rotator)`);
+      const source = value !== undefined ? { value } : generate !== undefined ? { generate } : { rotator: true as const };
       const result = await rotateSecret(vault, name, environment, source, { ...(graceDays !== undefined ? { graceDays } : {}), ...(note !== undefined ? { note } : {}) }, ctx.audit);
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return versionInfo(vault, result.version);
@@ -141,6 +147,12 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
       await restoreSecret(vault, name, ctx.audit);
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return summaryOf(vault, name);
+    },
+    setRotator: async ({ vault: vaultName, name, rotator }) => {
+      const vault = await ctx.vault(vaultName);
+      await setRotator(vault, name, rotator, ctx.audit, { check: true });
+      ctx.emit({ type: 'vault-changed', vault: vault.name });
+      return detailOf(vault, name);
     },
     setPolicy: async ({ vault: vaultName, name, intervalDays, expiresAt }) => {
       const vault = await ctx.vault(vaultName);

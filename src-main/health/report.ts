@@ -1,6 +1,7 @@
 /**
  * The vault health report: what a team should act on, each finding with its fix.
  *
+ *   rotation-failed   its rotator failed, and nothing was saved since (from the audit log: `rotationFailures`)
  *   rotation-due / rotation-overdue / expiring   from the rotation schedule (src-shared/rotation)
  *   exposed    a removed member could read it and it was not rotated since
  *   reused     the same value in several places (keyed hashes: reuse.ts)
@@ -23,6 +24,7 @@ import { localTimeZone, schedulesOf } from '../rotation/state';
 import type { EnvironmentScope, Vault } from '../vaults/vault';
 import { vaultDirectory } from '../vaults/vault-directory';
 import type { StoredScanFinding } from '../scan/findings-store';
+import type { RotationFailures } from '../audit/rotation-failures';
 import { findReuse, reuseKey, valueTag, type TaggedValue } from './reuse';
 import { kindOf, weaknessOf } from './strength';
 
@@ -42,6 +44,8 @@ export interface HealthOptions {
   /** When a secret was last read (revealed, copied, injected), from the audit log. */
   readonly lastAccess?: (vaultId: string, secretName: string) => number | undefined;
   readonly leaks?: readonly Leak[];
+  /** The last failed rotation of each secret and environment not followed by a successful one, from the audit log. */
+  readonly rotationFailures?: RotationFailures;
   /** The profile's vaults, when the caller holds them open already (the desktop app does). */
   readonly vaults?: readonly Vault[];
 }
@@ -56,7 +60,7 @@ const POLICY: HealthAction = { kind: 'policy' };
 /** Rotating in one environment, with the generator the fix names (a spec as `--generate` takes it). */
 const rotateIn = (environment: string, generate?: string): HealthAction => ({ kind: 'rotate', environment, ...(generate ? { generate: parseGenerateSpec(generate) } : {}) });
 
-const KIND_ORDER: readonly HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-overdue', 'expiring', 'reused', 'weak', 'rotation-due', 'stale'];
+const KIND_ORDER: readonly HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-failed', 'rotation-overdue', 'expiring', 'reused', 'weak', 'rotation-due', 'stale'];
 
 interface Place {
   readonly vault: Vault;
@@ -106,6 +110,7 @@ export async function healthReport(session: Session, opts: HealthOptions): Promi
           }
         }
         if (!selected) continue;
+        failureFindings(place, opts.rotationFailures, date, add, rotate);
         rotationFindings(place, defaults, clock, date, add, rotate);
         staleFinding(place, opts, date, add);
       }
@@ -167,6 +172,16 @@ function rotationFindings(
       // The policy holds the expiry: the provider's new date goes there.
       add('expiring', secret.name, environment, `${verb} on ${s.expiresDate} at the provider`, `Get a new value from the provider and save it: ${rotate(secret.name, environment)} --expires DATE`, actions);
     }
+  }
+}
+
+function failureFindings({ vault, secret, scopes }: Place, failures: RotationFailures | undefined, date: (t: number) => string, add: Add, rotate: (name: string, env: string) => string): void {
+  if (!failures) return;
+  for (const { environment, values } of scopes) {
+    const f = failures(vault.id, secret.name, environment.name);
+    // A value saved after the failure (by hand, or a rotation elsewhere) settles it.
+    if (!f || (values.currentAt(secret.id) ?? 0) > f.at) continue;
+    add('rotation-failed', secret.name, environment.name, `Its rotation on ${date(f.at)} failed [${f.code}]: ${f.message}`, `Fix the cause, then: ${rotate(secret.name, environment.name)} --rotator`, [rotateIn(environment.name), OPEN]);
   }
 }
 

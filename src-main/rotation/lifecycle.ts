@@ -5,10 +5,13 @@
  * and environment; the rotator command. Each change is one edit and one audit event.
  */
 import { TesseraError } from '../../src-shared/errors';
-import type { RotationPolicy, RotatorConfig, SecretMeta } from '../../src-shared/vault/types';
+import { isValidSecretName } from '../../src-shared/vault/names';
+import { isBuiltinRotator, type BuiltinRotatorConfig, type RotationPolicy, type RotatorConfig, type SecretMeta } from '../../src-shared/vault/types';
 import type { AuditSink } from '../audit/audit-sink';
 import type { Vault } from '../vaults/vault';
 import { removeSecret } from '../vaults/secrets';
+import { builtinRotator } from './builtin/index';
+import { adminCredential } from './provider-rotation';
 import { MAX_ROTATOR_TIMEOUT_SECONDS } from './rotator';
 
 function requireSecret(vault: Vault, name: string): SecretMeta {
@@ -124,24 +127,54 @@ export async function setDefaultPolicy(vault: Vault, env: string | null, interva
   });
 }
 
-/** Sets (null: removes) a secret's rotator command. Audited as policy-changed (the program's name, not its arguments). */
-export async function setRotator(vault: Vault, name: string, rotator: RotatorConfig | null, audit: AuditSink): Promise<SecretMeta> {
-  if (rotator) {
+function checkBuiltin(vault: Vault, name: string, r: BuiltinRotatorConfig): void {
+  builtinRotator(r.builtin);
+  if (!isValidSecretName(r.admin)) throw new TesseraError('INVALID_NAME', `Invalid admin secret name ${JSON.stringify(r.admin)}`);
+  if (r.admin === name) throw new TesseraError('INVALID_INPUT', 'The admin credential must be another secret than the one rotated');
+  if (!vault.meta.secretByName(r.admin)) throw new TesseraError('NOT_FOUND', `No secret ${r.admin} in vault ${vault.name} (the admin credential)`);
+  if (r.role === '' || r.role.length > 61) throw new TesseraError('INVALID_INPUT', 'A role name is 1 to 61 characters');
+  if (r.environments.length === 0) throw new TesseraError('INVALID_INPUT', 'A built-in rotator rotates in at least one environment (--env)');
+  for (const env of r.environments) if (!vault.environmentByName(env)) throw new TesseraError('NOT_FOUND', `No environment ${env} in this vault`);
+  const g = r.graceSeconds;
+  if (g !== undefined && (!Number.isInteger(g) || g < 0 || g > 365 * 86_400)) throw new TesseraError('INVALID_INPUT', 'A grace window is from 0 to 365 days');
+}
+
+/**
+ * Checks a built-in rotator against its provider in each of its environments (the admin
+ * credential logs in, the accounts are set up), changing nothing; throws the first failure.
+ */
+export async function checkBuiltinRotator(vault: Vault, r: BuiltinRotatorConfig): Promise<void> {
+  const rotator = builtinRotator(r.builtin);
+  for (const env of r.environments) {
+    const { values } = await vault.environment(env);
+    await rotator.check({ config: r, admin: adminCredential(vault, values, r.admin, env) });
+  }
+}
+
+/**
+ * Sets (null: removes) a secret's rotator: a command, or a built-in one (with `check`, tried
+ * against its provider first). Audited as policy-changed (the program's name, not its
+ * arguments; a built-in rotator's provider, role, admin secret name and environments).
+ */
+export async function setRotator(vault: Vault, name: string, rotator: RotatorConfig | null, audit: AuditSink, opts: { check?: boolean } = {}): Promise<SecretMeta> {
+  const secret = requireSecret(vault, name);
+  if (rotator && isBuiltinRotator(rotator)) {
+    checkBuiltin(vault, name, rotator);
+  } else if (rotator) {
     if (rotator.command.length === 0 || !rotator.command[0]) throw new TesseraError('INVALID_INPUT', 'A rotator needs a command');
     const t = rotator.timeoutSeconds;
     if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > MAX_ROTATOR_TIMEOUT_SECONDS)) {
       throw new TesseraError('INVALID_INPUT', `A rotator timeout is a whole number of seconds from 1 to ${MAX_ROTATOR_TIMEOUT_SECONDS}`);
     }
   }
-  const secret = requireSecret(vault, name);
   vault.assertMayWrite(vault.metaScopeId, 'secrets');
+  if (rotator && isBuiltinRotator(rotator) && opts.check) await checkBuiltinRotator(vault, rotator);
   const updated = await vault.edit((author) => vault.meta.updateSecret(secret.id, { rotator }, author));
-  await audit.record({
-    action: 'policy-changed',
-    vaultId: vault.id,
-    vault: vault.name,
-    secret: name,
-    detail: rotator ? { rotator: rotator.command[0]!.split(/[\\/]/).pop()!, timeoutSeconds: rotator.timeoutSeconds ?? 0 } : { rotator: 'cleared' },
-  });
+  const detail: Readonly<Record<string, string | number | readonly string[]>> = !rotator
+    ? { rotator: 'cleared' }
+    : isBuiltinRotator(rotator)
+      ? { rotator: rotator.builtin, role: rotator.role, admin: rotator.admin, environments: rotator.environments, ...(rotator.graceSeconds !== undefined ? { graceSeconds: rotator.graceSeconds } : {}) }
+      : { rotator: rotator.command[0]!.split(/[\\/]/).pop()!, timeoutSeconds: rotator.timeoutSeconds ?? 0 };
+  await audit.record({ action: 'policy-changed', vaultId: vault.id, vault: vault.name, secret: name, detail });
   return updated;
 }

@@ -11,14 +11,20 @@
 import type { GenerateSpec } from '../../src-shared/api/types';
 import { TesseraError } from '../../src-shared/errors';
 import { standings, type Standing } from '../../src-shared/rotation/standing';
-import type { SecretMeta, SecretVersion } from '../../src-shared/vault/types';
+import { isBuiltinRotator, type SecretMeta, type SecretVersion } from '../../src-shared/vault/types';
+import type { ValuesScope } from '../../src-shared/vault/values-scope';
 import type { AuditSink } from '../audit/audit-sink';
 import { newId, type Vault } from '../vaults/vault';
+import type { ProviderChange } from './builtin/builtin-rotator';
 import { generateValue } from './generate';
+import { rotateAtProvider, withUndoNotes } from './provider-rotation';
 import { runRotator } from './rotator';
 import { isRotatorTrusted, trustRotator } from './trust';
 
 const DAY_MS = 86_400_000;
+const MAX_GRACE_MS = 365 * DAY_MS;
+/** A built-in rotator's grace when neither the rotation nor its configuration gives one. */
+const BUILTIN_DEFAULT_GRACE_MS = DAY_MS;
 const MAX_VALUE = 256 * 1024;
 
 export type RotationSource = { readonly value: string } | { readonly generate: GenerateSpec } | { readonly rotator: true };
@@ -26,6 +32,8 @@ export type RotationSource = { readonly value: string } | { readonly generate: G
 export interface RotateOptions {
   /** Days the replaced value stays valid at the provider (0 or absent: revoked at once). */
   readonly graceDays?: number;
+  /** The same in ms, for windows shorter than a day (wins over graceDays). */
+  readonly graceMs?: number;
   readonly note?: string;
   /** The provider's expiry for the new value; rotating otherwise clears the old value's expiry. */
   readonly expiresAt?: number;
@@ -49,6 +57,10 @@ export interface RotateResult {
   readonly bits?: number;
   /** What the rotator wrote on stderr. */
   readonly rotatorStderr?: string;
+  /** A built-in rotator: the provider's account that now holds the value (a name). */
+  readonly account?: string;
+  /** What a built-in rotator could not do after saving (the value is saved and works). */
+  readonly warnings?: readonly string[];
 }
 
 function withoutValue(v: SecretVersion): VersionMeta {
@@ -63,7 +75,15 @@ function requireActive(vault: Vault, name: string): SecretMeta {
   return s;
 }
 
-async function produce(vault: Vault, secret: SecretMeta, env: string, source: RotationSource, opts: RotateOptions) {
+/** The grace window of one rotation: the rotation's own, else a built-in rotator's setting or default, else none. */
+function graceOf(secret: SecretMeta, source: RotationSource, opts: RotateOptions): number {
+  const builtin = 'rotator' in source && secret.rotator && isBuiltinRotator(secret.rotator) ? secret.rotator : undefined;
+  const ms = opts.graceMs ?? (opts.graceDays !== undefined ? opts.graceDays * DAY_MS : builtin ? (builtin.graceSeconds !== undefined ? builtin.graceSeconds * 1000 : BUILTIN_DEFAULT_GRACE_MS) : 0);
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_GRACE_MS) throw new TesseraError('INVALID_INPUT', 'A grace window is from 0 to 365 days');
+  return ms;
+}
+
+async function produce(vault: Vault, secret: SecretMeta, env: string, values: ValuesScope, source: RotationSource, opts: RotateOptions, graceMs: number) {
   if ('value' in source) return { value: source.value, method: 'value' as const };
   if ('generate' in source) {
     const g = generateValue(source.generate);
@@ -71,6 +91,11 @@ async function produce(vault: Vault, secret: SecretMeta, env: string, source: Ro
   }
   const rotator = secret.rotator;
   if (!rotator) throw new TesseraError('INVALID_INPUT', `${secret.name} has no rotator: tessera rotator ${secret.name} --vault ${vault.name} -- COMMAND [ARGS...]`);
+  if (isBuiltinRotator(rotator)) {
+    // Tessera's own code, not a command from the vault: nothing for this device to approve.
+    const change: ProviderChange = await rotateAtProvider(vault, secret, env, rotator, values, graceMs);
+    return { value: change.value, method: 'rotator' as const, detail: rotator.builtin, change };
+  }
   if (!(await isRotatorTrusted(vault.session, vault.id, secret.id, rotator))) {
     if (!opts.confirmRotator || !(await opts.confirmRotator(rotator.command))) {
       throw new TesseraError('ROTATOR_NOT_TRUSTED', `This device has not approved the rotator command of ${secret.name}; nothing was run`);
@@ -95,31 +120,54 @@ async function saveOrExplain<T>(method: 'value' | 'generate' | 'rotator', save: 
   }
 }
 
-/** Rotates one secret in one environment; audited as secret-rotated (method, versions; never the value). */
+/**
+ * Rotates one secret in one environment; audited as secret-rotated (method, versions; never
+ * the value). A rotator's failure is audited too (secret-rotation-failed, with its code and
+ * message, which never hold a value), so Health can show it until a later rotation succeeds.
+ */
 export async function rotateSecret(vault: Vault, name: string, env: string, source: RotationSource, opts: RotateOptions, audit: AuditSink): Promise<RotateResult> {
+  try {
+    return await rotateOnce(vault, name, env, source, opts, audit);
+  } catch (e) {
+    if ('rotator' in source && e instanceof TesseraError) {
+      await audit.record({
+        action: 'secret-rotation-failed',
+        vaultId: vault.id,
+        vault: vault.name,
+        secret: name,
+        environment: env,
+        detail: { code: e.code, message: e.message.slice(0, 500) },
+      }).catch(() => undefined); // the rotation's own error is what the user must see
+    }
+    throw e;
+  }
+}
+
+async function rotateOnce(vault: Vault, name: string, env: string, source: RotationSource, opts: RotateOptions, audit: AuditSink): Promise<RotateResult> {
   const secret = requireActive(vault, name);
   const { environment, values } = await vault.environment(env);
   vault.assertMayWrite(environment.id, `values in ${env}`);
-  const graceDays = opts.graceDays ?? 0;
-  if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > 365) throw new TesseraError('INVALID_INPUT', 'Grace days must be a whole number from 0 to 365');
+  if (opts.graceDays !== undefined && (!Number.isInteger(opts.graceDays) || opts.graceDays < 0 || opts.graceDays > 365)) throw new TesseraError('INVALID_INPUT', 'Grace days must be a whole number from 0 to 365');
+  const graceMs = graceOf(secret, source, opts);
   const expiryChanges = opts.expiresAt !== undefined || secret.rotation.expiresAt !== undefined;
   if (expiryChanges) vault.assertMayWrite(vault.metaScopeId, 'secrets');
 
-  const made = await produce(vault, secret, env, source, opts);
-  if (made.value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
-  if (made.value.length > MAX_VALUE) throw new TesseraError('INVALID_INPUT', 'The value is larger than 256 KiB: nothing saved');
+  const made = await produce(vault, secret, env, values, source, opts, graceMs);
+  const change = 'change' in made ? made.change : undefined;
 
-  const result = await saveOrExplain(made.method, () => vault.edit((author) => {
+  const save = () => vault.edit((author) => {
+    if (made.value === '') throw new TesseraError('INVALID_INPUT', 'Empty value: nothing saved');
+    if (made.value.length > MAX_VALUE) throw new TesseraError('INVALID_INPUT', 'The value is larger than 256 KiB: nothing saved');
     const previous = values.current(secret.id);
     if (previous && previous.value === made.value) {
       throw new TesseraError('INVALID_INPUT', `The new value of ${name} is the same as the current one: nothing saved`);
     }
-    const note = opts.note ?? (made.method === 'value' ? 'rotated' : made.method === 'generate' ? `rotated: generated ${made.detail}` : `rotated by rotator ${made.detail}`);
+    const note = opts.note ?? (made.method === 'value' ? 'rotated' : made.method === 'generate' ? `rotated: generated ${made.detail}` : change ? `rotated by the ${made.detail} rotator: ${change.account}` : `rotated by rotator ${made.detail}`);
     const version = values.addVersion(newId(vault.session), secret.id, made.value, author, note);
     let replaced: RotateResult['replaced'];
     if (previous) {
-      if (graceDays > 0) {
-        const validUntil = author.at + graceDays * DAY_MS;
+      if (graceMs > 0) {
+        const validUntil = author.at + graceMs;
         values.setValidUntil(secret.id, previous.id, validUntil, author);
         replaced = { n: previous.n, validUntil };
       } else {
@@ -137,8 +185,22 @@ export async function rotateSecret(vault: Vault, name: string, env: string, sour
       ...(replaced ? { replaced } : {}),
       ...('bits' in made && made.bits !== undefined ? { bits: made.bits } : {}),
       ...('stderr' in made && made.stderr !== undefined ? { rotatorStderr: made.stderr } : {}),
+      ...(change ? { account: change.account } : {}),
     };
-  }));
+  });
+  let result: RotateResult;
+  if (change) {
+    // The provider already has the new credential: saving fails → put the provider back.
+    try {
+      result = await save();
+    } catch (e) {
+      throw withUndoNotes(e, await change.undo());
+    }
+    const warnings = await change.finish();
+    if (warnings.length > 0) result = { ...result, warnings };
+  } else {
+    result = await saveOrExplain(made.method, save);
+  }
   await audit.record({
     action: 'secret-rotated',
     vaultId: vault.id,
@@ -149,7 +211,8 @@ export async function rotateSecret(vault: Vault, name: string, env: string, sour
       method: made.method,
       version: result.version.n,
       ...(result.replaced ? { replaced: result.replaced.n } : {}),
-      ...(graceDays > 0 ? { graceDays } : {}),
+      ...(graceMs > 0 ? (graceMs % DAY_MS === 0 ? { graceDays: graceMs / DAY_MS } : { graceSeconds: Math.round(graceMs / 1000) }) : {}),
+      ...(change ? { account: change.account } : {}),
       ...('detail' in made && made.detail ? { [made.method === 'generate' ? 'format' : 'rotator']: made.detail } : {}),
     },
   });

@@ -11,7 +11,7 @@
  * such as a passphrase file) are not passed on.
  */
 import { spawn } from 'node:child_process';
-import type { RotatorConfig } from '../../src-shared/vault/types';
+import type { CommandRotatorConfig } from '../../src-shared/vault/types';
 import { TesseraError } from '../../src-shared/errors';
 
 export const DEFAULT_ROTATOR_TIMEOUT_SECONDS = 60;
@@ -42,13 +42,13 @@ function childEnv(base: NodeJS.ProcessEnv, target: RotatorTarget): NodeJS.Proces
   return env;
 }
 
-export function rotatorTimeoutMs(config: RotatorConfig): number {
+export function rotatorTimeoutMs(config: CommandRotatorConfig): number {
   const s = config.timeoutSeconds ?? DEFAULT_ROTATOR_TIMEOUT_SECONDS;
   return Math.min(Math.max(s, 1), MAX_ROTATOR_TIMEOUT_SECONDS) * 1000;
 }
 
 export function runRotator(
-  config: RotatorConfig,
+  config: CommandRotatorConfig,
   target: RotatorTarget,
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<RotatorResult> {

@@ -11,14 +11,14 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
-import type { RotatorConfig } from '../../src-shared/vault/types';
+import type { CommandRotatorConfig } from '../../src-shared/vault/types';
 import type { Session } from '../profile/profile';
 import { readFileIfExists, writeFileAtomic } from '../fs/atomic-file';
 import { withProfileLock } from '../store/profile-lock';
 
 const fileOf = (session: Session) => join(session.home, 'rotators-trusted.json');
 
-function tag(session: Session, vaultId: string, secretId: string, rotator: RotatorConfig): Buffer {
+function tag(session: Session, vaultId: string, secretId: string, rotator: CommandRotatorConfig): Buffer {
   const key = createHmac('sha256', session.deviceKeyForRecords).update('tessera/rotator-trust/v1').digest();
   return createHmac('sha256', key).update(JSON.stringify([vaultId, secretId, rotator.command])).digest();
 }
@@ -34,7 +34,7 @@ async function read(session: Session): Promise<string[]> {
   }
 }
 
-export async function isRotatorTrusted(session: Session, vaultId: string, secretId: string, rotator: RotatorConfig): Promise<boolean> {
+export async function isRotatorTrusted(session: Session, vaultId: string, secretId: string, rotator: CommandRotatorConfig): Promise<boolean> {
   const want = tag(session, vaultId, secretId, rotator);
   return (await read(session)).some((t) => {
     const b = Buffer.from(t, 'base64url');
@@ -42,7 +42,7 @@ export async function isRotatorTrusted(session: Session, vaultId: string, secret
   });
 }
 
-export async function trustRotator(session: Session, vaultId: string, secretId: string, rotator: RotatorConfig): Promise<void> {
+export async function trustRotator(session: Session, vaultId: string, secretId: string, rotator: CommandRotatorConfig): Promise<void> {
   const t = tag(session, vaultId, secretId, rotator).toString('base64url');
   await withProfileLock(session.home, async () => {
     const trusted = await read(session);

@@ -10,6 +10,7 @@ import { openSecret, selectSecret } from './Activity';
 import { Choice } from '../components/Choice';
 
 const kinds: Record<HealthFinding['kind'], string> = {
+  'rotation-failed': 'Rotation failed',
   'rotation-overdue': 'Rotation overdue',
   'rotation-due': 'Rotation due',
   expiring: 'Expiring',
@@ -23,6 +24,7 @@ const kinds: Record<HealthFinding['kind'], string> = {
 // What to do, in words; the buttons do it. (A finding's `fix` is the CLI command, for
 // `tessera health`: not something to ask of someone using the app.)
 const advice: Record<HealthFinding['kind'], string> = {
+  'rotation-failed': 'Its rotator failed (the error says why; nothing was changed): fix the cause and rotate it again.',
   'rotation-overdue': 'Rotate it, or change how often it should be rotated.',
   'rotation-due': 'Rotate it, or change how often it should be rotated.',
   expiring: 'Get a new value from the provider and save it; set its new expiry in the policy.',
@@ -34,7 +36,7 @@ const advice: Record<HealthFinding['kind'], string> = {
 };
 
 // Worst first: what could be abused now before what is merely due.
-const order: HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-overdue', 'expiring', 'weak', 'reused', 'rotation-due', 'stale'];
+const order: HealthFinding['kind'][] = ['leaked', 'exposed', 'rotation-failed', 'rotation-overdue', 'expiring', 'weak', 'reused', 'rotation-due', 'stale'];
 
 /** Findings across vaults (or one), each with what to do about it. */
 export function Health() {

@@ -22,8 +22,10 @@ const sets = ['lower', 'upper', 'digits', 'symbols'] as const;
  * the history for rollback.
  */
 export function RotateDialog({ onClose, name, environment, generate: proposed }: { onClose: () => void; name: string; environment: string; generate?: GenerateSpec }) {
-  const { rotate, busy, actionError, reveal } = useSecrets();
-  const [mode, setMode] = useState<'generate' | 'type'>('generate');
+  const { rotate, busy, actionError, reveal, detail } = useSecrets();
+  // A built-in rotator for this environment makes the value at the provider: offered first.
+  const rotator = detail?.name === name && detail.rotator?.kind === 'builtin' && detail.rotator.environments.includes(environment) ? detail.rotator : undefined;
+  const [mode, setMode] = useState<'generate' | 'type' | 'rotator'>(rotator ? 'rotator' : 'generate');
   const [value, setValue] = useState('');
   const [format, setFormat] = useState<GenerateSpec['format']>(proposed?.format ?? 'base62');
   const [length, setLength] = useState(String(proposed?.length ?? 32));
@@ -49,7 +51,7 @@ export function RotateDialog({ onClose, name, environment, generate: proposed }:
     const version = await rotate({
       name,
       environment,
-      ...(mode === 'type' ? { value } : { generate }),
+      ...(mode === 'type' ? { value } : mode === 'rotator' ? { rotator: true as const } : { generate }),
       ...(graceDays !== undefined ? { graceDays } : {}),
       ...(note.trim() ? { note: note.trim() } : {}),
     });
@@ -66,6 +68,12 @@ export function RotateDialog({ onClose, name, environment, generate: proposed }:
       <form className="stack" onSubmit={submit} noValidate>
         <fieldset>
           <legend>New value</legend>
+          {rotator ? (
+            <label className="check">
+              <input type="radio" name="mode" checked={mode === 'rotator'} onChange={() => setMode('rotator')} />
+              By the PostgreSQL rotator ({rotator.role}_1 / {rotator.role}_2)
+            </label>
+          ) : null}
           <label className="check">
             <input type="radio" name="mode" checked={mode === 'generate'} onChange={() => setMode('generate')} />
             Generate
@@ -75,7 +83,9 @@ export function RotateDialog({ onClose, name, environment, generate: proposed }:
             Type a value
           </label>
         </fieldset>
-        {mode === 'type' ? (
+        {mode === 'rotator' ? (
+          <p className="muted">The database gets the new password first, and it must log in before it is saved. Leave the grace empty for the rotator's own.</p>
+        ) : mode === 'type' ? (
           <label>
             Value
             <input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="off" />

@@ -10,6 +10,7 @@ import { when } from '../time';
 import { SecretActivity } from './SecretActivity';
 import { SecretHistory } from './SecretHistory';
 import { SecretPolicy } from './SecretPolicy';
+import { SecretRotator } from './SecretRotator';
 
 type Tab = 'values' | 'history' | 'activity' | 'policy';
 const tabs: { id: Tab; label: string }[] = [
@@ -112,7 +113,12 @@ export function SecretDetailPane() {
         {tab === 'values' ? <Values canWrite={canWrite} /> : null}
         {tab === 'history' ? <SecretHistory /> : null}
         {tab === 'activity' ? <SecretActivity /> : null}
-        {tab === 'policy' ? <SecretPolicy /> : null}
+        {tab === 'policy' ? (
+          <>
+            <SecretPolicy />
+            <SecretRotator key={detail.name} />
+          </>
+        ) : null}
       </div>
       <p className="muted small">
         Created {when(detail.createdAt)} · updated {when(detail.updatedAt)}

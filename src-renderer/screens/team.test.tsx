@@ -131,6 +131,24 @@ describe('health', () => {
     expect(screen.getByRole('heading', { name: 'Secrets' })).toBeTruthy();
   });
 
+  it('shows a failed rotation with its error, above what is merely overdue', async () => {
+    const f = fake();
+    const v = f.addVault('payments');
+    f.addSecret(v, 'DATABASE_URL', { production: 'x' });
+    f.addSecret(v, 'LATE', { production: 'x' });
+    f.findings = [
+      { kind: 'rotation-overdue', vault: 'v1', secret: 'LATE', environment: 'production', message: 'Rotation was due on 2026-11-01.', fix: 'tessera rotate LATE …', actions: [{ kind: 'rotate', environment: 'production' }, { kind: 'open' }] },
+      { kind: 'rotation-failed', vault: 'v1', secret: 'DATABASE_URL', environment: 'production', message: 'Its rotation on 2026-12-03 failed [PROVIDER_UNREACHABLE]: The database server did not answer (ECONNREFUSED): nothing was changed', fix: 'Fix the cause, then: tessera rotate DATABASE_URL …', actions: [{ kind: 'rotate', environment: 'production' }, { kind: 'open' }] },
+    ];
+    renderApp();
+    await goTo('Health');
+    const items = await within(await screen.findByRole('list', { name: 'Findings' })).findAllByRole('listitem');
+    expect(items.map((i) => i.querySelector('strong')?.textContent)).toEqual(['DATABASE_URL', 'LATE']);
+    expect(items[0]!.textContent).toMatch(/Rotation failed/);
+    expect(items[0]!.textContent).toMatch(/\[PROVIDER_UNREACHABLE\]: The database server did not answer/);
+    expect(items[0]!.textContent).toMatch(/fix the cause and rotate it again/);
+  });
+
   it('Rotate… opens the rotate dialog for the finding\'s environment, with the generator it proposes, and checks again after', async () => {
     const f = fake();
     const v = f.addVault('payments');

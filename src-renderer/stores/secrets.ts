@@ -4,7 +4,7 @@
  * auto-hide timer fires, the user hides it, another secret is chosen, or the app locks.
  */
 import { create } from 'zustand';
-import type { GenerateSpec, SecretDetail, SecretSummary, VersionInfo } from '../../src-shared/api/types';
+import type { BuiltinRotatorRequest, GenerateSpec, SecretDetail, SecretSummary, VersionInfo } from '../../src-shared/api/types';
 import { api } from '../api';
 import type { SecretFilters } from '../secrets/filter';
 
@@ -45,9 +45,11 @@ interface SecretsStore {
   save(draft: SecretDraft, editing: boolean): Promise<boolean>;
   remove(name: string): Promise<boolean>;
   setRetired(name: string, retired: boolean): Promise<boolean>;
-  rotate(req: { name: string; environment: string; value?: string; generate?: GenerateSpec; graceDays?: number; note?: string }): Promise<VersionInfo | null>;
+  rotate(req: { name: string; environment: string; value?: string; generate?: GenerateSpec; rotator?: true; graceDays?: number; note?: string }): Promise<VersionInfo | null>;
   rollback(name: string, environment: string, to: number): Promise<boolean>;
   setPolicy(name: string, policy: { intervalDays: number | null; expiresAt: number | null }): Promise<boolean>;
+  /** A built-in rotator (main checks it against the provider before saving), or null to remove the rotator. */
+  setRotator(name: string, rotator: BuiltinRotatorRequest | null): Promise<boolean>;
   /** Forget everything (lock, vault switch): values first. */
   clear(): void;
 }
@@ -240,6 +242,15 @@ export const useSecrets = create<SecretsStore>()((set, get) => {
       if (!detail) return false;
       if (get().selected === name) set({ detail });
       await reloadList();
+      return true;
+    },
+
+    async setRotator(name, rotator) {
+      const vault = get().vault;
+      if (!vault) return false;
+      const detail = await act('rotator', () => api().secrets.setRotator({ vault, name, rotator }));
+      if (!detail) return false;
+      if (get().selected === name) set({ detail });
       return true;
     },
 

@@ -17,6 +17,7 @@ import type {
   ImportResult,
   MemberInfo,
   ProfileSummary,
+  RotatorInfo,
   SecretDetail,
   SecretStatus,
   SecretSummary,
@@ -320,6 +321,7 @@ export class FakeTessera {
           }),
           policy: { ...s.policy },
           rotations: rotationsOf(s, this.now()),
+          ...(s.rotator ? { rotator: s.rotator } : {}),
         };
         return detail;
       }
@@ -373,8 +375,12 @@ export class FakeTessera {
         const v = this.vault(req.vault);
         const s = this.secret(v, req.name);
         const spec = req.generate as GenerateSpec | undefined;
-        const value = (req.value as string | undefined) ?? (spec ? generate(spec) : refuse('INVALID_INPUT', 'give a value or a generator'));
-        const info = this.addVersion(v, s, req.environment, value, (req.note as string | undefined) ?? 'rotated');
+        if (req.rotator && s.rotator?.kind !== 'builtin') refuse('INVALID_INPUT', 'no built-in rotator');
+        // A built-in rotator: the "provider" hands out the other login role's new password.
+        const byRotator = req.rotator && s.rotator?.kind === 'builtin' ? generate({ format: 'base62', length: 32 }) : undefined;
+        const value = (req.value as string | undefined) ?? (spec ? generate(spec) : byRotator ?? refuse('INVALID_INPUT', 'give a value or a generator'));
+        const note = (req.note as string | undefined) ?? (byRotator && s.rotator?.kind === 'builtin' ? `rotated by the ${s.rotator.builtin} rotator` : 'rotated');
+        const info = this.addVersion(v, s, req.environment, value, note);
         this.record({ action: 'secret-rotated', vaultId: v.id, vault: v.name, secret: req.name, environment: req.environment });
         return info;
       }
@@ -398,6 +404,15 @@ export class FakeTessera {
           if (x === null) delete s.policy[key];
           else if (x !== undefined) s.policy[key] = x;
         }
+        return this.handle('secrets.get', { vault: req.vault, name: req.name } as never);
+      }
+      case 'secrets.setRotator': {
+        const v = this.vault(req.vault);
+        const s = this.secret(v, req.name);
+        const r = req.rotator as Omit<Extract<RotatorInfo, { kind: 'builtin' }>, 'kind'> | null;
+        if (r && !v.secrets.has(r.admin)) refuse('NOT_FOUND', `no secret ${r.admin}`);
+        if (r) s.rotator = { kind: 'builtin', ...r };
+        else delete s.rotator;
         return this.handle('secrets.get', { vault: req.vault, name: req.name } as never);
       }
       case 'clipboard.copy': {

@@ -3,7 +3,7 @@
  * that the UI shows (rotation state, .env lines, generated values). Tests only.
  */
 import type { ErrorCode } from '../../src-shared/errors';
-import type { EnvironmentRotation, GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, SecretStatus, TokenInfo, VersionInfo } from '../../src-shared/api/types';
+import type { EnvironmentRotation, GenerateSpec, JoinRequestInfo, MemberInfo, RotationState, RotatorInfo, SecretStatus, TokenInfo, VersionInfo } from '../../src-shared/api/types';
 import { RotationClock, rotationState as scheduleState, rotationStatus, worse, type Schedule } from '../../src-shared/rotation/schedule';
 
 export type Code = ErrorCode | 'FORBIDDEN' | 'INTERNAL';
@@ -22,6 +22,7 @@ export interface FakeSecret {
   updatedAt: number;
   values: Map<string, FakeVersion[]>;
   policy: { intervalDays?: number; expiresAt?: number; lastRotatedAt?: number };
+  rotator?: RotatorInfo;
 }
 
 export interface FakeVault {

@@ -66,6 +66,8 @@ export const requestSchemas = {
       environment,
       value: value.optional(),
       generate: generateSpec.optional(),
+      /** The secret's built-in rotator makes the value at the provider (command rotators run from the CLI). */
+      rotator: z.literal(true).optional(),
       graceDays: z.number().int().min(0).max(365).optional(),
       note: z.string().max(1024).optional(),
     }),
@@ -77,6 +79,20 @@ export const requestSchemas = {
       name,
       intervalDays: z.number().int().min(1).max(3650).nullable().optional(),
       expiresAt: z.number().int().nonnegative().nullable().optional(),
+    }),
+    setRotator: z.strictObject({
+      vault,
+      name,
+      // A built-in rotator (the app sets no commands: those are code, set from the CLI); null removes any rotator.
+      rotator: z
+        .strictObject({
+          builtin: z.enum(['postgres']),
+          admin: name,
+          role: z.string().min(1).max(61),
+          environments: z.array(environment).min(1).max(32),
+          graceSeconds: z.number().int().min(0).max(365 * 86_400).optional(),
+        })
+        .nullable(),
     }),
   },
   clipboard: {

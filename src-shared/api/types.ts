@@ -97,7 +97,13 @@ export interface SecretDetail extends SecretSummary {
   readonly policy: { readonly intervalDays?: number; readonly expiresAt?: number; readonly lastRotatedAt?: number };
   /** Per environment with a value this profile reads: when it was last rotated, and what is due. */
   readonly rotations: readonly EnvironmentRotation[];
+  /** What rotates it: a command (set from the CLI; its program's name) or a built-in rotator. */
+  readonly rotator?: RotatorInfo;
 }
+
+export type RotatorInfo =
+  | { readonly kind: 'command'; readonly program: string }
+  | { readonly kind: 'builtin'; readonly builtin: string; readonly admin: string; readonly role: string; readonly environments: readonly string[]; readonly graceSeconds?: number };
 
 /** One environment's schedule, by the same rule as the list and Health (the value's age counts). */
 export interface EnvironmentRotation extends RotationStatus {
@@ -175,7 +181,7 @@ export interface AuditQuery {
 }
 
 export interface HealthFinding {
-  readonly kind: 'rotation-overdue' | 'rotation-due' | 'expiring' | 'exposed' | 'reused' | 'weak' | 'stale' | 'leaked';
+  readonly kind: 'rotation-failed' | 'rotation-overdue' | 'rotation-due' | 'expiring' | 'exposed' | 'reused' | 'weak' | 'stale' | 'leaked';
   readonly vault: string;
   readonly secret: string;
   readonly environment?: string;
@@ -195,6 +201,9 @@ export type HealthAction =
   | { readonly kind: 'retire' }
   /** Show the secret. */
   | { readonly kind: 'open' };
+
+/** A built-in rotator as the setRotator call takes it. */
+export type BuiltinRotatorRequest = NonNullable<Req<'secrets', 'setRotator'>['rotator']>;
 
 /** How to generate a value (the rotate call's `generate`, as its schema admits it). */
 export type GenerateSpec = NonNullable<Req<'secrets', 'rotate'>['generate']>;
@@ -296,6 +305,8 @@ export interface TesseraApi {
     retire(req: Req<'secrets', 'retire'>): Promise<SecretSummary>;
     restore(req: Req<'secrets', 'restore'>): Promise<SecretSummary>;
     setPolicy(req: Req<'secrets', 'setPolicy'>): Promise<SecretDetail>;
+    /** Sets a built-in rotator (checked against its provider first) or removes the rotator. */
+    setRotator(req: Req<'secrets', 'setRotator'>): Promise<SecretDetail>;
   };
   readonly clipboard: {
     copy(req: Req<'clipboard', 'copy'>): Promise<ClipboardStatus>;

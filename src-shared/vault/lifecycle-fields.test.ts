@@ -71,6 +71,21 @@ describe('meta: rotators and rotation defaults', () => {
     expect(reread.secretById('s1')?.rotator).toBeUndefined();
   });
 
+  it('keeps a well-formed built-in rotator (names only) and drops malformed ones', () => {
+    const meta = new MetaScope(new Y.Doc());
+    const builtin = { builtin: 'postgres', admin: 'PG_ADMIN', role: 'app_user', environments: ['production'], graceSeconds: 3600 };
+    meta.createSecret('s1', { name: 'DATABASE_URL', rotator: builtin }, alice);
+    expect(meta.secretById('s1')?.rotator).toEqual(builtin);
+    let clock = 50;
+    for (const bad of [
+      { builtin: 'postgres', admin: 'not a name', role: 'app_user', environments: ['production'] },
+      { builtin: 'postgres', admin: 'PG_ADMIN', role: '', environments: ['production'] },
+      { builtin: 'postgres', admin: 'PG_ADMIN', role: 'app_user', environments: [] },
+      { builtin: 'Post Gres', admin: 'PG_ADMIN', role: 'app_user', environments: ['production'] },
+    ]) meta.doc.getArray<string>('secrets').push([encodePatch({ secretId: 's1', clock: clock++, at: 2_000, by: 'mallory' }, { rotator: bad })]);
+    expect(new MetaScope(meta.doc).secretById('s1')?.rotator).toEqual(builtin);
+  });
+
   it('reads a secret written before rotators existed', () => {
     const doc = new Y.Doc();
     doc.getArray<string>('secrets').push([encodePatch({ secretId: 's1', clock: 1, at: 1, by: 'alice' }, { name: 'OLD', status: 'active', rotation: {} })]);

@@ -10,9 +10,9 @@
  */
 import * as Y from 'yjs';
 import { TesseraError } from '../errors';
-import { assertEnvironmentName, assertSecretName, assertVaultName } from './names';
+import { assertEnvironmentName, assertSecretName, assertVaultName, isValidSecretName } from './names';
 import { decodePatch, encodePatch } from './records';
-import type { Author, Environment, Exposure, RotationDefaults, RotatorConfig, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
+import type { Author, BuiltinRotatorConfig, Environment, Exposure, RotationDefaults, RotatorConfig, SecretFields, SecretMeta, SecretStatus, VaultInfo } from './types';
 
 
 interface FoldedSecret {
@@ -56,8 +56,23 @@ function cleanFields(f: Record<string, unknown>): Record<string, unknown> {
       const rotator: { command: string[]; timeoutSeconds?: number } = { command: command as string[] };
       if (typeof r.timeoutSeconds === 'number' && r.timeoutSeconds > 0) rotator.timeoutSeconds = r.timeoutSeconds;
       out.rotator = rotator;
+    } else {
+      const builtin = cleanBuiltinRotator(r);
+      if (builtin) out.rotator = builtin;
     }
   }
+  return out;
+}
+
+/** A built-in rotator's configuration, if it is a well-formed one (names only, no values). */
+function cleanBuiltinRotator(r: Record<string, unknown>): BuiltinRotatorConfig | undefined {
+  const { builtin, admin, role, environments, graceSeconds } = r;
+  if (typeof builtin !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(builtin)) return undefined;
+  if (typeof admin !== 'string' || !isValidSecretName(admin)) return undefined;
+  if (typeof role !== 'string' || role === '' || role.length > 63) return undefined;
+  if (!Array.isArray(environments) || environments.length === 0 || !environments.every((e) => typeof e === 'string')) return undefined;
+  const out: { -readonly [K in keyof BuiltinRotatorConfig]: BuiltinRotatorConfig[K] } = { builtin, admin, role, environments: environments as string[] };
+  if (typeof graceSeconds === 'number' && Number.isInteger(graceSeconds) && graceSeconds >= 0) out.graceSeconds = graceSeconds;
   return out;
 }
 

@@ -21,9 +21,33 @@ export interface RotationPolicy {
  * say). Run without a shell, as argv; it is code that runs on whoever rotates, so each
  * device asks before running a command it has not run before.
  */
-export interface RotatorConfig {
+export interface CommandRotatorConfig {
   readonly command: readonly string[];
   readonly timeoutSeconds?: number;
+}
+
+/**
+ * A rotator built into Tessera (src-main/rotation/builtin): it changes the credential at the
+ * provider itself, with an admin credential that is another secret of the same vault and
+ * environment. It runs no code from the vault, only Tessera's own.
+ */
+export interface BuiltinRotatorConfig {
+  /** The provider module, e.g. 'postgres'. */
+  readonly builtin: string;
+  /** The name of the secret holding the admin credential (read in the environment being rotated). */
+  readonly admin: string;
+  /** The provider's account the secret belongs to (PostgreSQL: the group role of the two login roles). */
+  readonly role: string;
+  /** The environments it rotates in (others have no rotator). */
+  readonly environments: readonly string[];
+  /** How long the replaced credential keeps working when a rotation does not say (seconds). */
+  readonly graceSeconds?: number;
+}
+
+export type RotatorConfig = CommandRotatorConfig | BuiltinRotatorConfig;
+
+export function isBuiltinRotator(r: RotatorConfig): r is BuiltinRotatorConfig {
+  return 'builtin' in r;
 }
 
 /** Rotation intervals that apply where a secret has none of its own. */

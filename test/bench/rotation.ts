@@ -7,7 +7,9 @@
  *     (listSecrets: the baseline, measured in the same run);
  *   - the health report over the vault (open already, as in the app), against reading
  *     every current value once (exportEntries per environment), which any report that
- *     judges values must do.
+ *     judges values must do;
+ *   - one built-in PostgreSQL rotation end to end against the bare ALTER ROLE round trip
+ *     (rotation-postgres.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { localClock, rotationStates } from '../../src-main/rotation/state';
 import { exportEntries, importEntries, listSecrets } from '../../src-main/vaults/secrets';
 import { createVault } from '../../src-main/vaults/vaults';
 import { RotationClock } from '../../src-shared/rotation/schedule';
+import { benchPostgresRotation } from './rotation-postgres';
 
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const ENVS = ['development', 'staging', 'production'];
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     console.log(`read every current value once (baseline), median of ${RUNS}: ${ms(a)}`);
     console.log(`health report (${findings} findings: every secret overdue), median of ${RUNS}: ${ms(h)}   ratio ${(h / a).toFixed(2)}×`);
     console.log(`health report (nothing due, all read lately), median of ${RUNS}: ${ms(median(quiet))}   ratio ${(median(quiet) / a).toFixed(2)}×`);
+    await benchPostgresRotation(session, median, ms);
     session.lock();
   } finally {
     await rm(home, { recursive: true, force: true });
