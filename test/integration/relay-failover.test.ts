@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI_PATH, cliEnv, fingerprintIn, type CliProfile } from '../helpers/cli';
 import { cliProfile, onCleanup } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { startOwnPostgres } from '../helpers/own-postgres';
+import { startPgCluster } from '../helpers/pg-cluster';
 import { startRelay, type RelayProcess } from '../helpers/relay';
 import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
 
@@ -115,17 +115,21 @@ describe('relay processes on one PostgreSQL, failing over', () => {
   it('loses nothing acked when PostgreSQL restarts mid-stream: relays reconnect, clients retry', { timeout: 240_000 }, async (ctx) => {
     if (!PG_URL) return ctx.skip(); // CI, which has the server binaries too
     await requireKeychain(ctx);
-    const pg = await startOwnPostgres();
-    onCleanup(pg.stop);
-    const a = await relayOn(pg.url);
-    const b = await relayOn(pg.url);
+    const pg = await startPgCluster({ logStatement: 'none' });
+    onCleanup(pg.destroy);
+    // Its URL carries a password: given in the environment, as it should be.
+    const a = await relayOn(pg.adminUrl, { dbFromEnv: true });
+    const b = await relayOn(pg.adminUrl, { dbFromEnv: true });
     const { olive, jay } = await team(a.url, b.url);
     const writer = watch(olive);
     const reader = watch(jay);
     const logs = () => `writer:\n${writer.log()}\nreader:\n${reader.log()}`;
     for (let i = 0; i < N; i++) {
       await olive.ok(['set', `KEY_${i}`, '--vault', VAULT, '--env', 'production'], { input: `value-${i}` });
-      if (i === N / 2) await pg.restart();
+      if (i === N / 2) {
+        await pg.stop();
+        await pg.start();
+      }
     }
     await readerHasAll(jay, logs);
     expect([await writer.stop(), await reader.stop()]).toEqual([0, 0]);
@@ -133,6 +137,6 @@ describe('relay processes on one PostgreSQL, failing over', () => {
     expect(health.status).toBe(200);
     // Both relays heard the restart: each listened again and read what it may have missed.
     for (const r of [a, b]) expect(await metric(r, 'tessera_relay_notice_resumes_total')).toBeGreaterThanOrEqual(1);
-    await storedOnce(pg.url);
+    await storedOnce(pg.adminUrl);
   });
 });
