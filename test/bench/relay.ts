@@ -32,25 +32,29 @@ const LOADS: Record<string, Load> = {
   'paced 50/s': { writers: 1, readers: READERS, changes: 50 * PACED_SECONDS, perSecond: 50 },
 };
 
-/** Starts `processes` relays with `args`, runs every load on fresh ones (a new database each for PostgreSQL). */
-async function measure(processes: number, args: () => Promise<{ args: string[]; done(): Promise<void> }>): Promise<Record<string, LoadResult>> {
-  const out: Record<string, LoadResult> = {};
-  for (const [name, load] of Object.entries(LOADS)) {
-    const db = await args();
-    const servers: ServerProcess[] = [];
-    const urls: string[] = [];
-    try {
-      for (let i = 0; i < processes; i++) {
-        const { server, match } = await ServerProcess.start(`relay ${i + 1}`, db.args, process.env, /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
-        servers.push(server);
-        urls.push(match[1]!);
-      }
-      out[name] = await runLoad(urls, load);
-    } finally {
-      for (const s of servers) await s.stop();
-      await db.done();
+type Database = () => Promise<{ args: string[]; done(): Promise<void> }>;
+
+/** Starts `processes` fresh relays on a fresh database and runs `load` on them. */
+async function measureOne(processes: number, database: Database, load: Load): Promise<LoadResult> {
+  const db = await database();
+  const servers: ServerProcess[] = [];
+  const urls: string[] = [];
+  try {
+    for (let i = 0; i < processes; i++) {
+      const { server, match } = await ServerProcess.start(`relay ${i + 1}`, db.args, process.env, /listening on (ws:\/\/127\.0\.0\.1:\d+)/);
+      servers.push(server);
+      urls.push(match[1]!);
     }
+    return await runLoad(urls, load);
+  } finally {
+    for (const s of servers) await s.stop();
+    await db.done();
   }
+}
+
+async function measure(processes: number, database: Database): Promise<Record<string, LoadResult>> {
+  const out: Record<string, LoadResult> = {};
+  for (const [name, load] of Object.entries(LOADS)) out[name] = await measureOne(processes, database, load);
   return out;
 }
 
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
   };
   try {
     console.log(`bench:relay — ${CHANGES} updates per unpaced load, ${READERS} readers, loopback; sealed 160-byte updates`);
+    // A warm-up, not reported: the first load otherwise also pays for this process's JIT.
+    await measureOne(1, sqliteDb, LOADS['1 → 50']!);
     const rows: [string, Record<string, LoadResult>][] = [
       ['SQLite, 1 process (baseline)', await measure(1, sqliteDb)],
       ['PostgreSQL, 1 process', await measure(1, pgDb)],
