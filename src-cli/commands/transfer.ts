@@ -8,16 +8,27 @@ import { expandedEntries, exportValues } from '../../src-main/references/vault-l
 import { CACHE_OPTION, withTokenIfGiven } from '../machine';
 import { withVault, type CliContext } from '../context';
 import { readDocument } from '../io';
+import { IMPORT_FORMATS } from '../../src-main/import/formats';
+import { importFrom, type ImportFromOptions } from './import-from';
 
 const FORMATS = { dotenv: formatDotenv, json: formatJson, shell: formatShell } as const;
 
 export function registerTransferCommands(program: Command, ctx: CliContext): void {
   program
     .command('import <file>')
-    .description('import a .env file (use - for stdin); nothing is imported if any line is malformed')
+    .description('import a .env file, or with --from another tool\'s export after a preview (use - for stdin); a malformed file imports nothing')
     .requiredOption('--vault <vault>', 'vault name or id')
     .requiredOption('--env <env>', 'environment')
-    .action(async (file: string, o: { vault: string; env: string }) => {
+    .option('--from <format>', `the file's format, previewed before anything is written: ${IMPORT_FORMATS.join(', ')}`)
+    .option('--dry-run', 'with --from: show the preview only')
+    .option('--json', 'with --from: print the preview as JSON on stdout')
+    .option('--yes', 'with --from: import what the preview shows without asking')
+    .option('--password-file <file>', 'a file holding the KeePass database\'s or Bitwarden export\'s password (else asked)')
+    .option('--keys-file <file>', 'for dotenvx: the .env.keys holding DOTENV_PRIVATE_KEY* (default: beside the file)')
+    .option('--map <columns>', 'for --from csv: name=COLUMN,value=COLUMN[,description=COLUMN,tags=COLUMN,url=COLUMN]')
+    .action(async (file: string, o: ImportFromOptions & { from?: string }) => {
+      if (o.from !== undefined) return importFrom(ctx, file, o as ImportFromOptions);
+      if (o.dryRun || o.json || o.yes || o.passwordFile || o.keysFile || o.map) throw new TesseraError('INVALID_INPUT', 'These options go with --from FORMAT (e.g. --from dotenv)');
       let text: string;
       try {
         text = await readDocument(ctx.io.stdin, file);
