@@ -75,7 +75,8 @@ export function mapImport(parsed: ParsedImport): MappedImport {
       secrets.push({ key, value: field.value, description: describe(item, original, key), tags: tagsOf(item), service: item.url ?? '', index: item.index });
     }
   }
-  return { secrets, skipped };
+  // In file order, as the user would look for them in the other tool.
+  return { secrets, skipped: skipped.sort((a, b) => a.index - b.index) };
 }
 
 function describe(item: ImportItem, original: string, key: string): string {
