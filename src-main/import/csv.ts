@@ -86,6 +86,7 @@ export function parseInfisicalCsv(text: string): ParsedImport {
   return {
     items: rows.map((r, i) => item(i + 1, cell(r, 'Key') || `Row ${i + 1}`, [{ label: '', value: cell(r, 'Value') }], { notes: cell(r, 'Comment') })),
     skipped: [],
+    namesAreVariables: true,
   };
 }
 
@@ -140,7 +141,7 @@ export function parseDopplerCsv(text: string): ParsedImport {
     if (DOPPLER_OWN.has(name)) return void skipped.push({ index: i + 1, title: name, why: "Doppler's own configuration name, not a secret" });
     items.push({ index: i + 1, title: name, fields: [{ label: '', value }] });
   });
-  return { items, skipped };
+  return { items, skipped, namesAreVariables: true };
 }
 
 /** Doppler adds these to every download; they name the project and config, they are not secrets. */

@@ -52,7 +52,7 @@ export async function parseDotenvx(text: string, keys: DotenvxKeys): Promise<Par
     if (encrypted(value)) value = decryptValue(e.key, e.line, value, privateKeys);
     items.push({ index: e.line, title: e.key, fields: [{ label: '', value }] });
   }
-  return { items, skipped };
+  return { items, skipped, namesAreVariables: true };
 }
 
 function decryptValue(key: string, line: number, value: string, privateKeys: readonly string[]): string {

@@ -18,7 +18,7 @@ export function parseInfisicalJson(text: string): ParsedImport {
     if (!r.success) throw malformed('Infisical JSON', `secret ${i + 1} has no text key and value`, { index: i + 1 });
     return { index: i + 1, title: r.data.key, fields: [{ label: '', value: r.data.value }], ...(r.data.comment ? { notes: r.data.comment } : {}) };
   });
-  return { items, skipped: [] };
+  return { items, skipped: [], namesAreVariables: true };
 }
 
 export function parseDopplerJson(text: string): ParsedImport {
@@ -31,5 +31,5 @@ export function parseDopplerJson(text: string): ParsedImport {
     if (DOPPLER_OWN.has(name)) return void skipped.push({ index: i + 1, title: name, why: "Doppler's own configuration name, not a secret" });
     items.push({ index: i + 1, title: name, fields: [{ label: '', value }] });
   });
-  return { items, skipped };
+  return { items, skipped, namesAreVariables: true };
 }

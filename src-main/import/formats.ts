@@ -53,7 +53,7 @@ export async function readImport(format: ImportFormat, bytes: Uint8Array, opts: 
   const text = utf8(bytes);
   switch (format) {
     case 'dotenv':
-      return { items: parseDotenvFile(text).map((e) => ({ index: e.line, title: e.key, fields: [{ label: '', value: e.value }] })), skipped: [] };
+      return { items: parseDotenvFile(text).map((e) => ({ index: e.line, title: e.key, fields: [{ label: '', value: e.value }] })), skipped: [], namesAreVariables: true };
     case 'dotenvx':
       return parseDotenvx(text, { env: opts.env ?? {}, path: opts.path ?? '.env', ...(opts.keysFile ? { keysFile: opts.keysFile } : {}) });
     case 'keepassxc-csv':

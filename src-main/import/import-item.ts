@@ -38,6 +38,8 @@ export interface ParsedImport {
   readonly items: readonly ImportItem[];
   /** Whole entries the parser left out (no secret in them, in the trash, the format's own metadata). */
   readonly skipped: readonly SkippedEntry[];
+  /** The titles are environment variables already (.env, dotenvx, Infisical, Doppler): kept as they are when valid. */
+  readonly namesAreVariables?: boolean;
 }
 
 /** The file is not what `--from` says, or is damaged: nothing of it is imported. */

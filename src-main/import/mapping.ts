@@ -2,8 +2,9 @@
  * How another tool's entries become Tessera secrets (README "Importing from other secret
  * managers" says the same to users):
  * - name: the title (for a field other than the main one, title + _ + field label), made an
- *   environment-variable name: letters and digits kept (upper-cased when the title was not
- *   one already), everything else `_`, a leading digit prefixed with `_`, cut to 128; when
+ *   environment-variable name: upper-cased, accents dropped, every run of other characters
+ *   `_`, a leading digit prefixed with `_`, cut to 128 (variables from .env, dotenvx,
+ *   Infisical and Doppler files keep their names as they are); when
  *   that changed the title, the description starts `Imported from "Title"`. A name taken
  *   by an earlier entry gets `_2`, `_3`…
  * - value: the field's value; description: that line, `Username: …`, then the notes;
@@ -33,9 +34,11 @@ export interface MappedImport {
   readonly skipped: readonly SkippedEntry[];
 }
 
-/** An environment-variable name for a title; the title itself when it already is one. */
+const CONVENTIONAL = /^[A-Z_][A-Z0-9_]*$/;
+
+/** An environment-variable name for a title, upper-cased; the title itself when it already is one. */
 export function envVarName(title: string): string {
-  if (isValidSecretName(title)) return title;
+  if (title.length <= MAX_NAME_LENGTH && CONVENTIONAL.test(title)) return title;
   let name = title
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '') // é → e, not _
@@ -68,7 +71,9 @@ export function mapImport(parsed: ParsedImport): MappedImport {
         skipped.push({ index: item.index, title: what, why: 'the value is larger than 256 KiB' });
         continue;
       }
-      const base = field.label === '' ? envVarName(item.title) : withSuffix(envVarName(item.title), `_${envVarName(field.label).replace(/^_/, '')}`);
+      // Variables from .env-like sources keep their names (lower case too); titles are upper-cased.
+      const asIs = parsed.namesAreVariables && field.label === '' && isValidSecretName(item.title);
+      const base = asIs ? item.title : field.label === '' ? envVarName(item.title) : withSuffix(envVarName(item.title), `_${envVarName(field.label).replace(/^_/, '')}`);
       let key = base;
       for (let n = 2; taken.has(key); n++) key = withSuffix(base, `_${n}`);
       taken.add(key);
