@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTesseraError } from '../../src-shared/errors';
-import { writeKdbx } from '../../test/helpers/import-fixtures';
+import { writeKdbx, type KdbxFixtureEntry } from '../../test/helpers/import-fixtures';
 import { parseKdbx } from './kdbx';
 import { mapImport } from './mapping';
 
@@ -13,7 +13,7 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 describe('KDBX 4 import (database written by kdbxweb, Argon2id)', () => {
-  const entries = [
+  const entries: KdbxFixtureEntry[] = [
     {
       title: 'Stripe live',
       password: 'sk_live_51Hkdbx',
