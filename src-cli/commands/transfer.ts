@@ -10,6 +10,7 @@ import { withVault, type CliContext } from '../context';
 import { readDocument } from '../io';
 import { IMPORT_FORMATS } from '../../src-main/import/formats';
 import { importFrom, type ImportFromOptions } from './import-from';
+import { exportAllEnvironments } from '../../src-main/vaults/vault-export';
 
 const FORMATS = { dotenv: formatDotenv, json: formatJson, shell: formatShell } as const;
 
@@ -53,7 +54,17 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .option(...CACHE_OPTION)
     .option('--no-expand', 'print ${...} references as stored instead of expanding them')
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
-    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string; cache?: string }) => {
+    .option('--all-envs', 'with --format json: every environment you read, with each secret\'s description, tags and rotation policy')
+    .action(async (o: { vault?: string; env?: string; format: string; expand: boolean; allowVault?: string; cache?: string; allEnvs?: boolean }) => {
+      const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
+      if (o.allEnvs) {
+        if (o.format !== 'json') throw new TesseraError('INVALID_INPUT', '--all-envs writes JSON: add --format json');
+        if (o.env) throw new TesseraError('INVALID_INPUT', '--all-envs exports every environment: leave out --env');
+        if (o.cache || ctx.env.TESSERA_TOKEN || ctx.env.TESSERA_TOKEN_FILE) throw new TesseraError('INVALID_INPUT', '--all-envs exports from your profile, not with a machine token');
+        const { vault } = await projectTarget(o, process.cwd(), false);
+        const doc = await withVault(ctx, vault, (v) => exportAllEnvironments(v, { expand: o.expand, allowVaults }));
+        return void ctx.io.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+      }
       const format = FORMATS[o.format as keyof typeof FORMATS];
       if (!format) throw new TesseraError('INVALID_INPUT', `Unknown format ${o.format}: use dotenv, json or shell`);
       const byToken = await withTokenIfGiven(ctx, o, async (vault, env) => {
@@ -62,7 +73,6 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
       });
       if (byToken) return void ctx.io.stdout.write(format(byToken.result));
       const { vault, env } = await projectTarget(o, process.cwd());
-      const allowVaults = o.allowVault?.split(',').map((v) => v.trim()).filter(Boolean) ?? [];
       const entries = await withVault(ctx, vault, (v) => exportValues(v, env, { expand: o.expand, allowVaults, format: o.format }));
       ctx.io.stdout.write(format(entries));
     });
