@@ -27,13 +27,14 @@ export interface KdbxFixtureEntry {
   inRecycleBin?: boolean;
 }
 
-/** Argon2id cost of a KDBX fixture: memory in bytes, iterations. */
+/** Argon2id cost of a KDBX fixture: memory in bytes, iterations, lanes. */
 export interface KdbxCost {
   memory: number;
   iterations: number;
+  parallelism: number;
 }
 
-export const FAST_KDBX: KdbxCost = { memory: 64 * 1024, iterations: 1 };
+export const FAST_KDBX: KdbxCost = { memory: 64 * 1024, iterations: 1, parallelism: 1 };
 
 export async function writeKdbx(entries: readonly KdbxFixtureEntry[], password: string, cost: KdbxCost = FAST_KDBX): Promise<Uint8Array> {
   useArgon2();
@@ -43,6 +44,7 @@ export async function writeKdbx(entries: readonly KdbxFixtureEntry[], password: 
   const params = db.header.kdfParameters!;
   params.set('M', kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(cost.memory));
   params.set('I', kdbxweb.VarDictionary.ValueType.UInt64, kdbxweb.Int64.from(cost.iterations));
+  params.set('P', kdbxweb.VarDictionary.ValueType.UInt32, cost.parallelism);
   db.createRecycleBin();
   const root = db.getDefaultGroup();
   const groups = new Map<string, kdbxweb.KdbxGroup>();
