@@ -2,6 +2,7 @@
  * The formats `tessera import --from` reads, one parser module each, and a guess of the
  * format from a file's name and first bytes (for the desktop dialog and a missing --from).
  */
+import { IMPORT_FORMATS, type ImportFormat } from '../../src-shared/api/types';
 import { TesseraError } from '../../src-shared/errors';
 import { parseDotenvFile } from '../dotenv/dotenv-file';
 import { parseBitwarden } from './bitwarden';
@@ -12,21 +13,7 @@ import type { ParsedImport } from './import-item';
 import { parseKdbx } from './kdbx';
 import { parseOnePux } from './onepux';
 
-export const IMPORT_FORMATS = [
-  'dotenv',
-  'dotenvx',
-  'kdbx',
-  'keepassxc-csv',
-  'bitwarden-json',
-  '1pux',
-  '1password-csv',
-  'infisical-json',
-  'infisical-csv',
-  'doppler-json',
-  'doppler-csv',
-  'csv',
-] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+export { IMPORT_FORMATS, type ImportFormat };
 
 export function isImportFormat(s: string): s is ImportFormat {
   return (IMPORT_FORMATS as readonly string[]).includes(s);
