@@ -66,12 +66,20 @@ export async function readDocument(stdin: NodeJS.ReadableStream, path: string): 
   return decodeUtf8Strict(await readDocumentBytes(stdin, path), path === '-' ? 'stdin' : path);
 }
 
-/** A file to import, from stdin (`-`) or a file, as bytes; INPUT_TOO_LARGE past 16 MiB. */
+/**
+ * A file to import, from stdin (`-`) or a file, as bytes; INPUT_TOO_LARGE past 16 MiB, IO
+ * (with the system's code, such as ENOENT) when it cannot be read.
+ */
 export async function readDocumentBytes(stdin: NodeJS.ReadableStream, path: string): Promise<Buffer> {
   const source = path === '-' ? 'stdin' : path;
   const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a .env file or template: nothing read`);
   const stream = path === '-' ? stdin : createReadStream(path);
-  return readAllBytes(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge });
+  try {
+    return await readAllBytes(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge });
+  } catch (e) {
+    if (e instanceof TesseraError) throw e;
+    throw new TesseraError('IO', `Cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /**

@@ -28,13 +28,7 @@ export async function importFrom(ctx: CliContext, file: string, o: ImportFromOpt
   const format = o.from;
   if (!isImportFormat(format)) throw new TesseraError('INVALID_INPUT', `Unknown format ${format}: use one of ${IMPORT_FORMATS.join(', ')}`);
   if (o.map && format !== 'csv') throw new TesseraError('INVALID_INPUT', '--map is for --from csv');
-  let bytes: Buffer;
-  try {
-    bytes = await readDocumentBytes(ctx.io.stdin, file);
-  } catch (e) {
-    if (e instanceof TesseraError) throw e;
-    throw new TesseraError('IO', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const bytes = await readDocumentBytes(ctx.io.stdin, file);
   const password = async (): Promise<string> => {
     if (o.passwordFile) {
       const { passphrase, warning } = await readPassphraseFile(o.passwordFile);

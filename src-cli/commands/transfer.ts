@@ -30,13 +30,7 @@ export function registerTransferCommands(program: Command, ctx: CliContext): voi
     .action(async (file: string, o: ImportFromOptions & { from?: string }) => {
       if (o.from !== undefined) return importFrom(ctx, file, o as ImportFromOptions);
       if (o.dryRun || o.json || o.yes || o.passwordFile || o.keysFile || o.map) throw new TesseraError('INVALID_INPUT', 'These options go with --from FORMAT (e.g. --from dotenv)');
-      let text: string;
-      try {
-        text = await readDocument(ctx.io.stdin, file);
-      } catch (e) {
-        if (e instanceof TesseraError) throw e;
-        throw new TesseraError('IO', `Cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      const text = await readDocument(ctx.io.stdin, file);
       // Parse everything before opening the vault: a malformed line stops the import whole.
       const entries = parseDotenvFile(text);
       const r = await withVault(ctx, o.vault, async (v) => {

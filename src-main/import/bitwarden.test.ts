@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../src-shared/errors';
-import { FAST_ARGON2, FAST_PBKDF2, writeBitwardenProtected } from '../../test/helpers/import-fixtures';
+import { FAST_ARGON2, FAST_PBKDF2, writeBitwardenProtected, refusal } from '../../test/helpers/import-fixtures';
 import { parseBitwarden } from './bitwarden';
 import { mapImport } from './mapping';
 
@@ -21,12 +20,6 @@ const PLAIN = JSON.stringify({
     { id: 'i4', type: 5, name: 'deploy key', sshKey: {} },
   ],
 });
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const e = await p.then(() => null, (err: unknown) => err);
-  if (!isTesseraError(e)) throw new Error(`expected a TesseraError, got ${String(e)}`);
-  return { code: e.code, message: e.message };
-}
 
 function expectMapping(mapped: ReturnType<typeof mapImport>): void {
   expect(mapped.secrets.map((s) => [s.key, s.value])).toEqual([

@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../src-shared/errors';
-import { writeDotenvx } from '../../test/helpers/import-fixtures';
+import { writeDotenvx, refusal } from '../../test/helpers/import-fixtures';
 import { parseDotenvx, privateKeyName } from './dotenvx';
 import { mapImport } from './mapping';
 
@@ -17,12 +16,6 @@ beforeAll(async () => {
   file = await writeDotenvx(dir, '.env.production', VALUES);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const e = await p.then(() => null, (err: unknown) => err);
-  if (!isTesseraError(e)) throw new Error(`expected a TesseraError, got ${String(e)}`);
-  return { code: e.code, message: e.message };
-}
 
 describe('dotenvx-encrypted .env import (file written by @dotenvx/dotenvx)', () => {
   it('names the private key as dotenvx does', () => {

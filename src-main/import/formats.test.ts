@@ -4,8 +4,7 @@
  * and mapped, every field checked where the mapping puts it; and format detection.
  */
 import { describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../src-shared/errors';
-import { writeKdbx, writeOnePux } from '../../test/helpers/import-fixtures';
+import { writeKdbx, writeOnePux, refusal } from '../../test/helpers/import-fixtures';
 import { detectFormat, readImport, type ImportFormat } from './formats';
 import { envVarName, mapImport, type MappedSecret } from './mapping';
 
@@ -13,12 +12,6 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 async function mapped(format: ImportFormat, input: string | Uint8Array, map?: string) {
   return mapImport(await readImport(format, typeof input === 'string' ? enc(input) : input, map ? { map } : {}));
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const e = await p.then(() => null, (err: unknown) => err);
-  if (!isTesseraError(e)) throw new Error(`expected a TesseraError, got ${String(e)}`);
-  return { code: e.code, message: e.message };
 }
 
 const pick = (s: MappedSecret) => ({ key: s.key, value: s.value, description: s.description, tags: s.tags, service: s.service });

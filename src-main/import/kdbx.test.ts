@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isTesseraError } from '../../src-shared/errors';
-import { writeKdbx, type KdbxFixtureEntry } from '../../test/helpers/import-fixtures';
+import { writeKdbx, type KdbxFixtureEntry, refusal } from '../../test/helpers/import-fixtures';
 import { parseKdbx } from './kdbx';
 import { mapImport } from './mapping';
 
 const PASSWORD = 'correct horse battery staple';
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const e = await p.then(() => null, (err: unknown) => err);
-  if (!isTesseraError(e)) throw new Error(`expected a TesseraError, got ${String(e)}`);
-  return { code: e.code, message: e.message };
-}
 
 describe('KDBX 4 import (database written by kdbxweb, Argon2id)', () => {
   const entries: KdbxFixtureEntry[] = [

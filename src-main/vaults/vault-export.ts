@@ -5,18 +5,11 @@
  * easily as it moved in. Each environment's values leave through exportValues, so each is
  * recorded as an export like a one-environment export.
  */
-import type { RotationPolicy, SecretStatus } from '../../src-shared/vault/types';
+import type { SecretMeta } from '../../src-shared/vault/types';
 import { exportValues } from '../references/vault-lookup';
 import type { Vault } from './vault';
 
-export interface ExportedSecret {
-  readonly name: string;
-  readonly description: string;
-  readonly tags: readonly string[];
-  readonly service: string;
-  readonly owner: string;
-  readonly status: SecretStatus;
-  readonly rotation: RotationPolicy;
+export interface ExportedSecret extends Pick<SecretMeta, 'name' | 'description' | 'tags' | 'service' | 'owner' | 'status' | 'rotation'> {
   /** Environment name → current value; environments without a value are absent. */
   readonly values: Record<string, string>;
 }

@@ -12,16 +12,21 @@ function seeded() {
   return { f, v };
 }
 
+/** Opens the import dialog on development and gives it a file with one new, one changed and one equal value. */
+async function importDialogWith(fileName: string) {
+  const { f, v } = seeded();
+  const user = userEvent.setup();
+  renderApp();
+  await user.click(await screen.findByRole('button', { name: 'Import' }));
+  const dialog = screen.getByRole('dialog', { name: 'Import secrets' });
+  await user.selectOptions(within(dialog).getByLabelText('Environment'), 'development');
+  await user.upload(within(dialog).getByLabelText('Choose file'), new File(['STRIPE_KEY=sk_test_2\nSAME=same\nNEW_ONE=hello\n'], fileName, { type: 'text/plain' }));
+  return { f, v, user, dialog };
+}
+
 describe('import a .env file', () => {
   it('previews which keys are new and which already set, writes only on confirm, then says what changed', async () => {
-    const { f, v } = seeded();
-    const user = userEvent.setup();
-    renderApp();
-    await user.click(await screen.findByRole('button', { name: 'Import' }));
-    const dialog = screen.getByRole('dialog', { name: 'Import secrets' });
-    await user.selectOptions(within(dialog).getByLabelText('Environment'), 'development');
-    const file = new File(['STRIPE_KEY=sk_test_2\nSAME=same\nNEW_ONE=hello\n'], '.env', { type: 'text/plain' });
-    await user.upload(within(dialog).getByLabelText('Choose file'), file);
+    const { f, v, user, dialog } = await importDialogWith('.env');
 
     const preview = await within(dialog).findByRole('region', { name: 'Import preview' });
     expect(within(preview).getByRole('list', { name: 'Will be added' }).textContent).toBe('NEW_ONE');
@@ -55,13 +60,7 @@ describe('import a .env file', () => {
 
 describe("import another tool's export", () => {
   it('detects the format in main, asks for the password, previews added / updated / unchanged, writes only on confirm', async () => {
-    const { f, v } = seeded();
-    const user = userEvent.setup();
-    renderApp();
-    await user.click(await screen.findByRole('button', { name: 'Import' }));
-    const dialog = screen.getByRole('dialog', { name: 'Import secrets' });
-    await user.selectOptions(within(dialog).getByLabelText('Environment'), 'development');
-    await user.upload(within(dialog).getByLabelText('Choose file'), new File(['STRIPE_KEY=sk_test_2\nSAME=same\nNEW_ONE=hello\n'], 'team.kdbx'));
+    const { f, v, user, dialog } = await importDialogWith('team.kdbx');
     await waitFor(() => expect((within(dialog).getByLabelText('Format') as HTMLSelectElement).value).toBe('auto'));
     expect(f.callsOf('secrets.importPreview')).toEqual([]);
 

@@ -11,6 +11,7 @@ import { zipSync, strToU8 } from 'fflate';
 import { argon2id } from 'hash-wasm';
 import * as kdbxweb from 'kdbxweb';
 import { useArgon2 } from '../../src-main/import/kdbx';
+import { isTesseraError } from '../../src-shared/errors';
 
 export interface KdbxFixtureEntry {
   title: string;
@@ -141,4 +142,11 @@ export function writeOnePux(data: unknown, files: Record<string, string> = {}): 
     'export.data': strToU8(JSON.stringify(data)),
     ...Object.fromEntries(Object.entries(files).map(([name, content]) => [`files/${name}`, strToU8(content)])),
   });
+}
+
+/** The code and message of the TesseraError a parse refuses with (and a failure if it does not). */
+export async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const e = await p.then(() => null, (err: unknown) => err);
+  if (!isTesseraError(e)) throw new Error(`expected a TesseraError, got ${String(e)}`);
+  return { code: e.code, message: e.message };
 }
