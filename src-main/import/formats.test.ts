@@ -3,6 +3,7 @@
  * 1Password CSV, KeePassXC CSV, Infisical and Doppler JSON/CSV, a generic CSV), each read
  * and mapped, every field checked where the mapping puts it; and format detection.
  */
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { writeKdbx, writeOnePux, refusal } from '../../test/helpers/import-fixtures';
 import { detectFormat, readImport, type ImportFormat } from './formats';
@@ -105,6 +106,10 @@ describe('1PUX', () => {
     const zip = writeOnePux(ONEPUX);
     expect((await refusal(readImport('1pux', zip.subarray(0, zip.length - 30)))).code).toBe('IMPORT_MALFORMED');
     expect((await refusal(readImport('1pux', enc('not a zip')))).code).toBe('IMPORT_MALFORMED');
+    // 65 MiB of one byte deflates to a few hundred KiB: refused by its declared size, not inflated.
+    const bomb = zipSync({ 'export.data': new Uint8Array(65 * 1024 * 1024) });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect((await refusal(readImport('1pux', bomb))).message).toContain('more than 64 MiB');
   });
 });
 

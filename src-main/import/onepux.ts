@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { malformed, parseJson, type ImportField, type ImportItem, type ParsedImport, type SkippedEntry } from './import-item';
 
 const FORMAT = '1PUX';
+const MAX_EXPORT_DATA_BYTES = 64 * 1024 * 1024;
 const Value = z.record(z.string(), z.unknown());
 const Field = z.object({ title: z.string().nullish(), id: z.string().nullish(), value: Value.nullish() });
 const Item = z.object({
@@ -38,11 +39,16 @@ const SECURE_NOTE = '003';
 
 export function parseOnePux(bytes: Uint8Array): ParsedImport {
   let data: Uint8Array | undefined;
+  let tooBig = false;
   try {
-    data = unzipSync(bytes, { filter: (f) => f.name === 'export.data' })['export.data'];
+    data = unzipSync(bytes, {
+      // A 16 MiB zip can inflate to gigabytes: the size its directory declares is checked first.
+      filter: (f) => f.name === 'export.data' && !(tooBig = f.originalSize > MAX_EXPORT_DATA_BYTES),
+    })['export.data'];
   } catch {
     throw malformed(FORMAT, 'it is not a readable zip archive');
   }
+  if (tooBig) throw malformed(FORMAT, `export.data would unpack to more than ${MAX_EXPORT_DATA_BYTES / 1024 / 1024} MiB`);
   if (!data) throw malformed(FORMAT, 'the archive has no export.data');
   const parsed = Export.safeParse(parseJson(FORMAT, strFromU8(data)));
   if (!parsed.success) throw malformed(FORMAT, 'export.data is not accounts → vaults → items');
