@@ -101,6 +101,10 @@ describe('tessera import --from', () => {
       { name: 'ACME_API_KEY_TOTP', description: 'Imported from "Acme API key TOTP"\nUsername: svc-acme\nOwner: platform', tags: ['Vendors', 'billing'], service: 'https://api.acme.test', values: { kdbx: VALUES.kdbxTotp } },
     ]);
 
+    // Leaving carries the rotation policy too.
+    await p.ok(['policy', 'ACME_API_KEY', '--vault', VAULT, '--every', '30d']);
+    expect((await exportAll(p)).secrets[0]!.rotation).toMatchObject({ intervalDays: 30 });
+
     // Again: nothing changes, and the preview says so.
     const again = await p.ok([...args, '--yes'], { env });
     expect(again.stderr).toContain('unchanged (2): ACME_API_KEY, ACME_API_KEY_TOTP');
