@@ -72,7 +72,7 @@ export async function readDocument(stdin: NodeJS.ReadableStream, path: string): 
  */
 export async function readDocumentBytes(stdin: NodeJS.ReadableStream, path: string): Promise<Buffer> {
   const source = path === '-' ? 'stdin' : path;
-  const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a .env file or template: nothing read`);
+  const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a file to import or a template: nothing read`);
   const stream = path === '-' ? stdin : createReadStream(path);
   try {
     return await readAllBytes(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge });
