@@ -18,6 +18,7 @@ const entries = {
   'bench-token': 'test/bench/token.ts',
   'bench-relay': 'test/bench/relay.ts',
   'bench-audit': 'test/bench/audit.ts',
+  'bench-import': 'test/bench/import.ts',
 };
 const only = process.argv.slice(2);
 

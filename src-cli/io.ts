@@ -30,6 +30,11 @@ export interface InputLimit {
  * the stream is destroyed and nothing more is read.
  */
 export async function readAllStdin(stdin: NodeJS.ReadableStream, limit: InputLimit, source = 'stdin'): Promise<string> {
+  return decodeUtf8Strict(await readAllBytes(stdin, limit), source);
+}
+
+/** All of a stream as bytes, with the same bound (a KeePass database or a 1PUX zip is not text). */
+export async function readAllBytes(stdin: NodeJS.ReadableStream, limit: InputLimit): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const c of stdin) {
@@ -41,7 +46,7 @@ export async function readAllStdin(stdin: NodeJS.ReadableStream, limit: InputLim
     }
     chunks.push(chunk);
   }
-  return decodeUtf8Strict(Buffer.concat(chunks), source);
+  return Buffer.concat(chunks);
 }
 
 /** A secret's value piped on stdin, one trailing newline dropped; VALUE_TOO_LARGE past 256 KiB. */
@@ -58,10 +63,23 @@ export async function readValueFromStdin(stdin: NodeJS.ReadableStream): Promise<
  * A file is read through the same bound: a FIFO or a device never ends either.
  */
 export async function readDocument(stdin: NodeJS.ReadableStream, path: string): Promise<string> {
+  return decodeUtf8Strict(await readDocumentBytes(stdin, path), path === '-' ? 'stdin' : path);
+}
+
+/**
+ * A file to import, from stdin (`-`) or a file, as bytes; INPUT_TOO_LARGE past 16 MiB, IO
+ * (with the system's code, such as ENOENT) when it cannot be read.
+ */
+export async function readDocumentBytes(stdin: NodeJS.ReadableStream, path: string): Promise<Buffer> {
   const source = path === '-' ? 'stdin' : path;
-  const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a .env file or template: nothing read`);
+  const tooLarge = () => new TesseraError('INPUT_TOO_LARGE', `${source} is larger than 16 MiB, the limit for a file to import or a template: nothing read`);
   const stream = path === '-' ? stdin : createReadStream(path);
-  return readAllStdin(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge }, source);
+  try {
+    return await readAllBytes(stream, { maxBytes: MAX_DOCUMENT_BYTES, tooLarge });
+  } catch (e) {
+    if (e instanceof TesseraError) throw e;
+    throw new TesseraError('IO', `Cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /**

@@ -28,6 +28,10 @@ export type ErrorCode =
   | 'MEMBERSHIP_BEHIND' // a change names a membership entry this device lacks (the relay may be holding entries back)
   | 'DOTENV_SYNTAX'
   | 'EXPORT_UNREPRESENTABLE'
+  | 'IMPORT_MALFORMED' // a file that is not what --from says, or is damaged or truncated: nothing imported
+  | 'IMPORT_WRONG_PASSWORD' // a KeePass database or Bitwarden export that did not open with the password given
+  | 'IMPORT_WRONG_KEY' // a dotenvx value that did not decrypt with the private key given
+  | 'IMPORT_KEY_MISSING' // a dotenvx file with encrypted values and no DOTENV_PRIVATE_KEY* to open them
   | 'STORE_BUSY'
   | 'SYNC_BUSY' // another process is already syncing this vault
   | 'NO_RELAY' // the vault has no relay configured

@@ -20,13 +20,7 @@ export function registerInjectCommands(program: Command, ctx: CliContext): void 
     .option(...CACHE_OPTION)
     .option('--allow-vault <vaults>', 'let ${vault/env/KEY} references into these other vaults be followed (comma-separated)')
     .action(async (o: { in: string; out?: string; allowVault?: string; cache?: string }) => {
-      let template: string;
-      try {
-        template = await readDocument(ctx.io.stdin, o.in);
-      } catch (e) {
-        if (e instanceof TesseraError) throw e;
-        throw new TesseraError('IO', `Cannot read ${o.in} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      const template = await readDocument(ctx.io.stdin, o.in);
       if (o.out !== undefined && resolve(o.out) === resolve(o.in)) throw new TesseraError('INVALID_INPUT', 'The output would overwrite the template');
       const count = placeholdersIn(template).length;
       let filled = template;

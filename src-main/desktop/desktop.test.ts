@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Method } from '../../src-shared/api/methods';
 import type { AppEvent } from '../../src-shared/api/types';
 import { tempHome } from '../../test/helpers/temp-home';
+import { writeKdbx } from '../../test/helpers/import-fixtures';
 import { collectingAuditSink } from '../audit/audit-sink';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { createMemoryKeychain } from '../keychain/memory-keychain';
@@ -167,6 +168,23 @@ describe('Desktop API', () => {
     expect(right).toEqual(wrong);
     expect(right).toEqual({ added: [], existing: ['STRIPE_KEY'] });
     expect(audit.events.length).toBe(before); // nothing compared, nothing to record
+  });
+
+  it('imports a KeePass database from the dialog: format detected, a wrong password refused, the preview audited', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    const db = await writeKdbx([{ title: 'Stripe live', password: VALUE, group: ['Payments'], url: 'https://stripe.com' }], 'db password');
+    const req = { vault: 'acme', environment: 'production', fileName: 'team.kdbx', data: Buffer.from(db).toString('base64') };
+    expect((await failure('secrets.importFilePreview', { ...req, password: 'wrong' })).code).toBe('IMPORT_WRONG_PASSWORD');
+    const plan = await call('secrets.importFilePreview', { ...req, password: 'db password' });
+    expect(plan).toEqual({ format: 'kdbx', added: ['STRIPE_LIVE'], updated: [], unchanged: [], skipped: [] });
+    expect(audit.events.filter((e) => e.action === 'import-preview')).toHaveLength(1);
+    expect((await call<unknown[]>('secrets.list', { vault: 'acme' })).length).toBe(0);
+    expect(await call('secrets.importFileApply', { ...req, password: 'db password' })).toEqual({ added: ['STRIPE_LIVE'], updated: [], unchanged: [] });
+    expect(await call('secrets.get', { vault: 'acme', name: 'STRIPE_LIVE' })).toMatchObject({ tags: ['Payments'], description: 'Imported from "Stripe live"' });
+    expect(await call('secrets.reveal', { vault: 'acme', name: 'STRIPE_LIVE', environment: 'production' })).toEqual({ value: VALUE });
+    expect(JSON.stringify(audit.events)).not.toContain(VALUE);
+    expect((await failure('secrets.importFilePreview', { ...req, fileName: 'x.bin', data: Buffer.from([0xff, 0xfe]).toString('base64') })).code).toBe('INVALID_INPUT');
   });
 
   it('refuses malformed requests with INVALID_INPUT, without echoing them', async () => {

@@ -14,6 +14,7 @@ import { parseDotenvFile } from '../dotenv/dotenv-file';
 import { getValue, importEntries, listSecrets, removeSecret, revealValue, setSecret, updateSecret } from '../vaults/secrets';
 import type { Vault } from '../vaults/vault';
 import type { DesktopContext } from './desktop-context';
+import { importFileApi } from './import-file-api';
 
 function versionInfo(vault: Vault, v: VersionMeta): VersionInfo {
   return { n: v.n, at: v.at, by: v.by, byName: vault.authorName(v.by) ?? '', note: v.note };
@@ -118,6 +119,7 @@ export function secretsApi(ctx: DesktopContext): TesseraApi['secrets'] {
       ctx.emit({ type: 'vault-changed', vault: vault.name });
       return result;
     },
+    ...importFileApi(ctx),
     rotate: async ({ vault: vaultName, name, environment, value, generate, rotator, graceDays, note }) => {
       const vault = await ctx.vault(vaultName);
       if ([value, generate, rotator].filter((x) => x !== undefined).length !== 1) throw new TesseraError('INVALID_INPUT', 'Type a new value, choose how to generate one, or use the rotator');

@@ -130,21 +130,32 @@ export interface ImportResult {
   readonly unchanged: string[];
 }
 
+/** One secret to import; the metadata is given to secrets the import creates, never changed on existing ones. */
+export interface ImportEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly description?: string;
+  readonly tags?: readonly string[];
+  readonly service?: string;
+}
+
 /**
  * Imports all entries in one edit; a value equal to the current one adds no version.
- * `source` says where they came from, for the audit event ('file', 'stdin', 'desktop').
+ * `source` says where they came from, for the audit event ('file', 'stdin', 'desktop', or
+ * the format, such as 'kdbx').
  */
-export async function importEntries(vault: Vault, env: string, entries: readonly { key: string; value: string }[], source = 'file'): Promise<ImportResult> {
+export async function importEntries(vault: Vault, env: string, entries: readonly ImportEntry[], source = 'file'): Promise<ImportResult> {
   entries.forEach((e) => assertSecretName(e.key));
   const { environment, values } = await vault.environment(env);
   vault.assertMayWrite(environment.id, `values in ${env}`);
   vault.assertMayWrite(vault.metaScopeId, 'secrets');
   const imported = await vault.edit((author) => {
     const result: ImportResult = { added: [], updated: [], unchanged: [] };
-    for (const { key, value } of entries) {
+    for (const { key, value, description, tags, service } of entries) {
       let secret = vault.meta.secretByName(key);
       if (!secret) {
-        secret = vault.meta.createSecret(newId(vault.session), { name: key }, author);
+        const fields = { name: key, ...(description ? { description } : {}), ...(tags?.length ? { tags } : {}), ...(service ? { service } : {}) };
+        secret = vault.meta.createSecret(newId(vault.session), fields, author);
         result.added.push(key);
       } else if (values.current(secret.id)?.value === value) {
         result.unchanged.push(key);

@@ -20,6 +20,7 @@ export const actionLabels: Record<AuditAction, string> = {
   'secret-deleted': 'Deleted',
   'policy-changed': 'Changed policy of',
   import: 'Imported',
+  'import-preview': 'Previewed an import',
   export: 'Exported',
   inject: 'Injected',
   run: 'Ran a command with',

@@ -33,7 +33,7 @@ function Palette({ close, go, open }: { close: () => void; go: (s: Screen) => vo
     const q = query.toLowerCase().trim();
     const actions: Command[] = [
       { id: 'add', label: 'Add secret', run: () => (go('secrets'), open({ kind: 'add' })) },
-      { id: 'import', label: 'Import .env file', run: () => (go('secrets'), open({ kind: 'import' })) },
+      { id: 'import', label: 'Import a file', run: () => (go('secrets'), open({ kind: 'import' })) },
       { id: 'create-vault', label: 'Create vault', run: () => open({ kind: 'create-vault' }) },
       { id: 'join', label: 'Join vault with an invite code', run: () => open({ kind: 'join' }) },
       ...(['secrets', 'members', 'activity', 'health', 'settings'] as const).map((s) => ({ id: `go-${s}`, label: `Go to ${s[0]!.toUpperCase()}${s.slice(1)}`, run: () => go(s) })),

@@ -12,16 +12,21 @@ function seeded() {
   return { f, v };
 }
 
+/** Opens the import dialog on development and gives it a file with one new, one changed and one equal value. */
+async function importDialogWith(fileName: string) {
+  const { f, v } = seeded();
+  const user = userEvent.setup();
+  renderApp();
+  await user.click(await screen.findByRole('button', { name: 'Import' }));
+  const dialog = screen.getByRole('dialog', { name: 'Import secrets' });
+  await user.selectOptions(within(dialog).getByLabelText('Environment'), 'development');
+  await user.upload(within(dialog).getByLabelText('Choose file'), new File(['STRIPE_KEY=sk_test_2\nSAME=same\nNEW_ONE=hello\n'], fileName, { type: 'text/plain' }));
+  return { f, v, user, dialog };
+}
+
 describe('import a .env file', () => {
   it('previews which keys are new and which already set, writes only on confirm, then says what changed', async () => {
-    const { f, v } = seeded();
-    const user = userEvent.setup();
-    renderApp();
-    await user.click(await screen.findByRole('button', { name: 'Import' }));
-    const dialog = screen.getByRole('dialog', { name: 'Import .env file' });
-    await user.selectOptions(within(dialog).getByLabelText('Environment'), 'development');
-    const file = new File(['STRIPE_KEY=sk_test_2\nSAME=same\nNEW_ONE=hello\n'], '.env', { type: 'text/plain' });
-    await user.upload(within(dialog).getByLabelText('Choose .env file'), file);
+    const { f, v, user, dialog } = await importDialogWith('.env');
 
     const preview = await within(dialog).findByRole('region', { name: 'Import preview' });
     expect(within(preview).getByRole('list', { name: 'Will be added' }).textContent).toBe('NEW_ONE');
@@ -42,7 +47,7 @@ describe('import a .env file', () => {
     const user = userEvent.setup();
     renderApp();
     await user.click(await screen.findByRole('button', { name: 'Import' }));
-    const dialog = screen.getByRole('dialog', { name: 'Import .env file' });
+    const dialog = screen.getByRole('dialog', { name: 'Import secrets' });
     const file = new File(['GOOD=1\nthis line is not dotenv\n'], 'bad.env');
     const zone = dialog.querySelector('.dropzone')!;
     fireEvent.drop(zone, { dataTransfer: { files: [file] } });
@@ -50,6 +55,35 @@ describe('import a .env file', () => {
     expect(alert.dataset.code).toBe('DOTENV_SYNTAX');
     expect(alert.textContent).toMatch(/line 2/);
     expect((within(dialog).getByRole('button', { name: 'Import' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe("import another tool's export", () => {
+  it('detects the format in main, asks for the password, previews added / updated / unchanged, writes only on confirm', async () => {
+    const { f, v, user, dialog } = await importDialogWith('team.kdbx');
+    await waitFor(() => expect((within(dialog).getByLabelText('Format') as HTMLSelectElement).value).toBe('auto'));
+    expect(f.callsOf('secrets.importPreview')).toEqual([]);
+
+    await user.type(within(dialog).getByLabelText(/^Password/), 'nope');
+    await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
+    expect((await within(dialog).findByRole('alert')).dataset.code).toBe('IMPORT_WRONG_PASSWORD');
+
+    await user.clear(within(dialog).getByLabelText(/^Password/));
+    await user.type(within(dialog).getByLabelText(/^Password/), 'pw');
+    await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
+    const preview = await within(dialog).findByRole('region', { name: 'Import preview' });
+    expect(within(preview).getByText(/Read as KeePass/)).toBeTruthy();
+    expect(within(preview).getByRole('list', { name: 'Will be added' }).textContent).toBe('NEW_ONE');
+    expect(within(preview).getByRole('list', { name: 'Will be updated' }).textContent).toBe('STRIPE_KEY');
+    expect(within(preview).getByRole('list', { name: 'Unchanged' }).textContent).toBe('SAME');
+    const [sent] = f.callsOf('secrets.importFilePreview').slice(-1) as [Record<string, unknown>];
+    expect(sent).toMatchObject({ vault: 'v1', environment: 'development', fileName: 'team.kdbx', password: 'pw' });
+    expect(sent.format).toBeUndefined();
+    expect(v.secrets.has('NEW_ONE')).toBe(false);
+
+    await user.click(within(dialog).getByRole('button', { name: 'Import 2 secrets' }));
+    expect(await within(dialog).findByText('Imported into development: 1 added, 1 updated, 1 unchanged.')).toBeTruthy();
+    expect(v.secrets.get('NEW_ONE')!.values.get('development')!.at(-1)!.value).toBe('hello');
   });
 });
 

@@ -8,6 +8,8 @@
 import { schemaFor, type Method } from '../../src-shared/api/schemas';
 import { createApiClient, type Reply, type TesseraBridge } from '../../src-shared/api/transport';
 import type {
+  ImportFilePlan,
+  ImportFormat,
   Alert,
   AppEvent,
   ClipboardStatus,
@@ -368,6 +370,27 @@ export class FakeTessera {
           this.addVersion(v, s, req.environment, entries.get(name)!, 'imported');
         }
         this.record({ action: 'import', vaultId: v.id, vault: v.name, environment: req.environment, secrets: [...added, ...updated, ...unchanged], detail: { added: added.length, updated: updated.length, unchanged: unchanged.length } });
+        const result: ImportResult = { added, updated, unchanged };
+        return result;
+      }
+      case 'secrets.importFilePreview':
+      case 'secrets.importFileApply': {
+        // The fake reads every format as NAME=value lines; a .kdbx opens with the password "pw".
+        const v = this.vault(req.vault);
+        const name = req.fileName as string;
+        if (name.endsWith('.kdbx') && req.password !== 'pw') refuse('IMPORT_WRONG_PASSWORD', 'The KeePass database did not open with that password: nothing imported');
+        const format = (req.format as ImportFormat | undefined) ?? (name.endsWith('.kdbx') ? 'kdbx' : 'doppler-json');
+        const { added, updated, unchanged, entries } = this.importPlan(v, req.environment, atob(req.data as string));
+        if (method === 'secrets.importFilePreview') {
+          this.record({ action: 'import-preview', vaultId: v.id, vault: v.name, environment: req.environment, secrets: [...updated, ...unchanged] });
+          const plan: ImportFilePlan = { format, added, updated, unchanged, skipped: [] };
+          return plan;
+        }
+        for (const n of [...added, ...updated]) {
+          const s = v.secrets.get(n) && v.secrets.get(n)!.status !== 'deleted' ? v.secrets.get(n)! : this.addSecret(v, n, {});
+          this.addVersion(v, s, req.environment, entries.get(n)!, 'import');
+        }
+        this.record({ action: 'import', vaultId: v.id, vault: v.name, environment: req.environment, secrets: [...added, ...updated, ...unchanged] });
         const result: ImportResult = { added, updated, unchanged };
         return result;
       }

@@ -11,7 +11,7 @@ export const CHANNELS = { invoke: 'tessera:invoke', event: 'tessera:event' } as 
 export const API_METHODS = {
   session: ['status', 'setup', 'unlock', 'lock', 'touch'],
   vaults: ['list', 'create', 'sync', 'setRelay'],
-  secrets: ['list', 'get', 'reveal', 'set', 'update', 'history', 'remove', 'importPreview', 'importApply', 'rotate', 'rollback', 'retire', 'restore', 'setPolicy', 'setRotator'],
+  secrets: ['list', 'get', 'reveal', 'set', 'update', 'history', 'remove', 'importPreview', 'importApply', 'importFilePreview', 'importFileApply', 'rotate', 'rollback', 'retire', 'restore', 'setPolicy', 'setRotator'],
   clipboard: ['copy', 'clear', 'status'],
   members: ['list', 'invite', 'join', 'completeJoins', 'pending', 'approve', 'remove'],
   tokens: ['list', 'create', 'revoke'],

@@ -5,7 +5,7 @@
  * rather than dropped, so a typo in the UI fails loudly in tests.
  */
 import { z } from 'zod';
-import type { Domain, TesseraApi } from './types';
+import { IMPORT_FORMATS, type Domain, type TesseraApi } from './types';
 
 const name = z.string().min(1).max(256);
 const vault = z.string().min(1).max(256);
@@ -15,6 +15,16 @@ const value = z.string().max(256 * 1024);
 const tags = z.array(z.string().min(1).max(64)).max(32);
 const role = z.enum(['admin', 'editor', 'viewer']);
 const none = z.undefined();
+// Another tool's export (up to the CLI's 16 MiB, in base64) and how to open it.
+const importFile = z.strictObject({
+  vault,
+  environment,
+  fileName: z.string().min(1).max(255),
+  data: z.string().max(Math.ceil((16 * 1024 * 1024) / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/),
+  format: z.enum(IMPORT_FORMATS).optional(),
+  password: z.string().max(4096).optional(),
+  map: z.string().max(1024).optional(),
+});
 const auditQuery = {
   vault: z.string().max(256).optional(),
   secret: z.string().max(256).optional(),
@@ -60,6 +70,8 @@ export const requestSchemas = {
     remove: z.strictObject({ vault, name }),
     importPreview: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
     importApply: z.strictObject({ vault, environment, text: z.string().max(4 * 1024 * 1024) }),
+    importFilePreview: importFile,
+    importFileApply: importFile,
     rotate: z.strictObject({
       vault,
       name,

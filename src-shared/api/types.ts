@@ -122,6 +122,37 @@ export interface ImportPreview {
   readonly existing: readonly string[];
 }
 
+/** The formats another tool's export may be in (`tessera import --from`). */
+export const IMPORT_FORMATS = [
+  'dotenv',
+  'dotenvx',
+  'kdbx',
+  'keepassxc-csv',
+  'bitwarden-json',
+  '1pux',
+  '1password-csv',
+  'infisical-json',
+  'infisical-csv',
+  'doppler-json',
+  'doppler-csv',
+  'csv',
+] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/**
+ * What importing another tool's export would do. Unlike ImportPreview it compares values
+ * (updated / unchanged), so main records the preview in the audit log as the CLI's does.
+ */
+export interface ImportFilePlan {
+  /** The format read: the one chosen, or the one detected from the file. */
+  readonly format: ImportFormat;
+  readonly added: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: readonly string[];
+  /** Entries not imported and why (attachments, passkeys, empty values…); never a value. */
+  readonly skipped: readonly { readonly index: number; readonly title: string; readonly why: string }[];
+}
+
 /** What an import did: keys added, given a new value, or left as they were. */
 export interface ImportResult {
   readonly added: readonly string[];
@@ -298,6 +329,9 @@ export interface TesseraApi {
     remove(req: Req<'secrets', 'remove'>): Promise<void>;
     importPreview(req: Req<'secrets', 'importPreview'>): Promise<ImportPreview>;
     importApply(req: Req<'secrets', 'importApply'>): Promise<ImportResult>;
+    /** Another tool's export (format chosen, or detected from the file), previewed; nothing written. */
+    importFilePreview(req: Req<'secrets', 'importFilePreview'>): Promise<ImportFilePlan>;
+    importFileApply(req: Req<'secrets', 'importFileApply'>): Promise<ImportResult>;
     /** A new value, typed or generated in main (the generated value is not returned: reveal it). */
     rotate(req: Req<'secrets', 'rotate'>): Promise<VersionInfo>;
     /** Saves an earlier version's value as a new version. */

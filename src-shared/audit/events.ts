@@ -23,6 +23,7 @@ export type AuditAction =
   | 'secret-deleted'
   | 'policy-changed'
   | 'import'
+  | 'import-preview'
   | 'export'
   | 'inject'
   | 'run'

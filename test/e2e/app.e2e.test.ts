@@ -146,9 +146,9 @@ describe('the desktop app in Chromium', () => {
     await createVault(page, 'acme');
     await addSecret(page, 'DATABASE_URL', 'development', 'postgres://old');
     await page.getByRole('button', { name: 'Import' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Import .env file' });
+    const dialog = page.getByRole('dialog', { name: 'Import secrets' });
     await dialog.getByLabel('Environment').selectOption('development');
-    await dialog.getByLabel('Choose .env file').setInputFiles({
+    await dialog.getByLabel('Choose file').setInputFiles({
       name: '.env',
       mimeType: 'text/plain',
       buffer: Buffer.from('# local settings\nDATABASE_URL=postgres://new\nREDIS_URL="redis://localhost:6379"\nexport SENTRY_DSN=https://key@sentry.example/1\n'),
