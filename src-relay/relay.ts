@@ -259,9 +259,17 @@ export function createRelay(options: RelayOptions): Relay {
     metrics.noticeResumes.inc();
     storage.memberships.forget();
     for (const [vaultKey, subs] of subscribers) {
-      for (const sub of subs.values()) void sub.catchUp().catch(() => undefined);
+      const vaultId = [...subs.values()][0]!.vaultId;
+      storage.scopes(vaultId).then(
+        (scopes) => {
+          for (const sub of subscribers.get(vaultKey)?.values() ?? []) void sub.catchUp(scopes).catch(() => undefined);
+        },
+        () => {
+          for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.resubscribe('missed deliveries: resubscribe');
+        },
+      );
       // A membership change may be among what was missed: the clients look (they pull the log).
-      void announceHead([...subs.values()][0]!.vaultId, vaultKey).catch(() => undefined);
+      void announceHead(vaultId, vaultKey).catch(() => undefined);
     }
   }
 

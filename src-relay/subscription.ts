@@ -15,7 +15,7 @@
  */
 import { toHex } from '../src-shared/crypto/bytes';
 import { encodeRelayMessage, type Cursor } from '../src-shared/protocol/messages';
-import type { RelayStorage } from './storage';
+import type { RelayStorage, ScopeState } from './storage';
 
 /** What a subscription needs from its socket. */
 export interface Outbox {
@@ -128,11 +128,11 @@ export class Subscription {
   /**
    * Looks for what the store holds past what the client has, in every scope, and fills it:
    * after this process may have missed deliveries of other relay processes (its notice
-   * connection to the database dropped).
+   * connection to the database dropped). `scopes`: the vault's, read once for all its subscriptions.
    */
-  async catchUp(): Promise<void> {
+  async catchUp(scopes?: readonly ScopeState[]): Promise<void> {
     if (!this.live || !this.running) return;
-    for (const scope of await this.storage.scopes(this.vaultId)) {
+    for (const scope of scopes ?? (await this.storage.scopes(this.vaultId))) {
       const scopeKey = toHex(scope.scopeId);
       if (scope.lastSeq > (this.has.get(scopeKey) ?? 0) && !this.repairing.has(scopeKey)) {
         this.repairing.set(scopeKey, []);
