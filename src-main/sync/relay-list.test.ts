@@ -1,11 +1,15 @@
 // A vault's relay as a list: connecting moves past relays that do not answer, starts with the
 // one that answered last, and a list that keeps the first relay keeps what was synced.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { newIdentity, startTestRelay } from '../../test/helpers/relay-client';
 import { RelayClient } from './relay-client';
-import { checkRelayUrls } from './sync-state';
+import { profilePaths } from '../profile/paths';
+import { checkRelayUrls, readSyncState, scopeSync, setVaultRelay, writeSyncState } from './sync-state';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -47,6 +51,24 @@ describe('relay lists', () => {
     const second = await RelayClient.connect(list, nodeSuite, signer, { timeoutMs: 2_000 });
     expect([second.url, attempts]).toEqual([relay.url, 1]);
     second.close();
+  });
+
+  it('keeps what was synced when a list keeps the first relay, and starts over when the first changes', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'tessera-relay-list-'));
+    closers.push(() => rm(home, { recursive: true, force: true }));
+    const vaultId = 'ab'.repeat(16);
+    await mkdir(profilePaths(home).vault(vaultId), { recursive: true });
+    await setVaultRelay(home, vaultId, 'ws://a:1');
+    const state = (await readSyncState(home, vaultId))!;
+    scopeSync(state, 'cd'.repeat(16)).cursor = 7;
+    await writeSyncState(home, vaultId, state);
+    // Another process of the same relay data added: the cursor stays.
+    await setVaultRelay(home, vaultId, 'ws://a:1,ws://b:2');
+    expect((await readSyncState(home, vaultId))!.scopes.get('cd'.repeat(16))?.cursor).toBe(7);
+    // Another relay first: maybe other data, so from the beginning.
+    await setVaultRelay(home, vaultId, 'ws://b:2,ws://a:1');
+    const moved = (await readSyncState(home, vaultId))!;
+    expect([moved.relay, moved.scopes.size]).toEqual(['ws://b:2,ws://a:1', 0]);
   });
 
   it('says RELAY_UNREACHABLE when none answers', async () => {
