@@ -187,6 +187,19 @@ describe('Desktop API', () => {
     expect((await failure('secrets.importFilePreview', { ...req, fileName: 'x.bin', data: Buffer.from([0xff, 0xfe]).toString('base64') })).code).toBe('INVALID_INPUT');
   });
 
+  it('imports a CSV of any layout from the dialog through its column mapping', async () => {
+    await call('session.setup', { name: 'Ada', useKeychain: true });
+    await call('vaults.create', { name: 'acme' });
+    const csv = `Service,Key,Why\nStripe live,${VALUE},payments webhook\n`;
+    const req = { vault: 'acme', environment: 'production', fileName: 'keys.csv', format: 'csv', data: Buffer.from(csv).toString('base64') };
+    expect((await failure('secrets.importFilePreview', req)).code).toBe('INVALID_INPUT'); // no mapping, no guess
+    const mapped = { ...req, map: 'name=Service,value=Key,description=Why' };
+    expect(await call('secrets.importFilePreview', mapped)).toEqual({ format: 'csv', added: ['STRIPE_LIVE'], updated: [], unchanged: [], skipped: [] });
+    expect(await call('secrets.importFileApply', mapped)).toEqual({ added: ['STRIPE_LIVE'], updated: [], unchanged: [] });
+    expect(await call('secrets.get', { vault: 'acme', name: 'STRIPE_LIVE' })).toMatchObject({ description: expect.stringContaining('payments webhook') });
+    expect(await call('secrets.reveal', { vault: 'acme', name: 'STRIPE_LIVE', environment: 'production' })).toEqual({ value: VALUE });
+  });
+
   it('refuses malformed requests with INVALID_INPUT, without echoing them', async () => {
     await call('session.setup', { name: 'Ada', useKeychain: true });
     expect((await failure('secrets.nope', {})).code).toBe('INVALID_INPUT');

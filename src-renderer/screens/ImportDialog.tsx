@@ -30,6 +30,7 @@ const FORMAT_CHOICES: readonly (readonly [FormatChoice, string])[] = [
   ['infisical-csv', 'Infisical CSV'],
   ['doppler-json', 'Doppler JSON'],
   ['doppler-csv', 'Doppler CSV'],
+  ['csv', 'Other CSV (choose its columns)'],
 ];
 const LABELS = new Map<string, string>(FORMAT_CHOICES);
 
@@ -63,6 +64,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
   const [environment, setEnvironment] = useState(readable.includes(chosenEnv) ? chosenEnv : (readable[0] ?? ''));
   const [file, setFile] = useState<{ name: string; text: string; bytes: Uint8Array } | null>(null);
   const [format, setFormat] = useState<FormatChoice>('');
+  // A generic CSV's columns, as `tessera import --map` takes them.
+  const [columns, setColumns] = useState('name=Title,value=Password,description=Notes');
   const [password, setPassword] = useState('');
   const [plan, setPlan] = useState<ImportFilePlan | null>(null);
   const [preview, setPreview] = useState<ImportPreview | null>(null);
@@ -102,6 +105,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       data: toBase64(file!.bytes),
       ...(format !== 'auto' && format !== '' ? { format } : {}),
       ...(password !== '' ? { password } : {}),
+      ...(format === 'csv' ? { map: columns.trim() } : {}),
     };
   }
 
@@ -191,6 +195,12 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
               void previewFile();
             }}
           >
+            {format === 'csv' ? (
+              <label>
+                Columns (name=, value=, and optionally description=, tags=, url=)
+                <input type="text" spellCheck={false} value={columns} onChange={(e) => setColumns(e.target.value)} />
+              </label>
+            ) : null}
             <label>
               Password, or dotenvx private key (if the file has one)
               <input type="password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />

@@ -85,6 +85,21 @@ describe("import another tool's export", () => {
     expect(await within(dialog).findByText('Imported into development: 1 added, 1 updated, 1 unchanged.')).toBeTruthy();
     expect(v.secrets.get('NEW_ONE')!.values.get('development')!.at(-1)!.value).toBe('hello');
   });
+
+  it('asks which columns a CSV of another layout has, and sends them with the file', async () => {
+    const { f, user, dialog } = await importDialogWith('keys.csv');
+    await user.selectOptions(within(dialog).getByLabelText('Format'), 'csv');
+    const columns = within(dialog).getByLabelText(/^Columns/) as HTMLInputElement;
+    expect(columns.value).toBe('name=Title,value=Password,description=Notes');
+    await user.clear(columns);
+    await user.type(columns, 'name=Service,value=Key');
+    await user.click(within(dialog).getByRole('button', { name: 'Preview' }));
+    await within(dialog).findByRole('region', { name: 'Import preview' });
+    expect(f.callsOf('secrets.importFilePreview').at(-1)).toMatchObject({ fileName: 'keys.csv', format: 'csv', map: 'name=Service,value=Key' });
+    // Other formats send no mapping.
+    await user.selectOptions(within(dialog).getByLabelText('Format'), 'doppler-json');
+    expect(within(dialog).queryByLabelText(/^Columns/)).toBeNull();
+  });
 });
 
 describe('add and edit', () => {
