@@ -264,7 +264,9 @@ describe('the desktop app in Chromium', () => {
       expect(await approveButton.isDisabled()).toBe(true);
       await request.getByLabel('Last group Bob read').fill(bobFingerprint.split(/\s+/).at(-1)!);
       await approveButton.click();
-      await visible(ada.page.getByRole('listitem', { name: 'Bob' }), 20_000);
+      // Exact: 'Bob' alone would also match the request's own item ("Request from Bob"),
+      // which is there before the approval is done, and Bob would check too early.
+      await visible(ada.page.getByRole('listitem', { name: 'Bob', exact: true }), 20_000);
 
       // Bob checks, the vault arrives, the secret is there and he can read it.
       await join.getByRole('button', { name: 'Check for approval' }).click();
