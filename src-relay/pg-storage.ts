@@ -194,25 +194,24 @@ async function migrate(pool: Pool): Promise<void> {
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock
 
 /** Runs `fn` in one transaction (READ COMMITTED, row locks), again on a deadlock or serialisation failure. */
-async function transaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+function transaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  return retried(async () => {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
-      c.release();
       return out;
     } catch (e) {
       await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
       c.release();
-      if (!RETRYABLE.has((e as { code?: string }).code ?? '') || attempt >= RETRIES) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
     }
-  }
+  });
 }
 
-/** `fn` (one statement, its own transaction), again on a deadlock or serialisation failure. */
+/** `fn` (one statement, or one transaction), again on a deadlock or serialisation failure. */
 async function retried<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -247,7 +246,6 @@ async function charge(c: PoolClient, vaultId: Uint8Array, charges: readonly Char
   for (const k of keys) await c.query('UPDATE key_usage SET stored_bytes = stored_bytes + $1 WHERE public_key = $2', [k.bytes, b(k.key)]);
   return undefined;
 }
-
 
 /** A notice as another relay process sent it; undefined when it is not one of ours. */
 export function parseNotice(payload: string): { origin: string; notice: Notice } | undefined {

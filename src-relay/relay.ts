@@ -98,9 +98,9 @@ export function createRelay(options: RelayOptions): Relay {
   let refused = 0;
   let closing: Promise<void> | undefined;
   const metrics = new RelayMetrics({
-    connections: () => sessions.size,
-    authenticated: () => [...sessions].filter((s) => s.authenticated).length,
-    subscriptions: () => [...subscribers.values()].reduce((n, subs) => n + subs.size, 0),
+    connections: () => stats().connections,
+    authenticated: () => stats().authenticated,
+    subscriptions: () => stats().subscriptions,
   });
   // What other relay processes on the same database store, for this one's subscribers.
   const feed = new RemoteFeed(storage, {
@@ -109,9 +109,7 @@ export function createRelay(options: RelayOptions): Relay {
       metrics.fanOutLag.observe(Math.max(0, Date.now() - at) / 1000);
       deliver(vaultId, scopeId, seq, bytes, undefined, 'remote');
     },
-    failed: (vaultKey) => {
-      for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.resubscribe('missed a delivery: resubscribe');
-    },
+    failed: (vaultKey) => resubscribeAll(vaultKey, 'missed a delivery: resubscribe'),
   });
   const ready = storage.listen ? storage.listen({ notice: onNotice, resumed: catchUp }) : Promise.resolve();
   ready.catch(() => undefined); // the caller awaits it
@@ -243,6 +241,11 @@ export function createRelay(options: RelayOptions): Relay {
     for (const other of subscribers.get(toHex(vaultId))?.keys() ?? []) if (other !== except) other.sendLive(news);
   }
 
+  /** Drops the vault's subscribers here: they may have missed deliveries, and resume from their cursors. */
+  function resubscribeAll(vaultKey: string, reason: string): void {
+    for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.resubscribe(reason);
+  }
+
   function onNotice(n: Notice): void {
     if (n.kind === 'update') return feed.notice(n);
     // Another process appended to the log: what this one knows of the vault's members is stale.
@@ -262,11 +265,9 @@ export function createRelay(options: RelayOptions): Relay {
       const vaultId = [...subs.values()][0]!.vaultId;
       storage.scopes(vaultId).then(
         (scopes) => {
-          for (const sub of subscribers.get(vaultKey)?.values() ?? []) void sub.catchUp(scopes).catch(() => undefined);
+          for (const sub of subscribers.get(vaultKey)?.values() ?? []) sub.catchUp(scopes);
         },
-        () => {
-          for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.resubscribe('missed deliveries: resubscribe');
-        },
+        () => resubscribeAll(vaultKey, 'missed deliveries: resubscribe'),
       );
       // A membership change may be among what was missed: the clients look (they pull the log).
       void announceHead(vaultId, vaultKey).catch(() => undefined);
@@ -299,7 +300,7 @@ export function createRelay(options: RelayOptions): Relay {
       // The push is durable and gets its ack; subscribers must not go on past a gap, so they
       // reconnect and resume from their cursors.
       log(`relay: INTERNAL: ${(e as Error)?.name ?? 'Error'} while delivering`);
-      for (const other of subscribers.get(vaultKey)?.keys() ?? []) other.close(CLOSE.tryAgainLater, 'missed a delivery: resubscribe');
+      resubscribeAll(vaultKey, 'missed a delivery: resubscribe');
     }
   }
 
@@ -336,6 +337,14 @@ export function createRelay(options: RelayOptions): Relay {
   }, limits.pingIntervalMs);
   heartbeat.unref();
 
+  function stats(): RelayStats {
+    let subscriptions = 0;
+    for (const subs of subscribers.values()) subscriptions += subs.size;
+    let authenticated = 0;
+    for (const s of sessions) if (s.authenticated) authenticated++;
+    return { connections: sessions.size, authenticated, subscriptions, accepted, refused };
+  }
+
   async function shutDown(): Promise<void> {
     for (const server of servers) server.off('upgrade', onUpgrade);
     clearInterval(heartbeat);
@@ -360,12 +369,6 @@ export function createRelay(options: RelayOptions): Relay {
       closing ??= shutDown();
       return closing;
     },
-    stats() {
-      let subscriptions = 0;
-      for (const subs of subscribers.values()) subscriptions += subs.size;
-      let authenticated = 0;
-      for (const s of sessions) if (s.authenticated) authenticated++;
-      return { connections: sessions.size, authenticated, subscriptions, accepted, refused };
-    },
+    stats,
   };
 }

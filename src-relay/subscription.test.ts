@@ -177,7 +177,7 @@ describe('Subscription live', () => {
     const { sub, box } = await liveSub();
     await commit();
     await commit();
-    await sub.catchUp();
+    sub.catchUp(await storage.scopes(author.vaultId));
     await settle();
     expect(seqsOf(box.got)).toEqual(['synced', 1, 2]);
   });

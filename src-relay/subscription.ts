@@ -130,9 +130,9 @@ export class Subscription {
    * after this process may have missed deliveries of other relay processes (its notice
    * connection to the database dropped). `scopes`: the vault's, read once for all its subscriptions.
    */
-  async catchUp(scopes?: readonly ScopeState[]): Promise<void> {
+  catchUp(scopes: readonly ScopeState[]): void {
     if (!this.live || !this.running) return;
-    for (const scope of scopes ?? (await this.storage.scopes(this.vaultId))) {
+    for (const scope of scopes) {
       const scopeKey = toHex(scope.scopeId);
       if (scope.lastSeq > (this.has.get(scopeKey) ?? 0) && !this.repairing.has(scopeKey)) {
         this.repairing.set(scopeKey, []);
@@ -173,14 +173,7 @@ export class Subscription {
       for (let pass = 0; pass < MAX_PASSES && this.running; pass++) {
         await this.backfillScope(scopeId);
         if (!this.running) return;
-        const held = (this.repairing.get(scopeKey) ?? []).sort((a, z) => a.seq - z.seq);
-        const left: Held[] = [];
-        for (const h of held) {
-          const has = this.has.get(scopeKey) ?? 0;
-          if (h.seq <= has) continue;
-          if (h.seq === has + 1 && left.length === 0) this.sendHeld(h);
-          else left.push(h);
-        }
+        const left = this.release(this.repairing.get(scopeKey) ?? []);
         // From the check to here nothing awaits: no delivery can slip past the held ones.
         if (left.length === 0) {
           this.repairing.delete(scopeKey);
@@ -241,19 +234,28 @@ export class Subscription {
 
   /** Sends held deliveries that follow on from what the client has; false on a gap. */
   private releaseHeld(): boolean {
-    // In seq order: deliveries from other relay processes may have come in out of order.
-    const held = this.held.sort((a, z) => a.seq - z.seq);
     const complete = !this.overflowed;
+    const left = this.release(this.held);
     this.held = [];
     this.heldBytes = 0;
     this.overflowed = false;
-    for (const h of held) {
+    return complete && left.length === 0;
+  }
+
+  /**
+   * Sends, in seq order, the held deliveries that follow on from what the client has, up to
+   * the first gap, and returns those from the gap on. In order, because deliveries from
+   * other relay processes may come in out of order; a jump means one is still unread, since
+   * envelopes of one scope are delivered in order.
+   */
+  private release(held: Held[]): Held[] {
+    const left: Held[] = [];
+    for (const h of held.sort((a, z) => a.seq - z.seq)) {
       const has = this.has.get(h.scopeKey) ?? 0;
       if (h.seq <= has) continue;
-      // Envelopes of one scope are delivered in order, so a jump means one is still unread.
-      if (h.seq !== has + 1) return false;
-      this.sendHeld(h);
+      if (h.seq === has + 1 && left.length === 0) this.sendHeld(h);
+      else left.push(h);
     }
-    return complete;
+    return left;
   }
 }

@@ -45,19 +45,10 @@ export interface DueOptions {
   readonly timeZone?: string;
 }
 
-/** May this profile write the environment? (A viewer's scheduled run has nothing to rotate there.) */
-function writable(vault: Vault, scopeId: string): boolean {
-  try {
-    vault.assertMayWrite(scopeId, 'values');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** What is due with a rotator, in one vault, in the environments this profile may write. */
 async function dueIn(vault: Vault, clock: RotationClock): Promise<{ secret: string; environment: string; state: RotationState; rotator: string }[]> {
-  const scopes = (await vault.readableEnvironments()).filter((s) => writable(vault, s.environment.id));
+  // Only environments this profile may write: a viewer's scheduled run has nothing to rotate there.
+  const scopes = (await vault.readableEnvironments()).filter((s) => vault.mayWrite(s.environment.id));
   const defaults = vault.meta.rotationDefaults();
   const out = [];
   for (const secret of vault.meta.secrets()) {

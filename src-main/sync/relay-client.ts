@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import type { CryptoSuite } from '../../src-shared/crypto/suite';
 import type { SigningKey } from '../../src-shared/envelope/envelope';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
+import { relayUrls } from './sync-state';
 import {
   authMessage, decodeRelayMessage, encodeClientMessage,
   type ClientMessage, type RelayMessage,
@@ -54,7 +55,7 @@ export class RelayClient {
    * error) or RELAY_REJECTED.
    */
   static async connect(relays: string, suite: CryptoSuite, signer: SigningKey, opts: RelayClientOptions = {}): Promise<RelayClient> {
-    const list = relays.split(',');
+    const list = relayUrls(relays);
     const start = Math.max(0, list.indexOf(lastAnswered.get(relays) ?? ''));
     let failure: unknown;
     for (let i = 0; i < list.length; i++) {

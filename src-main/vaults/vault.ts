@@ -60,15 +60,20 @@ export class Vault {
     return this.log;
   }
 
+  /** Whether the membership log lets this profile write the scope (a vault from before sharing: always). */
+  mayWrite(scopeId: string): boolean {
+    const state = this.log?.state;
+    return !state || canWrite(state, this.session.signingKey.publicKey, scopeId);
+  }
+
   /**
    * Throws NO_ACCESS unless the membership log lets this profile write the scope (a viewer
    * writes nothing; an editor only what it reads). The relay and other members would refuse
    * the change anyway; refusing it here keeps it from being made at all.
    */
   assertMayWrite(scopeId: string, what: string): void {
-    const state = this.log?.state;
-    if (state && !canWrite(state, this.session.signingKey.publicKey, scopeId)) {
-      const role = currentMember(state, this.session.signingKey.publicKey)?.role ?? 'not a member';
+    if (!this.mayWrite(scopeId)) {
+      const role = currentMember(this.log!.state, this.session.signingKey.publicKey)?.role ?? 'not a member';
       throw new TesseraError('NO_ACCESS', `You cannot change ${what} in this vault (your role: ${role})`);
     }
   }

@@ -28,6 +28,13 @@ export async function cliProfile(name: string): Promise<CliProfile> {
   return p;
 }
 
+/** A relay process on `db` (startRelay's options), killed after the test. */
+export async function relayOn(db: string, opts: Parameters<typeof startRelay>[1] = {}): Promise<RelayProcess> {
+  const relay = await startRelay(db, opts);
+  onCleanup(() => relay.kill('SIGKILL'));
+  return relay;
+}
+
 /**
  * A relay process (with `args`) on its own database in a fresh folder (or, `on: 'postgres'`,
  * a fresh PostgreSQL database of TESSERA_TEST_PG); killed and removed after the test.
@@ -38,7 +45,5 @@ export async function relayInFolder(prefix: string, args: string[] = [], on: 'sq
   const pg = on === 'postgres' ? await freshPgDatabase() : undefined;
   if (pg) onCleanup(pg.drop);
   const db = pg?.url ?? join(dir, 'relay.db');
-  const relay = await startRelay(db, { args });
-  onCleanup(() => relay.kill('SIGKILL'));
-  return { relay, dir, db };
+  return { relay: await relayOn(db, { args }), dir, db };
 }

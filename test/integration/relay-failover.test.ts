@@ -10,21 +10,15 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, cliEnv, fingerprintIn, type CliProfile } from '../helpers/cli';
-import { cliProfile, onCleanup } from '../helpers/cleanup';
+import { cliProfile, onCleanup, relayOn } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
 import { startPgCluster } from '../helpers/pg-cluster';
-import { startRelay, type RelayProcess } from '../helpers/relay';
+import type { RelayProcess } from '../helpers/relay';
 import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
 
 const { Client } = createRequire(import.meta.url)('pg') as typeof import('pg');
 const VAULT = 'payments';
 const N = 14;
-
-async function relayOn(db: string, opts: Parameters<typeof startRelay>[1] = {}): Promise<RelayProcess> {
-  const relay = await startRelay(db, opts);
-  onCleanup(() => relay.kill('SIGKILL'));
-  return relay;
-}
 
 function watch(p: CliProfile): { stop(): Promise<number | null>; log(): string } {
   const child = spawn(process.execPath, [CLI_PATH, 'sync', '--vault', VAULT, '--watch'], { env: cliEnv(p.home), stdio: ['ignore', 'ignore', 'pipe'] });

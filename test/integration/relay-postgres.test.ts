@@ -7,19 +7,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cliProfile, onCleanup } from '../helpers/cleanup';
+import { cliProfile, onCleanup, relayOn } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { startRelay, type RelayProcess } from '../helpers/relay';
 import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
 import { fingerprintIn } from '../helpers/cli';
 
 const SECRETS = ['STRIPE_KEY', 'sk_live_postgres_relay_4242', 'webhook signing secret', 'payments', 'production', 'Olive', 'Jay'];
-
-async function relayOn(url: string, port = 0): Promise<RelayProcess> {
-  const relay = await startRelay(url, { port });
-  onCleanup(() => relay.kill('SIGKILL'));
-  return relay;
-}
 
 describe('the relay on PostgreSQL', () => {
   it('serves a team, survives a SIGKILL with nothing acked lost, answers /healthz, and stores no name or value', { timeout: 240_000 }, async (ctx) => {
@@ -47,7 +40,7 @@ describe('the relay on PostgreSQL', () => {
     await olive.ok(['sync']);
     const port = relay.port;
     await relay.kill('SIGKILL');
-    relay = await relayOn(db.url, port);
+    relay = await relayOn(db.url, { port });
     await jay.ok(['sync']);
     expect((await jay.ok(['get', 'STRIPE_KEY', '--vault', 'payments', '--env', 'production'])).stdout).toBe('sk_live_after_restart');
     expect((await olive.ok(['sync'])).stdout).toMatch(/^payments: pushed 0, pulled 0/m);
