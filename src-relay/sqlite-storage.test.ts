@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeSuite } from '../src-node/crypto/node-suite';
 import { openSqliteStorage, SCHEMA_VERSION } from './sqlite-storage';
 import { BACKENDS, freshPgDatabase, PG_URL } from '../test/helpers/storage-backends';
-import { openPgStorage, PG_SCHEMA_VERSION } from './pg-storage';
+import { PG_SCHEMA_VERSION } from './pg-schema';
+import { openPgStorage } from './pg-storage';
 import { DEFAULT_LIMITS } from './limits';
 import type { NewSnapshot, NewUpdate, Quotas, RelayStorage } from './storage';
 
