@@ -7,13 +7,14 @@
  * time) and secretbox from tweetnacl. Large snapshots are verified on node:crypto's thread
  * pool either way (verifyAsync), beside the main thread's decryption.
  */
-import { createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, randomFillSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as edSign, verify as edVerify, randomFillSync, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { assertBytes, equalBytes } from '../../src-shared/crypto/bytes';
 import { TesseraError } from '../../src-shared/errors';
 import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type Box, type CryptoSuite, type Ed25519, type SecretBox } from '../../src-shared/crypto/suite';
 import { tweetnaclSuite } from '../../src-shared/crypto/tweetnacl-suite';
 import { passesEd25519Prechecks } from '../../src-shared/crypto/ed25519-checks';
+import { useSha512, type Sha512 } from '../../src-shared/crypto/hash';
 
 // DER prefixes that turn raw Ed25519 keys into PKCS#8 / SPKI (RFC 8410).
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -194,6 +195,17 @@ export const nodeSuite: CryptoSuite = {
     return out;
   },
 };
+
+/** OpenSSL's SHA-512: the same bytes as tweetnacl's, about four times faster on small inputs. */
+export const nodeSha512: Sha512 = (parts) => {
+  const h = createHash('sha512');
+  for (const p of parts) h.update(p);
+  const digest = h.digest();
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.length);
+};
+
+// Every Node process that uses this suite hashes with node:crypto too (hash.ts).
+useSha512(nodeSha512);
 
 /** The OpenSSL implementation on its own, for tests that compare implementations. */
 export const opensslSigner: Ed25519 = opensslEd25519;

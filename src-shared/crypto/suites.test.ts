@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nodeSuite, opensslSigner } from '../../src-node/crypto/node-suite';
+import { nodeSha512, nodeSuite, opensslSigner } from '../../src-node/crypto/node-suite';
+import { hash32, referenceSha512, sha512 } from './hash';
 import { isTesseraError } from '../errors';
 import { KEY_BYTES, MAC_BYTES, NONCE_BYTES, PUBLIC_KEY_BYTES, SEED_BYTES, SIGNATURE_BYTES, type CryptoSuite } from './suite';
 import { tweetnaclSuite } from './tweetnacl-suite';
@@ -320,5 +321,28 @@ describe('tweetnacl and native suites agree byte for byte', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe('SHA-512: node:crypto and tweetnacl', () => {
+  it('give the same bytes for any parts, and hash32 is the reference over domain ‖ 0x00 ‖ data', () => {
+    fc.assert(
+      fc.property(fc.array(message, { maxLength: 4 }), fc.string(), message, (parts, domain, data) => {
+        expect(nodeSha512(parts)).toEqual(referenceSha512(parts));
+        expect(nodeSha512([Uint8Array.from(parts.flatMap((p) => [...p]))])).toEqual(nodeSha512(parts));
+        expect(sha512(data)).toEqual(referenceSha512([data]));
+        const joined = Uint8Array.from([...new TextEncoder().encode(domain), 0, ...data]);
+        expect(hash32(domain, data)).toEqual(referenceSha512([joined]).subarray(0, 32));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is the FIPS 180-4 digest of "abc"', () => {
+    const abc = new TextEncoder().encode('abc');
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const expected = 'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f';
+    expect(hex(nodeSha512([abc]))).toBe(expected);
+    expect(hex(referenceSha512([abc]))).toBe(expected);
   });
 });
