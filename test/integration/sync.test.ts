@@ -1,17 +1,21 @@
 /**
- * Devices syncing through a real relay process on 127.0.0.1. Until sharing lands the
+ * Devices syncing through a real relay process on 127.0.0.1, on each storage backend the
+ * relay has (SQLite always; PostgreSQL when TESSERA_TEST_PG names a server, as in CI). The
  * devices are the creator's own: copies of one profile (one identity, one keychain entry),
  * each with its own folder, so their chains of changes race on the relay.
  */
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { CLI_PATH, cliEnv, createCliProfile, runCli, type CliProfile, type RunOptions } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay, type RelayProcess } from '../helpers/relay';
+import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
 
 const VAULT = 'Team';
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -64,14 +68,69 @@ async function devices(relay: RelayProcess, copies: number): Promise<Device[]> {
   return out;
 }
 
-async function relayAt(): Promise<{ relay: RelayProcess; db: string }> {
-  const db = join(await tempDir('tessera-relay-'), 'relay.db');
-  const relay = await startRelay(db);
-  cleanup.push(() => relay.kill('SIGKILL'));
-  return { relay, db };
+/** Where a relay keeps its data, and how a test reads what it kept. */
+interface RelayBackend {
+  readonly name: string;
+  /** A fresh database for one relay and its restarts: a file path or a URL. */
+  database(): Promise<string>;
+  /** How many envelopes the database holds for each scope. */
+  envelopeCounts(db: string): Promise<number[]>;
+  /** Everything the database holds, as stored: its files, or a dump of its data. */
+  contents(db: string): Promise<{ where: string; bytes: Buffer }[]>;
 }
 
-describe('sync through a relay', () => {
+const BACKENDS: RelayBackend[] = [
+  {
+    name: 'SQLite',
+    database: async () => join(await tempDir('tessera-relay-'), 'relay.db'),
+    envelopeCounts: async (db) => {
+      const sql = new Database(db, { readonly: true });
+      try {
+        return (sql.prepare('SELECT COUNT(*) AS n FROM envelopes GROUP BY scope_id').all() as { n: number }[]).map((r) => r.n);
+      } finally {
+        sql.close();
+      }
+    },
+    contents: async (db) => {
+      const dir = join(db, '..');
+      return Promise.all((await readdir(dir)).map(async (f) => ({ where: f, bytes: await readFile(join(dir, f)) })));
+    },
+  },
+  ...(PG_URL
+    ? [
+        {
+          name: 'PostgreSQL',
+          database: async () => {
+            const fresh = await freshPgDatabase();
+            cleanup.push(fresh.drop);
+            return fresh.url;
+          },
+          envelopeCounts: async (db: string) => {
+            const client = new pg.Client({ connectionString: db });
+            await client.connect();
+            try {
+              return (await client.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM envelopes GROUP BY scope_id')).rows.map((r) => r.n);
+            } finally {
+              await client.end();
+            }
+          },
+          contents: async (db: string) => {
+            const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', db], { maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+            return [{ where: 'pg_dump', bytes: stdout }];
+          },
+        },
+      ]
+    : []),
+];
+
+describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
+  async function relayAt(): Promise<{ relay: RelayProcess; db: string }> {
+    const db = await backend.database();
+    const relay = await startRelay(db);
+    cleanup.push(() => relay.kill('SIGKILL'));
+    return { relay, db };
+  }
+
   it('concurrent edits to different secrets and to the same secret converge everywhere', { timeout: 120_000 }, async (ctx) => {
     await requireKeychain(ctx);
     const { relay } = await relayAt();
@@ -169,15 +228,31 @@ describe('sync through a relay', () => {
     // The relay holds each change once, nothing pushed twice: the development values scope
     // has one envelope per set, the metadata scope the vault's genesis plus one per new secret.
     await current.kill('SIGTERM');
-    const sql = new Database(db, { readonly: true });
-    try {
-      const counts = (sql.prepare('SELECT COUNT(*) AS n FROM envelopes GROUP BY scope_id').all() as { n: number }[]).map((r) => r.n);
-      expect(counts.sort((x, y) => x - y)).toEqual([N, N + 1]);
-    } finally {
-      sql.close();
-    }
+    expect((await backend.envelopeCounts(db)).sort((x, y) => x - y)).toEqual([N, N + 1]);
   });
 
+  it('keeps the relay database free of every name and value', { timeout: 60_000 }, async (ctx) => {
+    await requireKeychain(ctx);
+    const { relay, db } = await relayAt();
+    const [a] = await devices(relay, 0);
+    const markers = ['NAME_MARKER_QX', 'value-marker-7c1d', 'description-marker-zz'];
+    await a!.ok(['set', markers[0]!, '--vault', VAULT, '--env', 'production', '--description', markers[2]!], { input: markers[1]! });
+    await a!.sync();
+    await relay.kill('SIGTERM');
+    expect((await backend.envelopeCounts(db)).length, 'scopes stored').toBeGreaterThan(0);
+    const contents = await backend.contents(db);
+    for (const { where, bytes } of contents) {
+      for (const m of [...markers, VAULT, 'production']) {
+        // As stored, base64, and hex (pg_dump writes bytea in hex).
+        for (const [form, text] of [['', m], [' (base64)', Buffer.from(m).toString('base64')], [' (hex)', Buffer.from(m).toString('hex')]]) {
+          expect(bytes.includes(Buffer.from(text!)), `${m}${form} in ${where}`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe('sync without a working relay', () => {
   it('says what is wrong with a relay URL, a vault without a relay, and a relay that is down', { timeout: 60_000 }, async (ctx) => {
     await requireKeychain(ctx);
     const p = await createCliProfile({ name: 'Alice' });
@@ -196,23 +271,5 @@ describe('sync through a relay', () => {
     const down = await p.run(['sync', '--vault', VAULT], { timeoutMs: 30_000 });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/\[RELAY_UNREACHABLE\]/);
-  });
-
-  it('keeps the relay database free of every name and value', { timeout: 60_000 }, async (ctx) => {
-    await requireKeychain(ctx);
-    const { relay, db } = await relayAt();
-    const [a] = await devices(relay, 0);
-    const markers = ['NAME_MARKER_QX', 'value-marker-7c1d', 'description-marker-zz'];
-    await a!.ok(['set', markers[0]!, '--vault', VAULT, '--env', 'production', '--description', markers[2]!], { input: markers[1]! });
-    await a!.sync();
-    await relay.kill('SIGTERM');
-    const dir = join(db, '..');
-    for (const f of await readdir(dir)) {
-      const bytes = await readFile(join(dir, f));
-      for (const m of [...markers, VAULT, 'production']) {
-        expect(bytes.includes(Buffer.from(m)), `${m} in ${f}`).toBe(false);
-        expect(bytes.includes(Buffer.from(Buffer.from(m).toString('base64'))), `${m} (base64) in ${f}`).toBe(false);
-      }
-    }
   });
 });
