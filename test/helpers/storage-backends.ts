@@ -4,7 +4,9 @@
  * create databases from, e.g. postgres:///postgres?host=/var/run/postgresql). CI sets it; there
  * a missing server fails the suite instead of skipping PostgreSQL quietly.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { nodeSuite } from '../../src-node/crypto/node-suite';
 import { openPgStorage } from '../../src-relay/pg-storage';
 import { openMemoryStorage } from '../../src-relay/sqlite-storage';
@@ -34,6 +36,12 @@ export async function freshPgDatabase(): Promise<{ url: string; drop: () => Prom
       await c.end();
     },
   };
+}
+
+/** Everything a PostgreSQL database holds, as `pg_dump --data-only` writes it (bytea in hex). */
+export async function pgDataDump(url: string): Promise<Buffer> {
+  const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', url], { maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+  return stdout;
 }
 
 export interface Backend {

@@ -5,7 +5,7 @@
  * anything; the database must hold nothing but ciphertext. On SQLite (a file), and on
  * PostgreSQL when TESSERA_TEST_PG names a server (CI).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promisify } from 'node:util';
 import { Author, newIdentity, randomId, RelayTestClient, withTimeout, type Deliver } from '../helpers/relay-client';
-import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
+import { freshPgDatabase, pgDataDump, PG_URL } from '../helpers/storage-backends';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -100,7 +99,7 @@ const BACKENDS: Backend[] = [
           },
           // pg_dump writes bytea in hex: look for both the bytes and their hex.
           holder: async (db: string) => {
-            const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', db], { maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+            const stdout = await pgDataDump(db);
             const text = stdout.toString('latin1');
             return (bytes: Uint8Array) => stdout.includes(Buffer.from(bytes)) || text.includes(Buffer.from(bytes).toString('hex'));
           },

@@ -7,15 +7,14 @@
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { CLI_PATH, cliEnv, createCliProfile, runCli, type CliProfile, type RunOptions } from '../helpers/cli';
 import { requireKeychain } from '../helpers/keychain';
 import { startRelay, type RelayProcess } from '../helpers/relay';
-import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
+import { freshPgDatabase, pgDataDump, PG_URL } from '../helpers/storage-backends';
 
 const VAULT = 'Team';
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -114,10 +113,7 @@ const BACKENDS: RelayBackend[] = [
               await client.end();
             }
           },
-          contents: async (db: string) => {
-            const { stdout } = await promisify(execFile)('pg_dump', ['--data-only', db], { maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
-            return [{ where: 'pg_dump', bytes: stdout }];
-          },
+          contents: async (db: string) => [{ where: 'pg_dump', bytes: await pgDataDump(db) }],
         },
       ]
     : []),
