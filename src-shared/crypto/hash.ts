@@ -7,7 +7,7 @@
  * which the relay feels, since it hashes every envelope it checks, stores and chains.
  */
 import nacl from 'tweetnacl';
-import { utf8 } from './bytes';
+import { concatBytes, utf8 } from './bytes';
 
 export const HASH_BYTES = 32;
 
@@ -16,16 +16,7 @@ export type Sha512 = (parts: readonly Uint8Array[]) => Uint8Array;
 
 const ZERO = new Uint8Array([0]);
 
-const tweetnaclSha512: Sha512 = (parts) => {
-  if (parts.length === 1) return nacl.hash(parts[0]!);
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return nacl.hash(all);
-};
+const tweetnaclSha512: Sha512 = (parts) => nacl.hash(parts.length === 1 ? parts[0]! : concatBytes(...parts));
 
 let implementation: Sha512 = tweetnaclSha512;
 

@@ -28,6 +28,20 @@ export async function cliProfile(name: string): Promise<CliProfile> {
   return p;
 }
 
+/** A fresh folder, removed after the test. */
+export async function tempFolder(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The URL of a fresh PostgreSQL database of TESSERA_TEST_PG, dropped after the test. */
+export async function pgDatabase(): Promise<string> {
+  const pg = await freshPgDatabase();
+  onCleanup(pg.drop);
+  return pg.url;
+}
+
 /** A relay process on `db` (startRelay's options), killed after the test. */
 export async function relayOn(db: string, opts: Parameters<typeof startRelay>[1] = {}): Promise<RelayProcess> {
   const relay = await startRelay(db, opts);
@@ -40,10 +54,7 @@ export async function relayOn(db: string, opts: Parameters<typeof startRelay>[1]
  * a fresh PostgreSQL database of TESSERA_TEST_PG); killed and removed after the test.
  */
 export async function relayInFolder(prefix: string, args: string[] = [], on: 'sqlite' | 'postgres' = 'sqlite'): Promise<{ relay: RelayProcess; dir: string; db: string }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const pg = on === 'postgres' ? await freshPgDatabase() : undefined;
-  if (pg) onCleanup(pg.drop);
-  const db = pg?.url ?? join(dir, 'relay.db');
+  const dir = await tempFolder(prefix);
+  const db = on === 'postgres' ? await pgDatabase() : join(dir, 'relay.db');
   return { relay: await relayOn(db, { args }), dir, db };
 }

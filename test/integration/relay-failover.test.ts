@@ -10,11 +10,11 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { CLI_PATH, cliEnv, fingerprintIn, type CliProfile } from '../helpers/cli';
-import { cliProfile, onCleanup, relayOn } from '../helpers/cleanup';
+import { cliProfile, onCleanup, pgDatabase, relayOn } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
 import { startPgCluster } from '../helpers/pg-cluster';
 import type { RelayProcess } from '../helpers/relay';
-import { freshPgDatabase, PG_URL } from '../helpers/storage-backends';
+import { PG_URL } from '../helpers/storage-backends';
 
 const { Client } = createRequire(import.meta.url)('pg') as typeof import('pg');
 const VAULT = 'payments';
@@ -84,10 +84,9 @@ describe('relay processes on one PostgreSQL, failing over', () => {
   it('loses nothing acked and doubles nothing when relay A is killed mid-stream and its clients move to B', { timeout: 240_000 }, async (ctx) => {
     if (!PG_URL) return ctx.skip();
     await requireKeychain(ctx);
-    const db = await freshPgDatabase();
-    onCleanup(db.drop);
-    const a = await relayOn(db.url);
-    const b = await relayOn(db.url, { dbFromEnv: true }); // TESSERA_RELAY_DB, as a URL with a password should be given
+    const db = await pgDatabase();
+    const a = await relayOn(db);
+    const b = await relayOn(db, { dbFromEnv: true }); // TESSERA_RELAY_DB, as a URL with a password should be given
     const { olive, jay } = await team(`${a.url},${b.url}`, `${b.url},${a.url}`);
     const writer = watch(olive);
     const reader = watch(jay);
@@ -103,7 +102,7 @@ describe('relay processes on one PostgreSQL, failing over', () => {
     expect([await writer.stop(), await reader.stop()]).toEqual([0, 0]);
     // Once more through B alone: Olive has nothing left to push, Jay nothing left to pull.
     expect((await olive.ok(['sync'])).stdout).toMatch(/pushed 0, pulled 0/);
-    await storedOnce(db.url);
+    await storedOnce(db);
   });
 
   it('loses nothing acked when PostgreSQL restarts mid-stream: relays reconnect, clients retry', { timeout: 240_000 }, async (ctx) => {

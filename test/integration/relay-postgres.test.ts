@@ -5,9 +5,9 @@
  * name or value in any encoding. Runs when TESSERA_TEST_PG names a server (CI starts one).
  */
 import { describe, expect, it } from 'vitest';
-import { cliProfile, onCleanup, relayOn } from '../helpers/cleanup';
+import { cliProfile, pgDatabase, relayOn } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { freshPgDatabase, pgDataDump, PG_URL } from '../helpers/storage-backends';
+import { pgDataDump, PG_URL } from '../helpers/storage-backends';
 import { fingerprintIn } from '../helpers/cli';
 
 const SECRETS = ['STRIPE_KEY', 'sk_live_postgres_relay_4242', 'webhook signing secret', 'payments', 'production', 'Olive', 'Jay'];
@@ -16,9 +16,8 @@ describe('the relay on PostgreSQL', () => {
   it('serves a team, survives a SIGKILL with nothing acked lost, answers /healthz, and stores no name or value', { timeout: 240_000 }, async (ctx) => {
     if (!PG_URL) return ctx.skip();
     await requireKeychain(ctx);
-    const db = await freshPgDatabase();
-    onCleanup(db.drop);
-    let relay = await relayOn(db.url);
+    const db = await pgDatabase();
+    let relay = await relayOn(db);
 
     const health = await fetch(`http://127.0.0.1:${relay.port}/healthz`);
     expect([health.status, await health.json()]).toEqual([200, expect.objectContaining({ ok: true, vaults: 0 })]);
@@ -38,13 +37,13 @@ describe('the relay on PostgreSQL', () => {
     await olive.ok(['sync']);
     const port = relay.port;
     await relay.kill('SIGKILL');
-    relay = await relayOn(db.url, { port });
+    relay = await relayOn(db, { port });
     await jay.ok(['sync']);
     expect((await jay.ok(['get', 'STRIPE_KEY', '--vault', 'payments', '--env', 'production'])).stdout).toBe('sk_live_after_restart');
     expect((await olive.ok(['sync'])).stdout).toMatch(/^payments: pushed 0, pulled 0/m);
 
     // The database, dumped whole: ids, keys and sealed bytes only.
-    const dump = (await pgDataDump(db.url)).toString('latin1');
+    const dump = (await pgDataDump(db)).toString('latin1');
     expect(dump).toContain('COPY public.envelopes');
     for (const s of [...SECRETS, 'sk_live_after_restart']) {
       const b = Buffer.from(s);

@@ -4,24 +4,19 @@
  * devices are the creator's own: copies of one profile (one identity, one keychain entry),
  * each with its own folder, so their chains of changes race on the relay.
  */
-import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { CLI_PATH, cliEnv, createCliProfile, runCli, type CliProfile, type RunOptions } from '../helpers/cli';
+import { CLI_PATH, cliEnv, runCli, type RunOptions } from '../helpers/cli';
+import { cliProfile, onCleanup, pgDatabase, relayOn, tempFolder } from '../helpers/cleanup';
 import { requireKeychain } from '../helpers/keychain';
-import { startRelay, type RelayProcess } from '../helpers/relay';
-import { freshPgDatabase, pgDataDump, PG_URL } from '../helpers/storage-backends';
+import type { RelayProcess } from '../helpers/relay';
+import { pgDataDump, PG_URL } from '../helpers/storage-backends';
 
 const VAULT = 'Team';
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c().catch(() => undefined);
-});
-
 interface Device {
   readonly home: string;
   ok(args: readonly string[], opts?: RunOptions): Promise<string>;
@@ -47,20 +42,13 @@ function device(home: string): Device {
   };
 }
 
-async function tempDir(prefix: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), prefix));
-  cleanup.push(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
-
 /** The creator's profile with a vault on the relay, plus `copies` more devices. */
 async function devices(relay: RelayProcess, copies: number): Promise<Device[]> {
-  const p: CliProfile = await createCliProfile({ name: 'Alice' });
-  cleanup.push(() => p.dispose());
+  const p = await cliProfile('Alice');
   await p.ok(['vault', 'create', VAULT, '--envs', 'development,production', '--relay', relay.url]);
   const out = [device(p.home)];
   for (let i = 0; i < copies; i++) {
-    const home = await tempDir('tessera-device-');
+    const home = await tempFolder('tessera-device-');
     await cp(p.home, home, { recursive: true });
     out.push(device(home));
   }
@@ -81,7 +69,7 @@ interface RelayBackend {
 const BACKENDS: RelayBackend[] = [
   {
     name: 'SQLite',
-    database: async () => join(await tempDir('tessera-relay-'), 'relay.db'),
+    database: async () => join(await tempFolder('tessera-relay-'), 'relay.db'),
     envelopeCounts: async (db) => {
       const sql = new Database(db, { readonly: true });
       try {
@@ -99,11 +87,7 @@ const BACKENDS: RelayBackend[] = [
     ? [
         {
           name: 'PostgreSQL',
-          database: async () => {
-            const fresh = await freshPgDatabase();
-            cleanup.push(fresh.drop);
-            return fresh.url;
-          },
+          database: pgDatabase,
           envelopeCounts: async (db: string) => {
             const client = new pg.Client({ connectionString: db });
             await client.connect();
@@ -122,9 +106,7 @@ const BACKENDS: RelayBackend[] = [
 describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
   async function relayAt(): Promise<{ relay: RelayProcess; db: string }> {
     const db = await backend.database();
-    const relay = await startRelay(db);
-    cleanup.push(() => relay.kill('SIGKILL'));
-    return { relay, db };
+    return { relay: await relayOn(db), db };
   }
 
   it('concurrent edits to different secrets and to the same secret converge everywhere', { timeout: 120_000 }, async (ctx) => {
@@ -168,8 +150,7 @@ describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
     const down = await runCli(a!.home, ['sync', '--vault', VAULT], { timeoutMs: 30_000 });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/RELAY_UNREACHABLE/);
-    const again = await startRelay(db, { port: relay.port });
-    cleanup.push(() => again.kill('SIGKILL'));
+    await relayOn(db, { port: relay.port });
     for (const d of [a, b, a]) await d!.sync();
     for (const d of [a, b]) {
       expect((await d!.list()).map((s) => s.name).sort()).toEqual(['A_0', 'A_1', 'A_2', 'B_0', 'B_1', 'B_2']);
@@ -189,7 +170,7 @@ describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
       let log = '';
       child.stderr.on('data', (x: Buffer) => (log += x.toString()));
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      cleanup.push(() => (child.kill('SIGKILL'), exited));
+      onCleanup(() => (child.kill('SIGKILL'), exited));
       return { child, exited, log: () => log };
     });
     let current = relay;
@@ -198,9 +179,7 @@ describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
       await a!.set(`KEY_${i}`, 'development', `value-${i}`);
       if (i === 5) {
         await current.kill('SIGKILL');
-        current = await startRelay(db, { port: relay.port });
-        const restarted = current;
-        cleanup.push(() => restarted.kill('SIGKILL'));
+        current = await relayOn(db, { port: relay.port });
       }
     }
     // b's watcher pulls everything a's watcher pushed, across the restart: names and values.
@@ -251,8 +230,7 @@ describe.each(BACKENDS)('sync through a relay on $name', (backend) => {
 describe('sync without a working relay', () => {
   it('says what is wrong with a relay URL, a vault without a relay, and a relay that is down', { timeout: 60_000 }, async (ctx) => {
     await requireKeychain(ctx);
-    const p = await createCliProfile({ name: 'Alice' });
-    cleanup.push(() => p.dispose());
+    const p = await cliProfile('Alice');
     await p.ok(['vault', 'create', VAULT]);
     const noRelay = await p.run(['sync', '--vault', VAULT]);
     expect(noRelay.code).toBe(1);
