@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { toHex } from '../src-shared/crypto/bytes';
 import type { Envelope } from '../src-shared/envelope/envelope';
-import { encodeRelayMessage, type RelayMessage } from '../src-shared/protocol/messages';
+import { encodeRelayMessage, SUBPROTOCOL, type RelayMessage } from '../src-shared/protocol/messages';
 import { checkRemovalPins } from './authorship';
 import { assertMember, RelayFailure } from './access';
 import { resolveLimits, type RelayLimits } from './limits';
@@ -22,9 +22,10 @@ import { checkPush } from './push';
 import { Registrations } from './registration';
 import { RelayMetrics } from './metrics';
 import { RemoteFeed } from './remote-feed';
+import { encodeRun, splitRuns, type Stored } from './runs';
 import { CLOSE, Session, storageUnavailable, type Handling, type Request, type SessionHost } from './session';
 import type { Notice, RelayStorage } from './storage';
-import { Subscription } from './subscription';
+import { Subscription, type Run } from './subscription';
 import { PushWriter, type StoredPush } from './writer';
 
 export interface RelayOptions {
@@ -68,6 +69,21 @@ export interface Relay {
 
 const DELIVER_OVERHEAD = 64;
 
+/** An envelope to deliver, and the socket that pushed it (none when another process did). */
+interface Delivered extends Stored {
+  readonly from?: Session;
+}
+
+/**
+ * The subprotocol to answer with: the richest of those offered that this relay speaks. A
+ * client that offers none (an older one) gets none and the plain protocol.
+ */
+export function pickSubprotocol(offered: ReadonlySet<string>): string | false {
+  if (offered.has(SUBPROTOCOL.runs)) return SUBPROTOCOL.runs;
+  if (offered.has(SUBPROTOCOL.plain)) return SUBPROTOCOL.plain;
+  return false;
+}
+
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** The address the nearest proxy saw: the last X-Forwarded-For entry, if it is an IP address. */
@@ -84,13 +100,13 @@ export function createRelay(options: RelayOptions): Relay {
   // Every accepted envelope must fit in a `deliver` frame within the same limit, which adds
   // two ids, a seq and a length to it.
   const maxEnvelopeBytes = limits.maxFrameBytes - DELIVER_OVERHEAD;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false, handleProtocols: pickSubprotocol });
   const sessions = new Set<Session>();
   const perAddress = new Map<string, number>();
   const subscribers = new Map<string, Map<Session, Subscription>>();
   // Stores every push, several per transaction, and fans each out as soon as it is durable, in
   // sequence order: every subscriber gets a scope's envelopes in order.
-  const writer = new PushWriter<Session>(storage, limits, (push, from) => fanOut(push, from), (ms) => metrics.database.observe(ms / 1000));
+  const writer = new PushWriter<Session>(storage, limits, (pushes) => fanOut(pushes), (ms) => metrics.database.observe(ms / 1000));
   const registrations = new Registrations(storage, limits);
   const servers = new Set<Server>();
   let nextId = 1;
@@ -105,9 +121,9 @@ export function createRelay(options: RelayOptions): Relay {
   // What other relay processes on the same database store, for this one's subscribers.
   const feed = new RemoteFeed(storage, {
     wanted: (vaultKey) => subscribers.has(vaultKey),
-    deliver: ({ vaultId, scopeId, seq, bytes, at }) => {
+    deliver: ({ vaultId, scopeId, envelopes, at }) => {
       metrics.fanOutLag.observe(Math.max(0, Date.now() - at) / 1000);
-      deliver(vaultId, scopeId, seq, bytes, undefined, 'remote');
+      deliver(vaultId, scopeId, envelopes, 'remote');
     },
     failed: (vaultKey) => resubscribeAll(vaultKey, 'missed a delivery: resubscribe'),
   });
@@ -280,25 +296,43 @@ export function createRelay(options: RelayOptions): Relay {
     announceLog(vaultId, state.head.seq, await storage.memberships.entries(vaultId, state.head.seq));
   }
 
-  function fanOut({ envelope: env, seq }: StoredPush, from: Session): void {
-    accepted++;
-    deliver(env.vaultId, env.scopeId, seq, env.bytes, from, 'local');
+  /** A round's stored pushes, to each vault's subscribers, a scope's as runs. */
+  function fanOut(pushes: readonly { readonly push: StoredPush; readonly from: Session }[]): void {
+    accepted += pushes.length;
+    const byScope = new Map<string, { vaultId: Uint8Array; scopeId: Uint8Array; items: Delivered[] }>();
+    for (const { push, from } of pushes) {
+      const { vaultId, scopeId } = push.envelope;
+      const key = toHex(vaultId) + toHex(scopeId);
+      let scope = byScope.get(key);
+      if (!scope) byScope.set(key, (scope = { vaultId, scopeId, items: [] }));
+      scope.items.push({ seq: push.seq, bytes: push.envelope.bytes, from });
+    }
+    for (const { vaultId, scopeId, items } of byScope.values()) deliver(vaultId, scopeId, items, 'local');
   }
 
-  function deliver(vaultId: Uint8Array, scopeId: Uint8Array, seq: number, envelope: Uint8Array, from: Session | undefined, source: 'local' | 'remote'): void {
+  /** Offers `items` (one scope's, ascending seqs) to the vault's subscribers here. */
+  function deliver(vaultId: Uint8Array, scopeId: Uint8Array, items: readonly Delivered[], source: 'local' | 'remote'): void {
     const vaultKey = toHex(vaultId);
+    const subs = subscribers.get(vaultKey);
+    if (!subs) return;
     const scopeKey = toHex(scopeId);
     try {
-      const frame = encodeRelayMessage({ type: 'deliver', vaultId, scopeId, seq, envelope });
-      const subs = subscribers.get(vaultKey);
-      metrics.deliveries.inc({ source }, subs?.size ?? 0);
-      for (const [other, sub] of subs ?? []) {
-        // The pusher has the ack: its live subscription only moves past the seq.
-        sub.offer(scopeId, scopeKey, seq, other === from && sub.isLive ? null : frame);
+      metrics.deliveries.inc({ source }, subs.size * items.length);
+      for (const run of splitRuns(items, limits.maxFrameBytes)) {
+        let frame: Uint8Array | undefined;
+        const whole: Run = { scopeId, scopeKey, firstSeq: run[0]!.seq, lastSeq: run.at(-1)!.seq, frame: () => (frame ??= encodeRun(vaultId, scopeId, run)) };
+        const singles: (Uint8Array | undefined)[] = [];
+        const single = (i: number) => (singles[i] ??= run.length === 1 ? whole.frame() : encodeRun(vaultId, scopeId, [run[i]!]));
+        for (const [other, sub] of subs) {
+          // The pusher has the ack for its own: its live subscription only moves past their seqs.
+          const own = run.some((d) => d.from === other);
+          if (!own && sub.offerRun(whole)) continue;
+          run.forEach((d, i) => sub.offer(scopeId, scopeKey, d.seq, d.from === other && sub.isLive ? null : single(i)));
+        }
       }
     } catch (e) {
-      // The push is durable and gets its ack; subscribers must not go on past a gap, so they
-      // reconnect and resume from their cursors.
+      // The pushes are durable and get their acks; subscribers must not go on past a gap, so
+      // they reconnect and resume from their cursors.
       log(`relay: INTERNAL: ${(e as Error)?.name ?? 'Error'} while delivering`);
       resubscribeAll(vaultKey, 'missed a delivery: resubscribe');
     }

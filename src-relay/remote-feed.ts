@@ -17,8 +17,8 @@ type UpdateNotice = Extract<Notice, { kind: 'update' }>;
 export interface RemoteDelivery {
   readonly vaultId: Uint8Array;
   readonly scopeId: Uint8Array;
-  readonly seq: number;
-  readonly bytes: Uint8Array;
+  /** Ascending seqs: one read's page. */
+  readonly envelopes: readonly { readonly seq: number; readonly bytes: Uint8Array }[];
   /** When the newest notice this read answers was committed (the database's clock, ms). */
   readonly at: number;
 }
@@ -73,7 +73,7 @@ export class RemoteFeed {
       while (p.want > p.fetched && this.hooks.wanted(vaultKey)) {
         const page = await this.storage.envelopesAfter(p.vaultId, p.scopeId, p.fetched, { count: Math.min(PAGE_COUNT, p.want - p.fetched), bytes: PAGE_BYTES });
         if (page.length === 0) break; // pruned by a snapshot meanwhile: the subscriptions read it
-        for (const e of page) this.hooks.deliver({ vaultId: p.vaultId, scopeId: p.scopeId, seq: e.seq, bytes: e.bytes, at: p.at });
+        this.hooks.deliver({ vaultId: p.vaultId, scopeId: p.scopeId, envelopes: page, at: p.at });
         p.fetched = page.at(-1)!.seq;
       }
     } catch {

@@ -15,7 +15,7 @@ import type { WebSocket, RawData } from 'ws';
 import { nodeSuite } from '../src-node/crypto/node-suite';
 import { toHex } from '../src-shared/crypto/bytes';
 import { isTesseraError } from '../src-shared/errors';
-import { authMessage, CHALLENGE_BYTES, decodeClientMessage, encodeRelayMessage, type ClientMessage, type RelayErrorCode, type RelayMessage } from '../src-shared/protocol/messages';
+import { authMessage, CHALLENGE_BYTES, decodeClientMessage, encodeRelayMessage, SUBPROTOCOL, type ClientMessage, type RelayErrorCode, type RelayMessage } from '../src-shared/protocol/messages';
 import { RelayFailure } from './access';
 import { TokenBucket, type RelayLimits } from './limits';
 import type { Outbox } from './subscription';
@@ -120,6 +120,15 @@ export class Session implements Outbox {
     this.authTimer = setTimeout(() => this.abort('NOT_AUTHENTICATED', 'Authentication timed out', CLOSE.policyViolation), host.limits.authTimeoutMs);
     this.authTimer.unref();
     this.send({ type: 'challenge', nonce: this.nonce });
+  }
+
+  /** Negotiated in the handshake (relay.ts, pickSubprotocol). */
+  get takesRuns(): boolean {
+    return this.ws.protocol === SUBPROTOCOL.runs;
+  }
+
+  get maxFrameBytes(): number {
+    return this.host.limits.maxFrameBytes;
   }
 
   get open(): boolean {

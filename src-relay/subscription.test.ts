@@ -8,6 +8,7 @@ import { Author, newIdentity, randomId } from '../test/helpers/relay-client';
 import { DEFAULT_LIMITS } from './limits';
 import { openMemoryStorage } from './sqlite-storage';
 import type { RelayStorage } from './storage';
+import { encodeRun } from './runs';
 import { Subscription, type Outbox } from './subscription';
 
 let storage: RelayStorage;
@@ -31,7 +32,7 @@ async function commit(): Promise<{ seq: number; frame: Uint8Array }> {
 }
 
 /** A socket that records frames and runs `onSend(n)` as the n-th paced frame goes out. */
-function outbox(onSend: (n: number) => Promise<void> | void = () => undefined): Outbox & { got: RelayMessage[]; dropped: string[] } {
+function outbox(onSend: (n: number) => Promise<void> | void = () => undefined, takesRuns = false): Outbox & { got: RelayMessage[]; dropped: string[] } {
   const got: RelayMessage[] = [];
   const dropped: string[] = [];
   let n = 0;
@@ -39,6 +40,8 @@ function outbox(onSend: (n: number) => Promise<void> | void = () => undefined): 
     got,
     dropped,
     open: true,
+    takesRuns,
+    maxFrameBytes: 16 * 1024 * 1024,
     resubscribe: (reason) => void dropped.push(reason),
     sendLive: (frame) => void got.push(decodeRelayMessage(frame)),
     async sendPaced(frame) {
@@ -191,5 +194,46 @@ describe('Subscription live', () => {
     await settle();
     expect(box.dropped).toEqual(['could not catch up: resubscribe']);
     expect(seqsOf(box.got)).toEqual(['synced']);
+  });
+});
+
+describe('Subscription.offerRun', () => {
+  /** `n` more updates stored, as the run the writer would offer for them. */
+  async function committedRun(n: number) {
+    const stored = [];
+    for (let i = 0; i < n; i++) stored.push(await commit());
+    const frame = encodeRun(author.vaultId, author.scopeId, stored.map((c) => ({ seq: c.seq, bytes: decodeDeliver(c.frame) })));
+    return { stored, run: { scopeId: author.scopeId, scopeKey: toHex(author.scopeId), firstSeq: stored[0]!.seq, lastSeq: stored.at(-1)!.seq, frame: () => frame } };
+  }
+  const decodeDeliver = (frame: Uint8Array) => (decodeRelayMessage(frame) as Extract<RelayMessage, { type: 'deliver' }>).envelope;
+  const seqsIn = (got: RelayMessage[]) => got.flatMap((m) => (m.type === 'deliver' ? [m.seq] : m.type === 'deliver-run' ? m.envelopes.map((_, i) => m.firstSeq + i) : []));
+
+  it('sends a run whole when the client is live right before it, and moves it past the run', async () => {
+    const box = outbox(() => undefined, true);
+    const sub = new Subscription(author.vaultId, [], storage, box, 1 << 20);
+    await sub.backfill(1);
+    const { run } = await committedRun(3);
+    expect(sub.offerRun(run)).toBe(true);
+    expect(box.got.at(-1)).toMatchObject({ type: 'deliver-run', firstSeq: 1 });
+    // What follows goes on from the run's end; an envelope of the run again is dropped.
+    const next = await commit();
+    sub.offer(author.scopeId, toHex(author.scopeId), next.seq, next.frame);
+    sub.offer(author.scopeId, toHex(author.scopeId), 2, next.frame);
+    expect(seqsIn(box.got)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('declines (each envelope is then offered alone) for a client without runs, one not live yet, or one with a gap before the run', async () => {
+    const plain = new Subscription(author.vaultId, [], storage, outbox(), 1 << 20);
+    await plain.backfill(1);
+    const notLive = new Subscription(author.vaultId, [], storage, outbox(() => undefined, true), 1 << 20);
+    const { run } = await committedRun(2);
+    expect(plain.offerRun(run)).toBe(false);
+    expect(notLive.offerRun(run)).toBe(false);
+    const behind = new Subscription(author.vaultId, [], storage, outbox(() => undefined, true), 1 << 20);
+    await behind.backfill(1); // has 1..2
+    const { run: later } = await committedRun(2);
+    const skipped = { ...later, firstSeq: later.firstSeq + 1 }; // as if seq 3 had gone elsewhere
+    expect(behind.offerRun(skipped)).toBe(false);
+    expect(behind.offerRun(later)).toBe(true);
   });
 });

@@ -15,18 +15,33 @@
  */
 import { toHex } from '../src-shared/crypto/bytes';
 import { encodeRelayMessage, type Cursor } from '../src-shared/protocol/messages';
+import { encodeRun, splitRuns } from './runs';
 import type { RelayStorage, ScopeState } from './storage';
 
 /** What a subscription needs from its socket. */
 export interface Outbox {
   /** False once the socket is closing or the relay is shutting down. */
   readonly open: boolean;
+  /** The client reads `deliver-run` frames (it negotiated them). */
+  readonly takesRuns: boolean;
+  /** The largest frame the relay sends: runs are cut to fit. */
+  readonly maxFrameBytes: number;
   /** Sends now; drops the socket if it is too far behind (it resumes with its cursors). */
   sendLive(frame: Uint8Array): void;
   /** Sends, and when much is already queued for the socket waits until this frame is out. */
   sendPaced(frame: Uint8Array): Promise<void>;
   /** Drops the socket so that the client resubscribes from its cursors. */
   resubscribe(reason: string): void;
+}
+
+/** Consecutive envelopes of one scope, stored together, as one frame (runs.ts). */
+export interface Run {
+  readonly scopeId: Uint8Array;
+  readonly scopeKey: string;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Encoded once, on first use, for every subscriber that takes it whole. */
+  frame(): Uint8Array;
 }
 
 interface Held {
@@ -141,6 +156,20 @@ export class Subscription {
     }
   }
 
+  /**
+   * Sends the whole run in one frame when the client is live on its scope and has everything
+   * before it. False otherwise: then each envelope is offered on its own (offer), which holds,
+   * drops or repairs as it needs.
+   */
+  offerRun(run: Run): boolean {
+    if (this.cancelled || !this.live || !this.outbox.takesRuns || this.repairing.has(run.scopeKey)) return false;
+    if ((this.has.get(run.scopeKey) ?? 0) !== run.firstSeq - 1) return false;
+    this.outbox.sendLive(run.frame());
+    this.has.set(run.scopeKey, run.lastSeq);
+    this.noteHead(run.scopeId, run.scopeKey, run.lastSeq);
+    return true;
+  }
+
   private offerLive(h: Held): void {
     const waiting = this.repairing.get(h.scopeKey);
     if (waiting) {
@@ -203,8 +232,9 @@ export class Subscription {
   private async backfillScope(scopeId: Uint8Array): Promise<void> {
     const scopeKey = toHex(scopeId);
     let has = this.has.get(scopeKey) ?? 0;
-    const deliver = async (seq: number, envelope: Uint8Array): Promise<void> => {
-      await this.outbox.sendPaced(encodeRelayMessage({ type: 'deliver', vaultId: this.vaultId, scopeId, seq, envelope }));
+    /** Sends a frame that brings the client up to `seq`. */
+    const deliver = async (frame: Uint8Array, seq: number): Promise<void> => {
+      await this.outbox.sendPaced(frame);
       has = seq;
       this.has.set(scopeKey, seq);
       this.noteHead(scopeId, scopeKey, seq);
@@ -213,7 +243,7 @@ export class Subscription {
     while (this.running) {
       const snapshot = await this.storage.latestSnapshot(this.vaultId, scopeId);
       if (snapshot && snapshot.covers > has) {
-        await deliver(snapshot.covers, snapshot.bytes);
+        await deliver(encodeRelayMessage({ type: 'deliver', vaultId: this.vaultId, scopeId, seq: snapshot.covers, envelope: snapshot.bytes }), snapshot.covers);
         continue;
       }
       const page = await this.storage.envelopesAfter(this.vaultId, scopeId, has, this.page);
@@ -225,9 +255,9 @@ export class Subscription {
         continue;
       }
       recheckedSnapshot = false;
-      for (const e of page) {
+      for (const run of this.outbox.takesRuns ? splitRuns(page, this.outbox.maxFrameBytes) : page.map((e) => [e])) {
         if (!this.running) return;
-        await deliver(e.seq, e.bytes);
+        await deliver(encodeRun(this.vaultId, scopeId, run), run.at(-1)!.seq);
       }
     }
   }

@@ -3,7 +3,8 @@
  * takes the pushes waiting at that moment, in the order their sockets handed them over, and
  * stores them in one transaction (push.ts: applyRound), so pipelined pushes share one fsync
  * instead of paying one each. A push settles, and so is acked, only after its round's
- * transaction is durable; stored pushes are fanned out in sequence order right after it.
+ * transaction is durable; the round's stored pushes are fanned out together, in sequence
+ * order, right after it (so that a scope's subscribers get them as one run: runs.ts).
  *
  * One writer for the whole relay rather than one per scope: with SQLite every transaction goes
  * through one connection anyway, and one fsync then covers the pushes of every scope.
@@ -35,11 +36,14 @@ export class PushWriter<From> {
   private waiting: Waiting<From>[] = [];
   private busy = false;
 
-  /** `stored` runs for each newly stored push, in sequence order, before its submit settles; it must not throw. */
+  /**
+   * `stored` runs once a round, with the round's newly stored pushes in sequence order, before
+   * their submits settle; it must not throw.
+   */
   constructor(
     private readonly storage: RelayStorage,
     private readonly quotas: Quotas,
-    private readonly stored: (push: StoredPush, from: From) => void,
+    private readonly stored: (pushes: readonly { readonly push: StoredPush; readonly from: From }[]) => void,
     /** Told how long each round's storing took, in milliseconds. */
     private readonly timed: (ms: number) => void = () => undefined,
   ) {}
@@ -74,13 +78,16 @@ export class PushWriter<From> {
       results = batch.map(() => ({ kind: 'refused', error }));
     }
     this.timed(performance.now() - started);
+    const stored: { push: StoredPush; from: From }[] = [];
+    results.forEach((r, i) => {
+      if (r.kind === 'done' && r.outcome.kind === 'stored') stored.push({ push: r.outcome, from: batch[i]!.from });
+    });
+    if (stored.length > 0) this.stored(stored);
     const again: Waiting<From>[] = [];
     results.forEach((r, i) => {
       const w = batch[i]!;
-      if (r.kind === 'done') {
-        if (r.outcome.kind === 'stored') this.stored(r.outcome, w.from);
-        w.resolve(r.outcome);
-      } else if (r.kind === 'refused') w.reject(r.error);
+      if (r.kind === 'done') w.resolve(r.outcome);
+      else if (r.kind === 'refused') w.reject(r.error);
       else if (++w.attempts < APPEND_ATTEMPTS) again.push(w);
       else w.reject(new RelayFailure('INTERNAL', 'The scope kept changing; try again'));
     });

@@ -14,7 +14,7 @@ import type { SigningKey } from '../../src-shared/envelope/envelope';
 import { isTesseraError, TesseraError } from '../../src-shared/errors';
 import { relayUrls } from './sync-state';
 import {
-  authMessage, decodeRelayMessage, encodeClientMessage,
+  authMessage, CLIENT_SUBPROTOCOLS, decodeRelayMessage, encodeClientMessage,
   type ClientMessage, type RelayMessage,
 } from '../../src-shared/protocol/messages';
 
@@ -75,7 +75,8 @@ export class RelayClient {
   private static connectTo(url: string, suite: CryptoSuite, signer: SigningKey, opts: RelayClientOptions): Promise<RelayClient> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
+      // `deliver-run` frames where the relay has them (messages.ts): a relay that predates them picks the plain protocol.
+      const ws = new WebSocket(url, [...CLIENT_SUBPROTOCOLS], { handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
       ws.binaryType = 'nodebuffer';
       const client = new RelayClient(ws, timeoutMs, url);
       let authed = false;
@@ -168,6 +169,12 @@ export class RelayClient {
 
   private onMessage(m: RelayMessage): void {
     if (m.type === 'deliver') return this.deliveryHandler(m);
+    if (m.type === 'deliver-run') {
+      // The same deliveries, one by one, as if each had come in a frame of its own.
+      const { vaultId, scopeId, firstSeq } = m;
+      m.envelopes.forEach((envelope, i) => this.deliveryHandler({ type: 'deliver', vaultId, scopeId, seq: firstSeq + i, envelope }));
+      return;
+    }
     if (m.type === 'log' && m.requestId === 0) return this.logHandler(m);
     if (m.type !== 'challenge' && m.type !== 'auth-ok') {
       const w = this.waiting.get(m.requestId);

@@ -10,6 +10,7 @@ import {
   decodeRelayMessage,
   encodeClientMessage,
   encodeRelayMessage,
+  MAX_RUN_ENVELOPES,
   PROTOCOL_VERSION,
   type ClientMessage,
   type RelayErrorCode,
@@ -33,6 +34,7 @@ const relayMessage: fc.Arbitrary<RelayMessage> = fc.oneof(
   fc.record({ type: fc.constant('registered' as const), requestId }),
   fc.record({ type: fc.constant('deliver' as const), vaultId: id, scopeId: id, seq, envelope: blob }),
   fc.record({ type: fc.constant('synced' as const), requestId, vaultId: id, heads: cursors }),
+  fc.record({ type: fc.constant('deliver-run' as const), vaultId: id, scopeId: id, firstSeq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), envelopes: fc.array(blob, { minLength: 1, maxLength: 8 }) }),
 );
 
 const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
@@ -43,7 +45,7 @@ const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
   fc.record({ type: fc.constant('unsubscribe' as const), vaultId: id }),
 );
 
-const ALL_RELAY_TYPES = ['challenge', 'auth-ok', 'error', 'ack', 'registered', 'deliver', 'synced'];
+const ALL_RELAY_TYPES = ['challenge', 'auth-ok', 'error', 'ack', 'registered', 'deliver', 'synced', 'deliver-run'];
 const ALL_CLIENT_TYPES = ['auth', 'register', 'subscribe', 'push', 'unsubscribe'];
 
 /** Decodes, or throws only the two errors the protocol promises. */
@@ -146,6 +148,15 @@ describe('message types', () => {
     const frame = encodeClientMessage({ type: 'push', requestId: 1, envelope: new Uint8Array(100) });
     expect(decodesOrRefuses((b) => decodeClientMessage(b, 99), frame)).toMatchObject({ code: 'MALFORMED' });
     expect(decodeClientMessage(frame, 100)).toMatchObject({ type: 'push' });
+  });
+
+  it('refuse a run that is empty, too long, or starts at seq 0', () => {
+    const run = (firstSeq: number, n: number) =>
+      encodeRelayMessage({ type: 'deliver-run', vaultId: new Uint8Array(16), scopeId: new Uint8Array(16), firstSeq, envelopes: Array.from({ length: n }, () => new Uint8Array(1)) });
+    expect(decodeRelayMessage(run(1, MAX_RUN_ENVELOPES))).toMatchObject({ type: 'deliver-run', firstSeq: 1 });
+    for (const frame of [run(1, 0), run(1, MAX_RUN_ENVELOPES + 1), run(0, 1)]) {
+      expect(decodesOrRefuses((b) => decodeRelayMessage(b), frame)).toMatchObject({ code: 'MALFORMED' });
+    }
   });
 
   it('sign the challenge under a domain of its own', () => {

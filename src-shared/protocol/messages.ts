@@ -14,6 +14,11 @@
  * (answered by `log`), and for joining `join` (from a non-member, answered by `join-ok`)
  * and `join-list` (a manager's, answered by `joins`). Every request carries an id that its
  * answer repeats.
+ *
+ * Features are negotiated in the WebSocket handshake, as subprotocols (a relay that predates
+ * one picks the first offered, so a client lists the plain protocol first): with
+ * `tessera.v1.runs` the relay may send consecutive envelopes of one scope as one `deliver-run`
+ * frame instead of a `deliver` each, which is what lets one relay serve many readers.
  */
 import * as encoding from 'lib0/encoding';
 import { concatBytes, utf8 } from '../crypto/bytes';
@@ -23,6 +28,12 @@ import { TesseraError } from '../errors';
 import { ByteReader } from '../envelope/reader';
 
 export const PROTOCOL_VERSION = 1;
+/** The WebSocket subprotocols of version 1: the plain one, and with `deliver-run` frames. */
+export const SUBPROTOCOL = { plain: 'tessera.v1', runs: 'tessera.v1.runs' } as const;
+/** What a client offers, in this order: a relay that knows no features picks the first. */
+export const CLIENT_SUBPROTOCOLS: readonly string[] = [SUBPROTOCOL.plain, SUBPROTOCOL.runs];
+/** Envelopes in one `deliver-run` frame, at most. */
+export const MAX_RUN_ENVELOPES = 4096;
 export const CHALLENGE_BYTES = 32;
 /** Default frame limit; relays may configure their own (envelopes are at most this big). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
@@ -73,6 +84,11 @@ export type RelayMessage =
   | { type: 'registered'; requestId: number }
   /** An envelope of a subscribed vault: backfill or live. For a snapshot, seq is what it covers. */
   | { type: 'deliver'; vaultId: Uint8Array; scopeId: Uint8Array; seq: number; envelope: Uint8Array }
+  /**
+   * Envelopes of one scope at consecutive sequence numbers from `firstSeq`, as `deliver`s would
+   * bring them one by one (only to a client that negotiated `tessera.v1.runs`).
+   */
+  | { type: 'deliver-run'; vaultId: Uint8Array; scopeId: Uint8Array; firstSeq: number; envelopes: Uint8Array[] }
   /** Backfill of a subscription is complete: the relay's last sequence number per scope. */
   | { type: 'synced'; requestId: number; vaultId: Uint8Array; heads: Cursor[] }
   /** A membership entry was appended at `seq`. */
@@ -105,7 +121,7 @@ export type ClientMessage =
   /** A manager asks for the waiting join requests. */
   | { type: 'join-list'; requestId: number; vaultId: Uint8Array };
 
-const RELAY_TYPES = { challenge: 1, 'auth-ok': 2, error: 3, ack: 4, registered: 5, deliver: 6, synced: 7, logged: 8, log: 9, 'join-ok': 10, joins: 11 } as const;
+const RELAY_TYPES = { challenge: 1, 'auth-ok': 2, error: 3, ack: 4, registered: 5, deliver: 6, synced: 7, logged: 8, log: 9, 'join-ok': 10, joins: 11, 'deliver-run': 12 } as const;
 const CLIENT_TYPES = { auth: 20, register: 21, subscribe: 22, push: 23, unsubscribe: 24, 'log-append': 25, 'log-fetch': 26, join: 27, 'join-list': 28 } as const;
 const MAX_LOG_ENTRIES = 4096;
 
@@ -158,6 +174,13 @@ export function encodeRelayMessage(m: RelayMessage): Uint8Array {
       encoding.writeUint8Array(e, m.scopeId);
       encoding.writeVarUint(e, m.seq);
       encoding.writeVarUint8Array(e, m.envelope);
+      break;
+    case 'deliver-run':
+      encoding.writeUint8Array(e, m.vaultId);
+      encoding.writeUint8Array(e, m.scopeId);
+      encoding.writeVarUint(e, m.firstSeq);
+      encoding.writeVarUint(e, m.envelopes.length);
+      for (const envelope of m.envelopes) encoding.writeVarUint8Array(e, envelope);
       break;
     case 'synced':
       encoding.writeVarUint(e, m.requestId);
@@ -275,6 +298,18 @@ export function decodeRelayMessage(bytes: Uint8Array, maxEnvelope = DEFAULT_MAX_
     case RELAY_TYPES.deliver:
       m = { type: 'deliver', vaultId: r.fixed(ID_BYTES), scopeId: r.fixed(ID_BYTES), seq: r.varUint(), envelope: r.sized(maxEnvelope) };
       break;
+    case RELAY_TYPES['deliver-run']: {
+      const vaultId = r.fixed(ID_BYTES);
+      const scopeId = r.fixed(ID_BYTES);
+      const firstSeq = r.varUint();
+      const n = r.varUint();
+      if (n < 1 || n > MAX_RUN_ENVELOPES) r.fail(`a run of ${n} envelopes`);
+      if (firstSeq < 1) r.fail('a run from seq 0');
+      const envelopes: Uint8Array[] = [];
+      for (let i = 0; i < n; i++) envelopes.push(r.sized(maxEnvelope));
+      m = { type: 'deliver-run', vaultId, scopeId, firstSeq, envelopes };
+      break;
+    }
     case RELAY_TYPES.synced:
       m = { type: 'synced', requestId: r.varUint(), vaultId: r.fixed(ID_BYTES), heads: readCursors(r) };
       break;

@@ -22,6 +22,19 @@ import { startRelay, type RunningRelay } from '../../src-relay/main';
 import { freshPgDatabase } from './storage-backends';
 
 export type Deliver = Extract<RelayMessage, { type: 'deliver' }>;
+export type DeliverRun = Extract<RelayMessage, { type: 'deliver-run' }>;
+
+export interface ConnectOptions {
+  readonly maxPayload?: number;
+  /** WebSocket subprotocols to offer, e.g. CLIENT_SUBPROTOCOLS. */
+  readonly protocols?: readonly string[];
+}
+
+/** The deliveries a `deliver` or `deliver-run` frame brings, one per envelope. */
+export function deliveriesOf(m: Deliver | DeliverRun): Deliver[] {
+  if (m.type === 'deliver') return [m];
+  return m.envelopes.map((envelope, i) => ({ type: 'deliver', vaultId: m.vaultId, scopeId: m.scopeId, seq: m.firstSeq + i, envelope }));
+}
 export type Closed = { code: number; reason: string };
 
 export function newIdentity(): SigningKey {
@@ -57,9 +70,9 @@ export class RelayTestClient {
     );
   }
 
-  /** Opens a socket and waits for the relay's challenge. */
-  static async connect(url: string, opts: { maxPayload?: number } = {}): Promise<RelayTestClient> {
-    const ws = new WebSocket(url, { maxPayload: opts.maxPayload ?? 256 * 1024 * 1024 });
+  /** Opens a socket (offering `protocols`, none by default: the oldest clients') and waits for the relay's challenge. */
+  static async connect(url: string, opts: ConnectOptions = {}): Promise<RelayTestClient> {
+    const ws = new WebSocket(url, [...(opts.protocols ?? [])], { maxPayload: opts.maxPayload ?? 256 * 1024 * 1024 });
     const client = new RelayTestClient(ws);
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -76,8 +89,8 @@ export class RelayTestClient {
   }
 
   /** Connects and authenticates as `id`. */
-  static async connectAs(url: string, id: SigningKey): Promise<RelayTestClient> {
-    const c = await RelayTestClient.connect(url);
+  static async connectAs(url: string, id: SigningKey, opts: ConnectOptions = {}): Promise<RelayTestClient> {
+    const c = await RelayTestClient.connect(url, opts);
     await c.auth(id);
     return c;
   }
